@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arenalloc: a jemalloc-style allocator for the kernel (module entry).
+ *
+ * Load order: knobs are checked together first (a bad combination refuses
+ * the load before anything is allocated), then the page layer, then the
+ * sysfs tree that exposes both.  Unload undoes the same steps in reverse.
+ * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
+ * glossary.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+
+#include <linux/arenalloc.h>
+
+#include "internal.h"
+
+static int __init arenalloc_init(void)
+{
+	int ret;
+
+	ret = arenalloc_config_init();
+	if (ret)
+		return ret;
+	ret = arenalloc_page_init();
+	if (ret)
+		return ret;
+	ret = arenalloc_sysfs_init();
+	if (ret)
+		goto undo_page;
+
+	pr_info("version %s: %ld arenas, %lu KiB chunks, %u nodes with memory\n",
+		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
+		(1UL << arenalloc_knob_get(&arenalloc_knob_lg_chunk)) >> 10,
+		num_node_state(N_MEMORY));
+	return 0;
+
+undo_page:
+	arenalloc_page_exit();
+	return ret;
+}
+
+static void __exit arenalloc_exit(void)
+{
+	arenalloc_sysfs_exit();
+	arenalloc_page_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(arenalloc_init);
+module_exit(arenalloc_exit);
+
+MODULE_AUTHOR("The arenalloc authors");
+MODULE_DESCRIPTION("jemalloc-style arena allocator with per-CPU caches");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ARENALLOC_VERSION);

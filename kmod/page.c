@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page layer: the only file that calls the page allocator.
+ *
+ * Arenas take their chunks through arenalloc_pages_alloc() and give them
+ * back through arenalloc_pages_free(), which keep a per-node count of the
+ * pages the module holds.  The count feeds the statistics and lets module
+ * exit prove that the page allocator got back everything it lent: a page
+ * still held at exit is a leak and is reported with a WARN, which fails the
+ * test harness.
+ *
+ * Locking: none.  The counters are atomic_long_t, updated once per call; the
+ * page allocator does its own locking.  Both functions may be called from
+ * any context the gfp mask allows (GFP_ATOMIC from interrupts).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* Pages held per node, indexed by node id; nr_node_ids entries. */
+static atomic_long_t *arenalloc_node_pages;
+
+/**
+ * arenalloc_pages_alloc() - take a block of pages from one node
+ * @nid:   node the pages must lie on (never another: __GFP_THISNODE)
+ * @order: log2 of the number of pages, at most MAX_PAGE_ORDER
+ * @gfp:   allocation flags of the caller
+ *
+ * Context: Whatever @gfp allows; GFP_ATOMIC works in interrupt context.
+ * Return: the first page of a non-compound block of 1 << @order pages on
+ * node @nid, or NULL (quietly: callers decide whether a failure matters),
+ * also for an order or node that does not exist.
+ */
+struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp)
+{
+	struct page *page;
+
+	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_node_ids)
+		return NULL;
+
+	page = alloc_pages_node(nid, gfp | __GFP_THISNODE | __GFP_NOWARN, order);
+	if (!page)
+		return NULL;
+	atomic_long_add(1L << order, &arenalloc_node_pages[page_to_nid(page)]);
+	return page;
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_alloc);
+
+/**
+ * arenalloc_pages_free() - give back a block from arenalloc_pages_alloc()
+ * @page:  first page of the block
+ * @order: the order it was allocated with
+ *
+ * Context: Any context.
+ */
+void arenalloc_pages_free(struct page *page, unsigned int order)
+{
+	atomic_long_sub(1L << order, &arenalloc_node_pages[page_to_nid(page)]);
+	__free_pages(page, order);
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_free);
+
+/**
+ * arenalloc_pages_held() - pages the module holds on a node
+ * @nid: node id, or NUMA_NO_NODE for the total over all nodes
+ *
+ * Context: Any context.  The value is a snapshot.
+ * Return: number of pages taken and not yet given back.
+ */
+unsigned long arenalloc_pages_held(int nid)
+{
+	unsigned long sum = 0;
+	int n;
+
+	if (nid != NUMA_NO_NODE)
+		return atomic_long_read(&arenalloc_node_pages[nid]);
+	for (n = 0; n < nr_node_ids; n++)
+		sum += atomic_long_read(&arenalloc_node_pages[n]);
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_held);
+
+int arenalloc_page_init(void)
+{
+	arenalloc_node_pages = kcalloc(nr_node_ids, sizeof(*arenalloc_node_pages),
+				       GFP_KERNEL);
+	return arenalloc_node_pages ? 0 : -ENOMEM;
+}
+
+void arenalloc_page_exit(void)
+{
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		long held = atomic_long_read(&arenalloc_node_pages[nid]);
+
+		/* Leaking is a bug; the pages stay lost rather than freed blind. */
+		WARN(held, "arenalloc: %ld pages on node %d not given back\n",
+		     held, nid);
+	}
+	kfree(arenalloc_node_pages);
+}

@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM (busybox sh), from /arenalloc.
+#
+# Every group of tests is framed by "@@@ BEGIN <group>" and
+# "@@@ END <group> rc=<status>" so that scripts/ktap.py can count its KTAP
+# results on the host and notice a group that never finished.  Kernel
+# messages at warning level and above reach the same console (loglevel=5),
+# which is where the host looks for splats.
+#
+# Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
+# kernel: load, kselftests, unload), run (the `make run` demonstration).
+mode=$1
+ko=/arenalloc/modules/arenalloc.ko
+kunit_ko=/arenalloc/modules/arenalloc_kunit.ko
+params=$(cat /arenalloc/params 2>/dev/null)
+
+group() {
+	name=$1
+	shift
+	echo "@@@ BEGIN $name"
+	"$@"
+	echo "@@@ END $name rc=$?"
+}
+
+insmod_ktap() {
+	if insmod $ko; then echo "ok 1 insmod arenalloc.ko"; else echo "not ok 1 insmod arenalloc.ko"; fi
+}
+
+rmmod_ktap() {
+	if rmmod arenalloc && [ ! -e /sys/kernel/arenalloc ]; then
+		echo "ok 1 rmmod arenalloc"
+	else
+		echo "not ok 1 rmmod arenalloc"
+	fi
+}
+
+# The suites run when the module loads; their KTAP stays in debugfs.
+kunit() {
+	insmod $kunit_ko || return 1
+	found=0
+	for suite in /sys/kernel/debug/kunit/arenalloc_*; do
+		[ -e "$suite/results" ] || continue
+		cat "$suite/results"
+		found=1
+	done
+	rmmod arenalloc_kunit || return 1
+	[ $found = 1 ]
+}
+
+kmemleak_report() {
+	k=/sys/kernel/debug/kmemleak
+	[ -w $k ] || return 0
+	# kmemleak reports an object only once it is older than 5 s and has
+	# been seen unreferenced by a scan; scan, age, scan again.
+	echo scan >$k
+	sleep 6
+	echo scan >$k
+	cat $k
+}
+
+# selftests unloaded|loaded: the shell tests load and unload the module
+# themselves and need it absent; the programs test a loaded module.
+selftests() {
+	for t in /arenalloc/selftests/*; do
+		[ -x "$t" ] || continue
+		case $t in *.sh) needs=unloaded ;; *) needs=loaded ;; esac
+		[ "$needs" = "$1" ] || continue
+		group "selftest:$(basename "$t")" env ARENALLOC_KO=$ko "$t"
+	done
+}
+
+show_tree() {
+	for f in /sys/kernel/arenalloc/*; do
+		printf '  %-16s %s\n' "${f##*/}" "$(cat "$f")"
+	done
+}
+
+echo "@@@ KERNEL $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(ls -d /sys/devices/system/node/node* | wc -l)"
+
+case $mode in
+check)
+	# Forget what boot left for kmemleak: only our leaks should count.
+	[ -w /sys/kernel/debug/kmemleak ] && {
+		echo scan >/sys/kernel/debug/kmemleak
+		echo clear >/sys/kernel/debug/kmemleak
+	}
+	selftests unloaded
+	group insmod insmod_ktap
+	selftests loaded
+	group kunit kunit
+	group rmmod rmmod_ktap
+	echo "@@@ BEGIN kmemleak-report"
+	kmemleak_report
+	echo "@@@ END kmemleak-report rc=0"
+	;;
+smoke)
+	selftests unloaded
+	group insmod insmod_ktap
+	selftests loaded
+	group rmmod rmmod_ktap
+	;;
+run)
+	echo "== insmod arenalloc.ko $params"
+	# shellcheck disable=SC2086
+	insmod $ko $params || exit 1
+	echo "== /sys/kernel/arenalloc/"
+	show_tree
+	echo "== dirty_decay_ms: write 5000, then a bad value"
+	echo 5000 >/sys/kernel/arenalloc/dirty_decay_ms
+	echo bogus >/sys/kernel/arenalloc/dirty_decay_ms 2>/dev/null ||
+		echo "  refused 'bogus' (value still $(cat /sys/kernel/arenalloc/dirty_decay_ms))"
+	echo "== kernel log"
+	dmesg | grep arenalloc | sed 's/^/  /'
+	rmmod arenalloc
+	;;
+esac
+echo "@@@ TAINT $(cat /proc/sys/kernel/tainted)"

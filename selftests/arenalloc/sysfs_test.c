@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: the /sys/kernel/arenalloc/ tree of a loaded arenalloc module.
+ *
+ * Checks that every documented file is there with its mode, that values
+ * lie in their documented ranges, that bad writes fail with EINVAL and
+ * change nothing, that good writes stick, and that read-only files refuse
+ * writes.  Skips when the module is not loaded.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/arenalloc.h>
+
+#include "kselftest_harness.h"
+
+struct knob {
+	const char *name;
+	mode_t mode;
+	long min;
+	long max;	/* LONG_MAX: bounded by another knob, checked apart */
+};
+
+static const struct knob knobs[] = {
+	{ "narenas",        0444, 1,  ARENALLOC_NARENAS_LIMIT },
+	{ "lg_chunk",       0444, ARENALLOC_LG_CHUNK_LIMIT_MIN, 30 },
+	{ "debug",          0444, 0,  1 },
+	{ "dirty_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
+	{ "muzzy_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
+	{ "tcache_max",     0644, 0,  LONG_MAX },
+};
+
+static const char *const other_files[] = { "version", "pages" };
+
+static int path_of(char *buf, size_t len, const char *name)
+{
+	return snprintf(buf, len, "%s/%s", ARENALLOC_SYSFS_DIR, name);
+}
+
+/* Reads a file into @buf; returns its length or -errno. */
+static int read_file(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	path_of(path, sizeof(path), name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+/* Writes @text in one write(); returns 0 or -errno (open or write). */
+static int write_file(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	path_of(path, sizeof(path), name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Reads a knob as a number; the text must be a number and a newline. */
+static int read_long(const char *name, long *val)
+{
+	char buf[64], *end;
+	int n = read_file(name, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	errno = 0;
+	*val = strtol(buf, &end, 10);
+	if (errno || end == buf || strcmp(end, "\n"))
+		return -EINVAL;
+	return 0;
+}
+
+FIXTURE(sysfs) {
+	long saved[ARRAY_SIZE(knobs)];
+};
+
+FIXTURE_SETUP(sysfs)
+{
+	const struct knob *k;
+
+	if (access(ARENALLOC_SYSFS_DIR, F_OK))
+		SKIP(return, "arenalloc is not loaded");
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++)
+		ASSERT_EQ(0, read_long(k->name, &self->saved[k - knobs]))
+			TH_LOG("cannot read %s", k->name);
+}
+
+/* Put back every run-time knob, whatever a test did. */
+FIXTURE_TEARDOWN(sysfs)
+{
+	const struct knob *k;
+	char text[32];
+
+	if (access(ARENALLOC_SYSFS_DIR, F_OK))
+		return;
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++) {
+		if (!(k->mode & 0200))
+			continue;
+		snprintf(text, sizeof(text), "%ld", self->saved[k - knobs]);
+		EXPECT_EQ(0, write_file(k->name, text));
+	}
+}
+
+TEST_F(sysfs, files_have_documented_modes)
+{
+	const struct knob *k;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++) {
+		path_of(path, sizeof(path), k->name);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_TRUE(S_ISREG(st.st_mode));
+		EXPECT_EQ(k->mode, st.st_mode & 07777) TH_LOG("%s", path);
+	}
+	for (i = 0; i < ARRAY_SIZE(other_files); i++) {
+		path_of(path, sizeof(path), other_files[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_EQ(0444, st.st_mode & 07777) TH_LOG("%s", path);
+	}
+}
+
+TEST_F(sysfs, values_lie_in_documented_ranges)
+{
+	const struct knob *k;
+	long v, lg_chunk;
+
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++) {
+		ASSERT_EQ(0, read_long(k->name, &v));
+		EXPECT_LE(k->min, v) TH_LOG("%s = %ld", k->name, v);
+		EXPECT_GE(k->max, v) TH_LOG("%s = %ld", k->name, v);
+	}
+	ASSERT_EQ(0, read_long("lg_chunk", &lg_chunk));
+	ASSERT_EQ(0, read_long("tcache_max", &v));
+	EXPECT_LE(v, 1L << lg_chunk);
+}
+
+TEST_F(sysfs, bad_writes_fail_and_change_nothing)
+{
+	static const char *const bad[] = {
+		"\n", "abc", "12abc", " 7", "1.5", "-2",
+		"99999999999999999999999", "86400001", "0x",
+	};
+	const struct knob *k;
+	long before, after;
+	size_t j;
+
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++) {
+		if (!(k->mode & 0200))
+			continue;
+		ASSERT_EQ(0, read_long(k->name, &before));
+		for (j = 0; j < ARRAY_SIZE(bad); j++) {
+			EXPECT_EQ(-EINVAL, write_file(k->name, bad[j]))
+				TH_LOG("%s <- '%s'", k->name, bad[j]);
+			ASSERT_EQ(0, read_long(k->name, &after));
+			EXPECT_EQ(before, after) TH_LOG("%s <- '%s'", k->name, bad[j]);
+		}
+	}
+}
+
+TEST_F(sysfs, tcache_max_is_bounded_by_the_chunk)
+{
+	long lg_chunk, v;
+	char text[32];
+
+	ASSERT_EQ(0, read_long("lg_chunk", &lg_chunk));
+	snprintf(text, sizeof(text), "%ld", (1L << lg_chunk) + 1);
+	EXPECT_EQ(-EINVAL, write_file("tcache_max", text));
+	snprintf(text, sizeof(text), "%ld", 1L << lg_chunk);
+	EXPECT_EQ(0, write_file("tcache_max", text));
+	ASSERT_EQ(0, read_long("tcache_max", &v));
+	EXPECT_EQ(1L << lg_chunk, v);
+}
+
+TEST_F(sysfs, good_writes_stick)
+{
+	static const long decay_values[] = { -1, 0, 1, 5000, ARENALLOC_DECAY_MS_LIMIT };
+	static const char *const decay_knobs[] = { "dirty_decay_ms", "muzzy_decay_ms" };
+	char text[32];
+	size_t i, j;
+	long v;
+
+	for (i = 0; i < ARRAY_SIZE(decay_knobs); i++) {
+		for (j = 0; j < ARRAY_SIZE(decay_values); j++) {
+			snprintf(text, sizeof(text), "%ld\n", decay_values[j]);
+			ASSERT_EQ(0, write_file(decay_knobs[i], text));
+			ASSERT_EQ(0, read_long(decay_knobs[i], &v));
+			EXPECT_EQ(decay_values[j], v);
+		}
+	}
+	ASSERT_EQ(0, write_file("tcache_max", "0"));
+	ASSERT_EQ(0, read_long("tcache_max", &v));
+	EXPECT_EQ(0, v);
+}
+
+TEST_F(sysfs, read_only_files_refuse_writes)
+{
+	const struct knob *k;
+
+	for (k = knobs; k < knobs + ARRAY_SIZE(knobs); k++)
+		if (!(k->mode & 0200))
+			EXPECT_EQ(-EACCES, write_file(k->name, "1")) TH_LOG("%s", k->name);
+	EXPECT_EQ(-EACCES, write_file("version", "1"));
+	EXPECT_EQ(-EACCES, write_file("pages", "1"));
+}
+
+TEST_F(sysfs, version_is_semver)
+{
+	unsigned int major, minor, patch;
+	char buf[64], nl;
+	int n;
+
+	ASSERT_LT(0, read_file("version", buf, sizeof(buf)));
+	n = sscanf(buf, "%u.%u.%u%c", &major, &minor, &patch, &nl);
+	EXPECT_EQ(4, n);
+	EXPECT_EQ('\n', nl);
+}
+
+/* Counts the nodes in a cpulist-style file such as has_memory ("0-1,3"). */
+static int count_list(const char *path)
+{
+	int a, b, n = 0, count = 0;
+	char buf[256], *p = buf;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	while (sscanf(p, "%d%n", &a, &n) == 1) {
+		p += n;
+		b = a;
+		if (*p == '-' && sscanf(p + 1, "%d%n", &b, &n) == 1)
+			p += 1 + n;
+		count += b - a + 1;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return count;
+}
+
+TEST_F(sysfs, pages_has_one_entry_per_memory_node)
+{
+	char buf[4096], *tok, *save;
+	int nodes, entries = 0;
+	unsigned long pages;
+	int nid;
+
+	nodes = count_list("/sys/devices/system/node/has_memory");
+	ASSERT_LT(0, nodes);
+	ASSERT_LT(0, read_file("pages", buf, sizeof(buf)));
+	ASSERT_EQ('\n', buf[strlen(buf) - 1]);
+	buf[strlen(buf) - 1] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		int fields, n = 0;
+
+		fields = sscanf(tok, "N%d=%lu%n", &nid, &pages, &n);
+		EXPECT_EQ(2, fields) TH_LOG("'%s'", tok);
+		EXPECT_EQ(strlen(tok), (size_t)n) TH_LOG("'%s'", tok);
+		entries++;
+	}
+	EXPECT_EQ(nodes, entries);
+}
+
+TEST_HARNESS_MAIN
