@@ -64,6 +64,8 @@ class Result:
         s = ("ok " if self.ok else "not ok ") + self.name
         if self.skip is not None:
             s += " # SKIP " + self.skip
+        if self.ok:
+            return s
         return "\n".join([s] + ["    " + d for d in self.detail])
 
 

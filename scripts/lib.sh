@@ -50,3 +50,13 @@ stock61_dir() { printf '%s/stock-6.1\n' "$CACHE"; }
 stock_kdir() { ls -d "$(stock_dir)"/usr/src/linux-headers-*-"$STOCK_FLAVOUR"; }
 stock61_kdir() { ls -d "$(stock61_dir)"/usr/src/linux-headers-*-"$STOCK_FLAVOUR"; }
 stock_vmlinuz() { ls "$(stock_dir)"/boot/vmlinuz-*; }
+
+# copy_module_tree DIR: the module's sources, without build products, in
+# DIR, for building against a kernel other than the in-tree build's.
+copy_module_tree() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	cp -r "$ROOT/Kbuild" "$ROOT/kmod" "$ROOT/include" "$1/"
+	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '*.order' -o -name '*.symvers' \) -delete
+}

@@ -39,13 +39,11 @@ quiet() {
 build_copy() {
 	local dir=$1 k=$2
 	shift 2
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp -r Kbuild kmod include "$dir/"
-	find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
+	copy_module_tree "$dir"
 	make -s -C "$k" M="$dir" "$@" modules
 }
-export -f build_copy
+export -f build_copy copy_module_tree
+export ROOT
 
 quiet "checkpatch --strict" perl "$src/scripts/checkpatch.pl" --terse --no-tree --strict \
 	--show-types --file "${KERNEL_C[@]}" selftests/arenalloc/*.c

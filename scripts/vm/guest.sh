@@ -106,8 +106,8 @@ run)
 	insmod $ko $params || exit 1
 	echo "== /sys/kernel/arenalloc/"
 	show_tree
-	echo "== dirty_decay_ms: write 5000, then a bad value"
-	echo 5000 >/sys/kernel/arenalloc/dirty_decay_ms
+	echo "== dirty_decay_ms: write 2500, then a bad value"
+	echo 2500 >/sys/kernel/arenalloc/dirty_decay_ms
 	echo bogus >/sys/kernel/arenalloc/dirty_decay_ms 2>/dev/null ||
 		echo "  refused 'bogus' (value still $(cat /sys/kernel/arenalloc/dirty_decay_ms))"
 	echo "== kernel log"
