@@ -7,6 +7,9 @@
  *             change at run time, a file under /sys/kernel/arenalloc/.
  *   chunk     a naturally aligned block of 1 << lg_chunk bytes taken from
  *             the page allocator on one NUMA node; arenas carve it up.
+ *   size class one of the sizes requests are rounded up to (common/
+ *             sizeclass.h); small classes come from slabs, large ones are
+ *             page runs inside a chunk, anything above a chunk is huge.
  *   page layer the only code that calls the page allocator (page.c); it
  *             counts what the module holds per node so unload can prove it
  *             gave everything back.
@@ -88,6 +91,13 @@ void arenalloc_pages_free(struct page *page, unsigned int order);
 unsigned long arenalloc_pages_held(int nid);
 int arenalloc_page_init(void);
 void arenalloc_page_exit(void);
+
+/* ==== Size classes (common/sizeclass.c) ================================ */
+
+#include "../common/sizeclass.h"
+
+/* The module's classes: this kernel's pages, chunks of 1 << lg_chunk. */
+extern struct asc_table arenalloc_sc;
 
 /* ==== sysfs (sysfs.c) =================================================== */
 

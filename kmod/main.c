@@ -18,11 +18,20 @@
 
 #include "internal.h"
 
+/* Written once at init, before anything allocates; read-only afterwards. */
+struct asc_table arenalloc_sc;
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_sc);
+
 static int __init arenalloc_init(void)
 {
 	int ret;
 
 	ret = arenalloc_config_init();
+	if (ret)
+		return ret;
+	/* lg_chunk was range-checked against PAGE_SHIFT already. */
+	ret = asc_table_init(&arenalloc_sc, PAGE_SHIFT,
+			     arenalloc_knob_get(&arenalloc_knob_lg_chunk));
 	if (ret)
 		return ret;
 	ret = arenalloc_page_init();
@@ -32,9 +41,10 @@ static int __init arenalloc_init(void)
 	if (ret)
 		goto undo_page;
 
-	pr_info("version %s: %ld arenas, %lu KiB chunks, %u nodes with memory\n",
+	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
 		(1UL << arenalloc_knob_get(&arenalloc_knob_lg_chunk)) >> 10,
+		arenalloc_sc.nclasses, arenalloc_sc.nsmall,
 		num_node_state(N_MEMORY));
 	return 0;
 

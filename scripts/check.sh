@@ -3,7 +3,8 @@
 # `make check`: everything, ending with one line "N passed, N failed".
 #
 #  1. dependencies (scripts/deps.sh) and the debug kernel (built once)
-#  2. host tests: the harness's own verdict logic, the uapi header
+#  2. host tests: the harness's own verdict logic, the uapi header, the
+#     code shared with libarenalloc (plain and with ASan + UBSan)
 #  3. lint (scripts/lint.sh): checkpatch, sparse, W=1 on 6.12 and 6.1
 #  4. debug-kernel VM: kselftests, KUnit, kmemleak, splat and taint checks
 #  5. stock Debian 6.12 VM: load, kselftests, unload
@@ -34,6 +35,9 @@ record 11-host-uapi "host/uapi header stands alone in C" \
 record 11-host-uapi "host/uapi header stands alone in C++" \
 	g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude/uapi \
 	-x c++ scripts/tests/uapi_header.c -o "$OUT/uapi_header_cxx" || :
+
+make -s -C userspace test >"$OUT/logs/host-userspace.log" 2>&1 || :
+python3 scripts/ktap.py groups "$OUT/logs/host-userspace.log" "$res/12-host-userspace" host
 
 phase "lint"
 scripts/lint.sh "$res/20-lint"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Results and verdicts for arenalloc's test harness.
 
-  ktap.py vm LOG RESULTS           judge a VM console log
+  ktap.py vm LOG RESULTS [LABEL]   judge a VM console log
+  ktap.py groups LOG RESULTS LABEL judge the test groups of a host log
   ktap.py unittest DIR RESULTS     run the Python unit tests in DIR
   ktap.py record RESULTS NAME CMD...  append one result: did CMD succeed
                                    (exits with CMD's status)
@@ -142,8 +143,8 @@ def taint_letters(value):
     return "".join(c for bit, c in enumerate(TAINT_LETTERS) if value & (1 << bit))
 
 
-def judge_vm_log(text, label):
-    lines = text.splitlines()
+def judge_groups(lines, label):
+    """Results of every "@@@ BEGIN/END" group in @lines."""
     results = []
     group = None
     body = []
@@ -162,6 +163,12 @@ def judge_vm_log(text, label):
     if group is not None:
         results.append(Result(f"{label}/{group}", False, None,
                               ["the group never finished"] + body[-10:]))
+    return results
+
+
+def judge_vm_log(text, label):
+    lines = text.splitlines()
+    results = judge_groups(lines, label)
 
     done = any(l.startswith("@@@ DONE") for l in lines)
     timeout = [l for l in lines if l.startswith("@@@ TIMEOUT")]
@@ -269,6 +276,13 @@ def main(argv):
             text = f.read()
         label = argv[4] if len(argv) > 4 else os.path.splitext(os.path.basename(argv[2]))[0]
         results = judge_vm_log(text, label)
+        write_results(argv[3], results)
+        return 0
+    if len(argv) == 5 and argv[1] == "groups":
+        with open(argv[2], errors="replace") as f:
+            lines = f.read().splitlines()
+        results = judge_groups(lines, argv[4]) or [
+            Result(argv[4] + "/results", False, None, ["no test groups ran"] + lines[-20:])]
         write_results(argv[3], results)
         return 0
     if len(argv) == 4 and argv[1] == "unittest":

@@ -25,7 +25,7 @@ kdir=$(scripts/build-kernel.sh)
 src=${kdir%/build}/src
 
 # Our C sources, not Kbuild's generated *.mod.c.
-mapfile -t KERNEL_C < <(find kmod include -name '*.[ch]' ! -name '*.mod.c' | sort)
+mapfile -t KERNEL_C < <(find kmod include common -name '*.[ch]' ! -name '*.mod.c' | sort)
 
 # quiet NAME CMD...: passes when CMD succeeds and prints no warning or error.
 quiet() {
@@ -46,7 +46,7 @@ export -f build_copy copy_module_tree
 export ROOT
 
 quiet "checkpatch --strict" perl "$src/scripts/checkpatch.pl" --terse --no-tree --strict \
-	--show-types --file "${KERNEL_C[@]}" selftests/arenalloc/*.c
+	--show-types --file "${KERNEL_C[@]}" selftests/arenalloc/*.c userspace/tests/*.[ch]
 quiet "kernel-doc -Wall" perl "$src/scripts/kernel-doc" -none -Wall "${KERNEL_C[@]}"
 quiet "sparse C=2" build_copy "$OUT/build/sparse" "$kdir" C=2
 quiet "W=1 debug 6.12" build_copy "$OUT/build/w1-debug" "$kdir" W=1
