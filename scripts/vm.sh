@@ -72,5 +72,6 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 rc=${PIPESTATUS[0]}
 set -e
 log "VM finished in $(($(date +%s) - start)) s (qemu status $rc)"
+log "$(grep -m1 '^@@@ KERNEL' "$log" | cut -c5- || echo 'the guest never reached its init script')"
 ((rc == 124 || rc == 137)) && echo "@@@ TIMEOUT after ${timeout}s" >>"$log"
 exit 0

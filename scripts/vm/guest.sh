@@ -76,7 +76,7 @@ show_tree() {
 	done
 }
 
-echo "@@@ KERNEL $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(ls -d /sys/devices/system/node/node* | wc -l)"
+echo "@@@ KERNEL $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(ls -d /sys/devices/system/node/node* | wc -l) booted_in=$(cut -d" " -f1 /proc/uptime)s"
 
 case $mode in
 check)
