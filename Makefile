@@ -67,7 +67,7 @@ headers_install:
 	install -m 0644 include/uapi/linux/arenalloc.h $(DESTDIR)/usr/include/linux/
 
 clean:
-	find kmod \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	find kmod samples \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name '*.order' -o -name '*.symvers' \) -delete
 	rm -f Module.symvers modules.order .*.cmd
 	rm -rf out .tmp_versions

@@ -90,6 +90,9 @@ struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
 unsigned long arenalloc_pages_held(int nid);
 int arenalloc_page_init(void);
+#ifdef CONFIG_FAULT_INJECTION
+struct fault_attr *arenalloc_fail_pages_attr(void);
+#endif
 void arenalloc_page_exit(void);
 
 /* ==== Size classes (common/sizeclass.c) ================================ */
@@ -98,6 +101,211 @@ void arenalloc_page_exit(void);
 
 /* The module's classes: this kernel's pages, chunks of 1 << lg_chunk. */
 extern struct asc_table arenalloc_sc;
+
+/* ==== Arenas, chunks, extents (arena.c) ================================ */
+
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+/* Most arenas at once: the automatic ones plus private ones. */
+#define AA_ARENAS_MAX		(2 * ARENALLOC_NARENAS_LIMIT)
+/* Free runs are kept in lists by log2 of their length in pages. */
+#define AA_NBUCKETS		(MAX_PAGE_ORDER + 1)
+
+enum aa_extent_state {
+	AA_EXTENT_FREE,
+	AA_EXTENT_SLAB,
+	AA_EXTENT_LARGE,
+};
+
+/**
+ * struct aa_extent - a run of pages inside a chunk
+ * @chunk:  the chunk it lies in
+ * @first:  index of its first page in the chunk
+ * @npages: its length
+ * @state:  free run, slab of a small class, or one large allocation
+ * @szind:  size class of the slab or large allocation
+ * @nfree:  slab: regions free
+ * @link:   free run: in arena->free_runs[]; slab with free regions: in its
+ *          bin's nonfull list; otherwise unused
+ * @bitmap: slab: one bit per region, set while the region is free
+ *
+ * All fields are protected by the arena lock.  Descriptors come from a
+ * kmem_cache, outside the chunk (metadata never shares pages with objects).
+ */
+struct aa_extent {
+	struct aa_chunk *chunk;
+	unsigned int first;
+	unsigned int npages;
+	u8 state;
+	u8 szind;
+	u16 nfree;
+	struct list_head link;
+	unsigned long bitmap[];
+};
+
+enum aa_block_kind {
+	AA_BLOCK_CHUNK,
+	AA_BLOCK_HUGE,
+};
+
+/*
+ * What the registry maps a chunk-sized slot of address space to: a chunk,
+ * or a huge allocation (which may span several slots).  Immutable while
+ * registered; freed with kfree_rcu() after it leaves the registry, so a
+ * lookup under RCU may read it.
+ */
+struct aa_block {
+	u8 kind;
+	struct aa_arena *arena;
+	void *base;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct aa_chunk - a block of 1 << lg_chunk bytes owned by one arena
+ * @b:       registry header; @b.base is the chunk's address
+ * @page:    its first page
+ * @link:    in arena->chunks
+ * @nactive: pages in slabs and large allocations (arena lock)
+ * @map:     per page, the extent that contains it (arena lock)
+ */
+struct aa_chunk {
+	struct aa_block b;
+	struct page *page;
+	struct list_head link;
+	unsigned int nactive;
+	struct aa_extent *map[];
+};
+
+/**
+ * struct aa_huge - an allocation larger than a chunk: its own block
+ * @b:     registry header; @b.base is the allocation
+ * @order: the block's order
+ * @link:  in arena->huge (arena lock)
+ */
+struct aa_huge {
+	struct aa_block b;
+	unsigned int order;
+	struct list_head link;
+};
+
+/**
+ * struct aa_bin - the slabs of one small class in one arena
+ * @nonfull: slabs with at least one free region
+ * @nslabs:  slabs of this class
+ * @curregs: regions handed out and not yet freed
+ * @nmalloc: regions handed out, ever
+ * @ndalloc: regions given back, ever
+ *
+ * Protected by the arena lock.
+ */
+struct aa_bin {
+	struct list_head nonfull;
+	unsigned long nslabs;
+	unsigned long curregs;
+	u64 nmalloc;
+	u64 ndalloc;
+};
+
+/**
+ * struct aa_arena - a set of chunks on one node and the allocator state
+ * over them
+ * @lock:      protects everything below but @id, @nid, @private, which are
+ *             fixed at creation, and @nthreads (READ_ONCE)
+ * @id:        index in the arena table
+ * @nid:       node its memory comes from
+ * @private:   created by arenalloc_arena_create(); never in a CPU's cache
+ * @nthreads:  CPUs bound to it
+ * @chunks:    its chunks
+ * @nchunks:   length of @chunks
+ * @spare:     an empty chunk kept to absorb alloc/free churn, or NULL
+ * @free_runs: free runs, by log2 of length in pages
+ * @huge:      its huge allocations
+ * @nhuge_pages: pages in @huge
+ * @large_nmalloc: large allocations handed out, ever
+ * @large_ndalloc: large allocations given back, ever
+ * @large_cur: large allocations live
+ * @bins:      one per small class
+ */
+struct aa_arena {
+	spinlock_t lock;	/* see above */
+	unsigned int id;
+	int nid;
+	bool private;
+	unsigned int nthreads;
+	struct list_head chunks;
+	unsigned long nchunks;
+	struct aa_chunk *spare;
+	struct list_head free_runs[AA_NBUCKETS];
+	struct list_head huge;
+	unsigned long nhuge_pages;
+	u64 large_nmalloc;
+	u64 large_ndalloc;
+	unsigned long large_cur;
+	struct aa_bin bins[ASC_NSMALL_MAX];
+};
+
+/*
+ * The caller's gfp mask reduced to what governs our own allocations
+ * (metadata and chunks): how hard to try and whether to sleep.  Zeroing is
+ * done per object, and a chunk shared by many callers is charged to none.
+ */
+static inline gfp_t aa_meta_gfp(gfp_t gfp)
+{
+	return (gfp & (__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH |
+		       __GFP_NORETRY | __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |
+		       __GFP_NOMEMALLOC)) | __GFP_NOWARN;
+}
+
+/* The arena table: [0, narenas) automatic, the rest private. */
+extern struct aa_arena *aa_arenas[AA_ARENAS_MAX];
+extern unsigned int aa_narenas_auto;
+/* Bytes of metadata: chunk headers, extent descriptors, per-CPU caches. */
+extern atomic_long_t aa_metadata_bytes;
+
+int aa_arenas_init(void);
+void aa_arenas_exit(void);
+struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp);
+void aa_arena_delete(struct aa_arena *arena);
+
+/*
+ * What arenalloc knows about a pointer it handed out.  @arena is valid
+ * as long as the allocation is live.
+ */
+struct aa_ptr_info {
+	struct aa_arena *arena;
+	unsigned int szind;	/* size class, or UINT_MAX for huge */
+	size_t usize;		/* usable size */
+};
+
+int aa_lookup(const void *ptr, struct aa_ptr_info *info);
+int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			 int n, gfp_t gfp);
+void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t align,
+			   gfp_t gfp);
+void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp);
+void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n);
+bool aa_arena_free(struct aa_arena *arena, void *ptr);
+
+/* ==== The exported interface (api.c) =================================== */
+
+int aa_api_init(void);
+void aa_api_exit(void);
+
+/* ==== Misuse reports (report.c) ========================================= */
+
+void aa_report_bad_free(const void *ptr, unsigned long caller);
+
+/* ==== Per-CPU caches (tcache.c) ========================================= */
+
+int aa_tcache_init(void);
+void aa_tcache_exit(void);
+void *aa_tcache_alloc(unsigned int szind, gfp_t gfp);
+bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info);
+void aa_tcache_flush_all(void);
+struct aa_arena *aa_this_cpu_arena(void);
 
 /* ==== sysfs (sysfs.c) =================================================== */
 

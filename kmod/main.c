@@ -3,8 +3,9 @@
  * arenalloc: a jemalloc-style allocator for the kernel (module entry).
  *
  * Load order: knobs are checked together first (a bad combination refuses
- * the load before anything is allocated), then the page layer, then the
- * sysfs tree that exposes both.  Unload undoes the same steps in reverse.
+ * the load before anything is allocated), then the size classes, the page
+ * layer, the arenas and per-CPU caches, and last the sysfs tree that
+ * exposes them.  Unload undoes the same steps in reverse.
  * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
  * glossary.
  */
@@ -37,9 +38,12 @@ static int __init arenalloc_init(void)
 	ret = arenalloc_page_init();
 	if (ret)
 		return ret;
-	ret = arenalloc_sysfs_init();
+	ret = aa_api_init();
 	if (ret)
 		goto undo_page;
+	ret = arenalloc_sysfs_init();
+	if (ret)
+		goto undo_api;
 
 	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -48,6 +52,8 @@ static int __init arenalloc_init(void)
 		num_node_state(N_MEMORY));
 	return 0;
 
+undo_api:
+	aa_api_exit();
 undo_page:
 	arenalloc_page_exit();
 	return ret;
@@ -56,6 +62,7 @@ undo_page:
 static void __exit arenalloc_exit(void)
 {
 	arenalloc_sysfs_exit();
+	aa_api_exit();
 	arenalloc_page_exit();
 	pr_info("unloaded\n");
 }

@@ -17,6 +17,8 @@
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -26,6 +28,46 @@
 
 /* Pages held per node, indexed by node id; nr_node_ids entries. */
 static atomic_long_t *arenalloc_node_pages;
+
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * Fault injection at the page allocator boundary: every chunk and huge
+ * block passes here.  Operators drive it through
+ * /sys/kernel/debug/fail_arenalloc_pages/ (Documentation/fault-injection/);
+ * the KUnit suites set it directly.
+ */
+static DECLARE_FAULT_ATTR(arenalloc_fail_pages);
+static struct dentry *arenalloc_fail_dir;
+
+/* The page allocator fault attribute, for the KUnit suites to set. */
+struct fault_attr *arenalloc_fail_pages_attr(void)
+{
+	return &arenalloc_fail_pages;
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_fail_pages_attr);
+
+static bool arenalloc_should_fail(unsigned int order)
+{
+	return should_fail(&arenalloc_fail_pages, PAGE_SIZE << order);
+}
+
+static void arenalloc_fail_init(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	arenalloc_fail_dir = fault_create_debugfs_attr("fail_arenalloc_pages", NULL,
+						       &arenalloc_fail_pages);
+#endif
+}
+
+static void arenalloc_fail_exit(void)
+{
+	debugfs_remove_recursive(arenalloc_fail_dir);
+}
+#else
+static bool arenalloc_should_fail(unsigned int order) { return false; }
+static void arenalloc_fail_init(void) { }
+static void arenalloc_fail_exit(void) { }
+#endif
 
 /**
  * arenalloc_pages_alloc() - take a block of pages from one node
@@ -42,7 +84,8 @@ struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp)
 {
 	struct page *page;
 
-	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_node_ids)
+	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_node_ids ||
+	    arenalloc_should_fail(order))
 		return NULL;
 
 	page = alloc_pages_node(nid, gfp | __GFP_THISNODE | __GFP_NOWARN, order);
@@ -91,13 +134,17 @@ int arenalloc_page_init(void)
 {
 	arenalloc_node_pages = kcalloc(nr_node_ids, sizeof(*arenalloc_node_pages),
 				       GFP_KERNEL);
-	return arenalloc_node_pages ? 0 : -ENOMEM;
+	if (!arenalloc_node_pages)
+		return -ENOMEM;
+	arenalloc_fail_init();
+	return 0;
 }
 
 void arenalloc_page_exit(void)
 {
 	int nid;
 
+	arenalloc_fail_exit();
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		long held = atomic_long_read(&arenalloc_node_pages[nid]);
 

@@ -5,8 +5,9 @@
 #
 #   vm.sh MODE KERNEL LOG [MODULE_DIR] [-- MODULE_PARAMS...]
 #
-# MODE is check, smoke or run (see scripts/vm/guest.sh).  MODULE_DIR holds
-# arenalloc.ko (and arenalloc_kunit.ko for check).  Environment:
+# MODE is check, smoke or run (see scripts/vm/guest.sh).  MODULE_DIR is the
+# kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
+# KUnit kernel) and ../samples/arenalloc_sample.ko are taken from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
 #   VM_QUIET=1 to keep the console out of the terminal.
 # The VM is killed at VM_TIMEOUT; the log then lacks "@@@ DONE" and the
@@ -33,7 +34,8 @@ install -m 0755 "$ROOT/scripts/vm/init" "$root/init"
 install -m 0755 "$ROOT/scripts/vm/guest.sh" "$root/arenalloc/guest.sh"
 echo "$mode" >"$root/arenalloc/mode"
 echo "$params" >"$root/arenalloc/params"
-for ko in "$moddir"/arenalloc.ko "$moddir"/tests/arenalloc_kunit.ko; do
+for ko in "$moddir"/arenalloc.ko "$moddir"/tests/arenalloc_kunit.ko \
+	"$moddir"/../samples/arenalloc_sample.ko; do
 	[[ -f $ko ]] && cp "$ko" "$root/arenalloc/modules/"
 done
 [[ -f $root/arenalloc/modules/arenalloc.ko ]] || die "no arenalloc.ko in $moddir"

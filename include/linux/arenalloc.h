@@ -6,13 +6,54 @@
  * MODULE_IMPORT_NS(ARENALLOC) and gains a symbol dependency on arenalloc.ko,
  * which keeps arenalloc loaded while the client is.
  *
- * Only what the module implements is declared here: the allocation API
- * (arenalloc_malloc() and friends) joins this header together with its
- * implementation.
+ * The interface follows jemalloc's: arenalloc_malloc() and friends for the
+ * common case, arenalloc_mallocx() with ARENALLOC_* flags for alignment,
+ * zeroing, a chosen arena or no per-CPU cache, and private arenas that a
+ * subsystem creates and later destroys with everything they hold.
+ *
+ * Every allocation function takes the caller's gfp mask: GFP_KERNEL may
+ * sleep; GFP_ATOMIC and GFP_NOWAIT never do and work in interrupt context;
+ * __GFP_ZERO zeroes the memory.  Failure returns NULL.
  */
 #ifndef _LINUX_ARENALLOC_H
 #define _LINUX_ARENALLOC_H
 
+#include <linux/gfp.h>
+#include <linux/types.h>
+
 #include <uapi/linux/arenalloc.h>
+
+/*
+ * Flags for arenalloc_mallocx(), arenalloc_nallocx() and
+ * arenalloc_sdallocx(); OR them together.  The encoding is jemalloc's
+ * MALLOCX_* encoding.
+ */
+
+/* Align to 1 << @lg bytes (up to the chunk size). */
+#define ARENALLOC_LG_ALIGN(lg)	((int)(lg))
+/* Align to @a bytes, a power of two (1 means no alignment). */
+#define ARENALLOC_ALIGN(a)	((int)(__builtin_ffsl((long)(a)) - 1))
+/* Zero the memory, as __GFP_ZERO does. */
+#define ARENALLOC_ZERO		0x40
+/* Neither take from nor return to the per-CPU cache. */
+#define ARENALLOC_TCACHE_NONE	0x80
+/* Allocate from arena @id (a private arena, or one of the automatic ones). */
+#define ARENALLOC_ARENA(id)	((int)(((unsigned int)(id) + 1) << 20))
+
+/* Flags for arenalloc_arena_create(). */
+#define ARENALLOC_ARENA_STRICT_NODE	0x1	/* fail rather than leave @node */
+
+void *arenalloc_malloc(size_t size, gfp_t gfp);
+void *arenalloc_calloc(size_t n, size_t size, gfp_t gfp);
+void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp);
+void arenalloc_free(void *ptr);
+
+void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp);
+void arenalloc_sdallocx(void *ptr, size_t size, int flags);
+size_t arenalloc_usable_size(const void *ptr);
+size_t arenalloc_nallocx(size_t size, int flags);
+
+int arenalloc_arena_create(int node, unsigned int flags);
+int arenalloc_arena_destroy(int id);
 
 #endif /* _LINUX_ARENALLOC_H */

@@ -59,14 +59,15 @@ kmemleak_report() {
 	cat $k
 }
 
-# selftests unloaded|loaded: the shell tests load and unload the module
-# themselves and need it absent; the programs test a loaded module.
+# selftests unloaded|loaded: module_params.sh loads and unloads the module
+# itself and needs it absent; every other test wants it loaded.
 selftests() {
 	for t in /arenalloc/selftests/*; do
 		[ -x "$t" ] || continue
-		case $t in *.sh) needs=unloaded ;; *) needs=loaded ;; esac
+		case $t in */module_params.sh) needs=unloaded ;; *) needs=loaded ;; esac
 		[ "$needs" = "$1" ] || continue
-		group "selftest:$(basename "$t")" env ARENALLOC_KO=$ko "$t"
+		group "selftest:$(basename "$t")" env ARENALLOC_KO=$ko \
+			ARENALLOC_SAMPLE_KO=/arenalloc/modules/arenalloc_sample.ko "$t"
 	done
 }
 

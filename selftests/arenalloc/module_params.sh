@@ -11,17 +11,7 @@
 
 KO=${ARENALLOC_KO:-$(dirname "$0")/arenalloc.ko}
 SYSFS=/sys/kernel/arenalloc
-ksft_skip=4
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
-check() { # check NAME COMMAND...: one KTAP result for the command's status
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 # Bad values, each with the parameter the error line must name.
 BAD="narenas=-1:narenas narenas=257:narenas narenas=abc:narenas narenas=:narenas
@@ -30,7 +20,6 @@ dirty_decay_ms=-2:dirty_decay_ms dirty_decay_ms=86400001:dirty_decay_ms
 muzzy_decay_ms=soon:muzzy_decay_ms tcache_max=-1:tcache_max
 tcache_max=4194305:tcache_max debug=2:debug debug=yes:debug"
 
-echo "TAP version 13"
 if [ "$(id -u)" != 0 ] || [ ! -f "$KO" ] || [ -d $SYSFS ]; then
 	echo "1..0 # SKIP needs root, $KO and the module not loaded"
 	exit $ksft_skip
@@ -85,6 +74,4 @@ else
 fi
 check "module gone" sh -c "! grep -q '^arenalloc ' /proc/modules"
 
-echo "1..$n"
-echo "# Totals: pass:$((n - failed)) fail:$failed"
-[ $failed = 0 ]
+ktap_finish

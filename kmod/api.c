@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exported interface (include/linux/arenalloc.h).
+ *
+ * Every call works out the usable size from the size classes, picks the
+ * arena (the CPU's own unless a flag names one), and goes through the
+ * CPU's cache when the class is cached and no flag says otherwise.  Frees
+ * find the owner through the lockless registry lookup (arena.c), so a
+ * pointer arenalloc did not hand out is recognised and refused before
+ * anything is touched.
+ *
+ * Allocations are registered with kmemleak one by one, so a client's leak
+ * of arenalloc memory is reported like a leak of kmalloc memory.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kmemleak.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+
+#include <linux/arenalloc.h>
+
+#include "internal.h"
+
+#define AA_FLAG_LG_ALIGN_MASK	0x3f
+#define AA_FLAG_ARENA_SHIFT	20
+
+static DEFINE_MUTEX(aa_arenas_lock);
+
+/* ==== Flags ============================================================ */
+
+static size_t aa_flags_align(int flags)
+{
+	unsigned int lg = flags & AA_FLAG_LG_ALIGN_MASK;
+
+	return lg ? 1UL << lg : 0;
+}
+
+/* The arena a flag names: NULL if none is named, ERR_PTR if it is bad. */
+static struct aa_arena *aa_flags_arena(int flags)
+{
+	unsigned int id = (unsigned int)flags >> AA_FLAG_ARENA_SHIFT;
+	struct aa_arena *arena;
+
+	if (!id)
+		return NULL;
+	if (--id >= AA_ARENAS_MAX)
+		return ERR_PTR(-EINVAL);
+	arena = READ_ONCE(aa_arenas[id]);
+	return arena ?: ERR_PTR(-EINVAL);
+}
+
+/*
+ * Usable size for @size with @align (0: none); 0 when nothing can serve it.
+ * Huge sizes are whole blocks of pages, as the page allocator hands out.
+ */
+static size_t aa_usable(size_t size, size_t align)
+{
+	size_t usize;
+
+	if (!size)
+		size = 1;
+	if (align > arenalloc_sc.large_max)
+		return 0;
+	usize = align ? asc_sa2u(&arenalloc_sc, size, align) : asc_s2u(&arenalloc_sc, size);
+	if (usize)
+		return usize;
+	/* Huge: a block of its own, naturally aligned to its size. */
+	size = max(size, align);
+	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
+		return 0;
+	return PAGE_SIZE << get_order(size);
+}
+
+/* ==== Allocation ======================================================= */
+
+/**
+ * arenalloc_mallocx() - allocate memory, with jemalloc-style flags
+ * @size:  bytes wanted; 0 gets the smallest class
+ * @flags: ARENALLOC_ALIGN(), ARENALLOC_ZERO, ARENALLOC_TCACHE_NONE,
+ *         ARENALLOC_ARENA(), or 0
+ * @gfp:   allocation flags; GFP_ATOMIC and GFP_NOWAIT never sleep
+ *
+ * Alignment may be any power of two up to the chunk size.  Memory comes
+ * from the named arena, or else from the arena of the CPU's node.
+ *
+ * Context: Process context with a gfp mask that may sleep; any context,
+ * interrupts included, with GFP_ATOMIC or GFP_NOWAIT.
+ * Return: at least @size bytes, aligned as asked, or NULL when there is no
+ * memory, the size or alignment cannot be served, or the arena does not
+ * exist.
+ */
+void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
+{
+	size_t align = aa_flags_align(flags);
+	struct aa_arena *arena = aa_flags_arena(flags);
+	size_t usize = aa_usable(size, align);
+	unsigned int szind;
+	void *ptr;
+
+	if (!usize || IS_ERR(arena))
+		return NULL;
+	if (usize > arenalloc_sc.large_max) {
+		ptr = aa_arena_alloc_huge(arena ?: aa_this_cpu_arena(), usize, gfp);
+		goto out;
+	}
+	szind = asc_size2index(usize);
+	if (!arena && !(flags & ARENALLOC_TCACHE_NONE) && align <= PAGE_SIZE &&
+	    usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max)) {
+		ptr = aa_tcache_alloc(szind, gfp);
+		goto out;
+	}
+	if (!arena)
+		arena = aa_this_cpu_arena();
+	if (asc_is_small(&arenalloc_sc, szind)) {
+		if (!aa_arena_alloc_small(arena, szind, &ptr, 1, gfp))
+			ptr = NULL;
+	} else {
+		ptr = aa_arena_alloc_large(arena, szind, max_t(size_t, align, PAGE_SIZE), gfp);
+	}
+out:
+	if (!ptr)
+		return NULL;
+	if ((flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO))
+		memset(ptr, 0, usize);
+	kmemleak_alloc(ptr, usize, 1, gfp);
+	return ptr;
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_mallocx, ARENALLOC);
+
+/**
+ * arenalloc_malloc() - allocate memory
+ * @size: bytes wanted
+ * @gfp:  allocation flags
+ *
+ * Context: As arenalloc_mallocx().
+ * Return: at least @size bytes aligned to at least 8 (16 from 16 bytes
+ * up), or NULL.
+ */
+void *arenalloc_malloc(size_t size, gfp_t gfp)
+{
+	return arenalloc_mallocx(size, 0, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_malloc, ARENALLOC);
+
+/**
+ * arenalloc_calloc() - allocate zeroed memory for an array
+ * @n:    elements
+ * @size: bytes per element
+ * @gfp:  allocation flags
+ *
+ * Context: As arenalloc_mallocx().
+ * Return: @n * @size zeroed bytes, or NULL (also when @n * @size overflows).
+ */
+void *arenalloc_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (check_mul_overflow(n, size, &bytes))
+		return NULL;
+	return arenalloc_mallocx(bytes, ARENALLOC_ZERO, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_calloc, ARENALLOC);
+
+/* ==== Free ============================================================= */
+
+static void aa_free(void *ptr, unsigned long caller)
+{
+	struct aa_ptr_info info;
+
+	if (aa_lookup(ptr, &info)) {
+		aa_report_bad_free(ptr, caller);
+		return;
+	}
+	if (info.szind != UINT_MAX && !info.arena->private) {
+		kmemleak_free(ptr);
+		if (aa_tcache_free(ptr, &info))
+			return;
+		aa_arena_free_batch(info.arena, &ptr, 1);
+		return;
+	}
+	/* Checked under the arena lock before kmemleak forgets it. */
+	if (aa_arena_free(info.arena, ptr))
+		kmemleak_free(ptr);
+	else
+		aa_report_bad_free(ptr, caller);
+}
+
+/**
+ * arenalloc_free() - free memory from any arenalloc allocation function
+ * @ptr: the memory, or NULL (then nothing happens)
+ *
+ * A pointer arenalloc did not hand out, or one freed already, is refused:
+ * nothing changes and a warning names the caller (once).
+ *
+ * Context: Any context.
+ */
+void arenalloc_free(void *ptr)
+{
+	if (ptr)
+		aa_free(ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_free, ARENALLOC);
+
+/**
+ * arenalloc_sdallocx() - free memory whose size the caller knows
+ * @ptr:   the memory, or NULL
+ * @size:  the size it was allocated with
+ * @flags: the flags it was allocated with
+ *
+ * @size and @flags must be those of the allocation; they are checked, and
+ * a mismatch is refused like a bad free.
+ *
+ * Context: Any context.
+ */
+void arenalloc_sdallocx(void *ptr, size_t size, int flags)
+{
+	struct aa_ptr_info info;
+
+	if (!ptr)
+		return;
+	if (!aa_lookup(ptr, &info) &&
+	    info.usize != aa_usable(size, aa_flags_align(flags))) {
+		aa_report_bad_free(ptr, _RET_IP_);
+		return;
+	}
+	aa_free(ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_sdallocx, ARENALLOC);
+
+/* ==== Sizes ============================================================ */
+
+/**
+ * arenalloc_usable_size() - bytes usable at @ptr
+ * @ptr: memory from an arenalloc allocation function
+ *
+ * Context: Any context.
+ * Return: the usable size (at least what was asked for), or 0 for NULL or
+ * a pointer arenalloc did not hand out.
+ */
+size_t arenalloc_usable_size(const void *ptr)
+{
+	struct aa_ptr_info info;
+
+	if (!ptr || aa_lookup(ptr, &info))
+		return 0;
+	return info.usize;
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_usable_size, ARENALLOC);
+
+/**
+ * arenalloc_nallocx() - usable size an allocation would get
+ * @size:  bytes
+ * @flags: as for arenalloc_mallocx(); only the alignment matters
+ *
+ * Context: Any context.
+ * Return: what arenalloc_usable_size() will report for
+ * arenalloc_mallocx(@size, @flags), or 0 if it cannot be served.
+ */
+size_t arenalloc_nallocx(size_t size, int flags)
+{
+	return aa_usable(size, aa_flags_align(flags));
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_nallocx, ARENALLOC);
+
+/**
+ * arenalloc_realloc() - resize memory, keeping its content
+ * @ptr:  memory from arenalloc, or NULL (then this is arenalloc_malloc())
+ * @size: new size; 0 frees @ptr and returns NULL
+ * @gfp:  allocation flags
+ *
+ * Stays in place when the size class does not change.  On failure @ptr is
+ * untouched and still owned by the caller.
+ *
+ * Context: As arenalloc_mallocx().
+ * Return: the memory, moved or not, or NULL.
+ */
+void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp)
+{
+	struct aa_ptr_info info;
+	void *p;
+
+	if (!ptr)
+		return arenalloc_malloc(size, gfp);
+	if (!size) {
+		aa_free(ptr, _RET_IP_);
+		return NULL;
+	}
+	if (aa_lookup(ptr, &info)) {
+		aa_report_bad_free(ptr, _RET_IP_);
+		return NULL;
+	}
+	if (aa_usable(size, 0) == info.usize)
+		return ptr;
+	p = arenalloc_mallocx(size, info.arena->private ?
+			      ARENALLOC_ARENA(info.arena->id) : 0, gfp);
+	if (!p)
+		return NULL;
+	memcpy(p, ptr, min(size, info.usize));
+	aa_free(ptr, _RET_IP_);
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_realloc, ARENALLOC);
+
+/* ==== Private arenas =================================================== */
+
+/**
+ * arenalloc_arena_create() - a new arena for one user
+ * @node:  node its memory comes from, or NUMA_NO_NODE for the caller's
+ * @flags: 0, or ARENALLOC_ARENA_STRICT_NODE to refuse a node without memory
+ *
+ * Allocate from it with ARENALLOC_ARENA(id).  Its objects never pass
+ * through the per-CPU caches, and arenalloc_arena_destroy() frees them all.
+ *
+ * Context: Process context; may sleep.
+ * Return: the arena's id (>= 0), -EINVAL for a bad node or flag, -ENOSPC
+ * when all arena slots are in use, or -ENOMEM.
+ */
+int arenalloc_arena_create(int node, unsigned int flags)
+{
+	struct aa_arena *arena;
+	unsigned int id;
+
+	if (flags & ~ARENALLOC_ARENA_STRICT_NODE)
+		return -EINVAL;
+	if (node == NUMA_NO_NODE)
+		node = numa_mem_id();
+	if (node < 0 || node >= nr_node_ids || !node_possible(node))
+		return -EINVAL;
+	if (!node_state(node, N_MEMORY)) {
+		if (flags & ARENALLOC_ARENA_STRICT_NODE)
+			return -EINVAL;
+		node = numa_mem_id();
+	}
+
+	mutex_lock(&aa_arenas_lock);
+	for (id = aa_narenas_auto; id < AA_ARENAS_MAX; id++)
+		if (!aa_arenas[id])
+			break;
+	if (id == AA_ARENAS_MAX) {
+		mutex_unlock(&aa_arenas_lock);
+		return -ENOSPC;
+	}
+	arena = aa_arena_new(id, node, true, GFP_KERNEL);
+	if (arena)
+		WRITE_ONCE(aa_arenas[id], arena);
+	mutex_unlock(&aa_arenas_lock);
+	return arena ? id : -ENOMEM;
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_arena_create, ARENALLOC);
+
+/**
+ * arenalloc_arena_destroy() - free a private arena and all it holds
+ * @id: an id from arenalloc_arena_create()
+ *
+ * Every allocation still live in the arena is freed.  The caller must make
+ * sure nothing uses the arena or its memory any more.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -EINVAL when @id is not a private arena.
+ */
+int arenalloc_arena_destroy(int id)
+{
+	struct aa_arena *arena;
+
+	if (id < (int)aa_narenas_auto || id >= AA_ARENAS_MAX)
+		return -EINVAL;
+	mutex_lock(&aa_arenas_lock);
+	arena = aa_arenas[id];
+	if (arena)
+		WRITE_ONCE(aa_arenas[id], NULL);
+	mutex_unlock(&aa_arenas_lock);
+	if (!arena)
+		return -EINVAL;
+	aa_arena_delete(arena);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(arenalloc_arena_destroy, ARENALLOC);
+
+/* ==== Setup ============================================================ */
+
+static void aa_api_exit_arenas(unsigned int n);
+
+/**
+ * aa_api_init() - create the automatic arenas and the per-CPU caches
+ *
+ * Context: Module init.
+ * Return: 0 or -ENOMEM.
+ */
+int aa_api_init(void)
+{
+	unsigned int i, n = arenalloc_knob_get(&arenalloc_knob_narenas);
+	int nid = first_memory_node;
+	int ret;
+
+	ret = aa_arenas_init();
+	if (ret)
+		return ret;
+	/* Automatic arenas are dealt out to the nodes with memory in turn. */
+	for (i = 0; i < n; i++) {
+		aa_arenas[i] = aa_arena_new(i, nid, false, GFP_KERNEL);
+		if (!aa_arenas[i])
+			goto undo;
+		nid = next_memory_node(nid);
+		if (nid >= MAX_NUMNODES)
+			nid = first_memory_node;
+	}
+	aa_narenas_auto = n;
+	ret = aa_tcache_init();
+	if (!ret)
+		return 0;
+undo:
+	aa_api_exit_arenas(i);
+	return ret ?: -ENOMEM;
+}
+
+static void aa_api_exit_arenas(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		aa_arena_delete(aa_arenas[i]);
+	for (i = n; i < AA_ARENAS_MAX; i++)
+		if (aa_arenas[i])
+			aa_arena_delete(aa_arenas[i]);
+	memset(aa_arenas, 0, sizeof(aa_arenas));
+	aa_narenas_auto = 0;
+	aa_arenas_exit();
+}
+
+void aa_api_exit(void)
+{
+	aa_tcache_exit();
+	aa_api_exit_arenas(aa_narenas_auto);
+}

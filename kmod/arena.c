@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas: chunks from the page layer, carved into extents (runs of pages)
+ * that are either a slab of one small class or one large allocation.  Huge
+ * allocations, larger than a chunk, take a block of their own.
+ *
+ * Lock order
+ *   1. aa_arenas_lock (mutex): arena creation and destruction
+ *   2. the per-CPU cache lock (tcache.c, a local_lock)
+ *   3. arena->lock (spinlock, irqsave)
+ *   4. the registry's xa_lock (irqsave)
+ *
+ * arena->lock protects the arena's chunk list, free runs, bins, huge list
+ * and statistics, and every extent descriptor and chunk page map of the
+ * arena.  It is irq-safe because the API may be called from interrupts
+ * with GFP_ATOMIC.  Nothing that may sleep runs under it: extent
+ * descriptors and chunks are allocated, with the caller's gfp mask, before
+ * it is taken, and handed back after it is dropped if unused.
+ *
+ * The registry (aa_registry) maps every chunk-sized slot of the direct map
+ * that arenalloc owns to its chunk or huge block.  Lookups are lockless
+ * under RCU; writers are chunk and huge-block creation and release, which
+ * take the XArray's own lock.  A block leaves the registry before it is
+ * freed, and is freed after an RCU grace period, so a lookup never reads
+ * freed memory.  Inside a chunk, the page map gives the extent of any page
+ * in O(1).  Extent descriptors come from a SLAB_TYPESAFE_BY_RCU cache: a
+ * lockless reader racing with a bad free may read a recycled descriptor,
+ * never freed memory; everything read locklessly is checked again under
+ * the arena lock before anything is changed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/kmemleak.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+struct aa_arena *aa_arenas[AA_ARENAS_MAX];
+EXPORT_SYMBOL_IF_KUNIT(aa_arenas);
+unsigned int aa_narenas_auto;
+EXPORT_SYMBOL_IF_KUNIT(aa_narenas_auto);
+atomic_long_t aa_metadata_bytes;
+EXPORT_SYMBOL_IF_KUNIT(aa_metadata_bytes);
+
+static DEFINE_XARRAY_FLAGS(aa_registry, XA_FLAGS_LOCK_IRQ);
+static struct kmem_cache *aa_extent_cache;
+static size_t aa_extent_size;
+
+static unsigned int aa_lg_chunk __read_mostly;
+static unsigned int aa_chunk_pages __read_mostly;
+
+/* ==== Registry ========================================================= */
+
+/* Registry index of @ptr: chunk-sized slots counted from the direct map. */
+static unsigned long aa_key(const void *ptr)
+{
+	return ((unsigned long)ptr - PAGE_OFFSET) >> aa_lg_chunk;
+}
+
+static int aa_registry_insert(struct aa_block *b, unsigned int order, gfp_t gfp)
+{
+	unsigned long key = aa_key(b->base);
+	unsigned long n = max(1UL, (PAGE_SIZE << order) >> aa_lg_chunk);
+	unsigned long i, flags;
+	int ret = 0;
+
+	/* __xa_store() drops the lock to allocate only if @gfp may sleep. */
+	xa_lock_irqsave(&aa_registry, flags);
+	for (i = 0; i < n && !ret; i++)
+		ret = xa_err(__xa_store(&aa_registry, key + i, b, aa_meta_gfp(gfp)));
+	if (ret)
+		while (i--)
+			__xa_erase(&aa_registry, key + i);
+	xa_unlock_irqrestore(&aa_registry, flags);
+	return ret;
+}
+
+static void aa_registry_remove(struct aa_block *b, unsigned int order)
+{
+	unsigned long key = aa_key(b->base);
+	unsigned long n = max(1UL, (PAGE_SIZE << order) >> aa_lg_chunk);
+	unsigned long i, flags;
+
+	xa_lock_irqsave(&aa_registry, flags);
+	for (i = 0; i < n; i++)
+		__xa_erase(&aa_registry, key + i);
+	xa_unlock_irqrestore(&aa_registry, flags);
+}
+
+/* ==== Extents ========================================================== */
+
+static struct aa_extent *aa_extent_new(gfp_t gfp)
+{
+	return kmem_cache_alloc(aa_extent_cache, aa_meta_gfp(gfp));
+}
+
+static void aa_extent_put(struct aa_extent *e)
+{
+	if (e)
+		kmem_cache_free(aa_extent_cache, e);
+}
+
+static void *aa_extent_addr(const struct aa_extent *e)
+{
+	return e->chunk->b.base + ((unsigned long)e->first << PAGE_SHIFT);
+}
+
+static void aa_map_set(struct aa_extent *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->npages; i++)
+		e->chunk->map[e->first + i] = e;
+}
+
+static void aa_run_insert(struct aa_arena *arena, struct aa_extent *e)
+{
+	e->state = AA_EXTENT_FREE;
+	list_add(&e->link, &arena->free_runs[ilog2(e->npages)]);
+}
+
+/*
+ * Carves @npages, aligned to @align_pages, out of a free run.  spares[0]
+ * becomes the carved extent; an aligned carve that leaves runs on both
+ * sides also uses spares[1].  Used spares are set to NULL.
+ * Returns NULL when no run fits.
+ */
+static struct aa_extent *aa_run_take(struct aa_arena *arena, unsigned int npages,
+				     unsigned int align_pages, struct aa_extent **spares)
+{
+	unsigned int b, lead, tail;
+	struct aa_extent *run, *e, *t;
+
+	lockdep_assert_held(&arena->lock);
+
+	for (b = ilog2(npages); b < AA_NBUCKETS; b++) {
+		list_for_each_entry(run, &arena->free_runs[b], link) {
+			lead = ALIGN(run->first, align_pages) - run->first;
+			if (run->npages < lead + npages)
+				continue;
+			tail = run->npages - lead - npages;
+			if (!lead || !tail || spares[1])
+				goto found;
+		}
+	}
+	return NULL;
+
+found:
+	list_del(&run->link);
+	e = spares[0];
+	spares[0] = NULL;
+	e->chunk = run->chunk;
+	e->first = run->first + lead;
+	e->npages = npages;
+	if (lead && tail) {
+		t = spares[1];
+		spares[1] = NULL;
+		t->chunk = run->chunk;
+		t->first = e->first + npages;
+		t->npages = tail;
+		aa_map_set(t);
+		aa_run_insert(arena, t);
+	}
+	if (lead || tail) {
+		/* The old run keeps the leftover on one side. */
+		run->first = lead ? run->first : e->first + npages;
+		run->npages = lead ? lead : tail;
+		aa_run_insert(arena, run);
+	} else {
+		aa_extent_put(run);
+	}
+	aa_map_set(e);
+	e->chunk->nactive += npages;
+	return e;
+}
+
+static void aa_chunk_release(struct aa_arena *arena, struct aa_chunk *chunk);
+
+/* Give a used extent's pages back as a free run, merging with neighbours. */
+static void aa_run_free(struct aa_arena *arena, struct aa_extent *e)
+{
+	struct aa_chunk *chunk = e->chunk;
+	struct aa_extent *nb;
+
+	lockdep_assert_held(&arena->lock);
+	chunk->nactive -= e->npages;
+
+	if (e->first) {
+		nb = chunk->map[e->first - 1];
+		if (nb->state == AA_EXTENT_FREE) {
+			list_del(&nb->link);
+			nb->npages += e->npages;
+			aa_extent_put(e);
+			e = nb;
+		}
+	}
+	if (e->first + e->npages < aa_chunk_pages) {
+		nb = chunk->map[e->first + e->npages];
+		if (nb->state == AA_EXTENT_FREE) {
+			list_del(&nb->link);
+			e->npages += nb->npages;
+			aa_extent_put(nb);
+		}
+	}
+	aa_map_set(e);
+	aa_run_insert(arena, e);
+
+	if (!chunk->nactive)
+		aa_chunk_release(arena, chunk);
+}
+
+/* ==== Chunks =========================================================== */
+
+static size_t aa_chunk_header_size(void)
+{
+	return struct_size_t(struct aa_chunk, map, aa_chunk_pages);
+}
+
+/* A new chunk for @arena, registered, holding one free run. */
+static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
+{
+	unsigned int order = aa_lg_chunk - PAGE_SHIFT;
+	struct aa_extent *run;
+	struct aa_chunk *chunk;
+
+	chunk = kzalloc_node(aa_chunk_header_size(), aa_meta_gfp(gfp), arena->nid);
+	run = aa_extent_new(gfp);
+	if (!chunk || !run)
+		goto undo_meta;
+	chunk->page = arenalloc_pages_alloc(arena->nid, order, aa_meta_gfp(gfp));
+	if (!chunk->page)
+		goto undo_meta;
+	chunk->b.kind = AA_BLOCK_CHUNK;
+	chunk->b.arena = arena;
+	chunk->b.base = page_address(chunk->page);
+	/* The map is complete before a lockless lookup can find the chunk. */
+	run->chunk = chunk;
+	run->first = 0;
+	run->npages = aa_chunk_pages;
+	run->state = AA_EXTENT_FREE;
+	INIT_LIST_HEAD(&run->link);
+	aa_map_set(run);
+	if (aa_registry_insert(&chunk->b, order, gfp))
+		goto undo_pages;
+	atomic_long_add(aa_chunk_header_size() + aa_extent_size, &aa_metadata_bytes);
+	return chunk;
+
+undo_pages:
+	arenalloc_pages_free(chunk->page, order);
+undo_meta:
+	aa_extent_put(run);
+	kfree(chunk);
+	return NULL;
+}
+
+/* Make a new chunk's free run usable by @arena. */
+static void aa_chunk_add(struct aa_arena *arena, struct aa_chunk *chunk)
+{
+	lockdep_assert_held(&arena->lock);
+	list_add(&chunk->link, &arena->chunks);
+	arena->nchunks++;
+	aa_run_insert(arena, chunk->map[0]);
+}
+
+static void aa_chunk_free(struct aa_chunk *chunk)
+{
+	aa_registry_remove(&chunk->b, aa_lg_chunk - PAGE_SHIFT);
+	arenalloc_pages_free(chunk->page, aa_lg_chunk - PAGE_SHIFT);
+	atomic_long_sub(aa_chunk_header_size() + aa_extent_size, &aa_metadata_bytes);
+	kfree_rcu(chunk, b.rcu);
+}
+
+/*
+ * @chunk has no active pages left: keep it as the arena's spare or give it
+ * back.  Chunk release does not wait for decay yet: one spare per arena
+ * absorbs the common alloc/free churn at a chunk boundary.
+ */
+static void aa_chunk_release(struct aa_arena *arena, struct aa_chunk *chunk)
+{
+	struct aa_extent *run = chunk->map[0];
+
+	lockdep_assert_held(&arena->lock);
+	/* Keep this one as the spare unless an empty spare is kept already. */
+	if (!arena->spare || arena->spare == chunk || arena->spare->nactive) {
+		arena->spare = chunk;
+		return;
+	}
+	list_del(&run->link);
+	aa_extent_put(run);
+	list_del(&chunk->link);
+	arena->nchunks--;
+	aa_chunk_free(chunk);
+}
+
+/* ==== Small allocations: slabs ========================================= */
+
+static void *aa_slab_region(const struct aa_extent *slab, unsigned int idx)
+{
+	return aa_extent_addr(slab) + (size_t)idx * asc_index2size(slab->szind);
+}
+
+/* Makes a slab of class @szind from a free run; false if none fits. */
+static bool aa_slab_new(struct aa_arena *arena, unsigned int szind,
+			struct aa_extent **spares)
+{
+	const struct asc_slab *geo = &arenalloc_sc.slab[szind];
+	struct aa_extent *slab;
+
+	slab = aa_run_take(arena, geo->pages, 1, spares);
+	if (!slab)
+		return false;
+	slab->state = AA_EXTENT_SLAB;
+	slab->szind = szind;
+	slab->nfree = geo->nregs;
+	bitmap_fill(slab->bitmap, geo->nregs);
+	list_add(&slab->link, &arena->bins[szind].nonfull);
+	arena->bins[szind].nslabs++;
+	return true;
+}
+
+/* Takes up to @n regions of class @szind from slabs that have them. */
+static int aa_bin_take(struct aa_arena *arena, unsigned int szind, void **ptrs, int n)
+{
+	struct aa_bin *bin = &arena->bins[szind];
+	unsigned int nregs = arenalloc_sc.slab[szind].nregs;
+	struct aa_extent *slab;
+	int got = 0;
+
+	lockdep_assert_held(&arena->lock);
+	while (got < n && !list_empty(&bin->nonfull)) {
+		slab = list_first_entry(&bin->nonfull, struct aa_extent, link);
+		while (got < n && slab->nfree) {
+			unsigned int idx = find_first_bit(slab->bitmap, nregs);
+
+			__clear_bit(idx, slab->bitmap);
+			slab->nfree--;
+			ptrs[got++] = aa_slab_region(slab, idx);
+		}
+		if (!slab->nfree)
+			list_del_init(&slab->link);
+	}
+	bin->curregs += got;
+	bin->nmalloc += got;
+	return got;
+}
+
+/**
+ * aa_arena_alloc_small() - up to @n regions of small class @szind
+ * @arena: arena to allocate from
+ * @szind: small size class
+ * @ptrs:  where the regions go
+ * @n:     how many are wanted (at least 1)
+ * @gfp:   the caller's allocation flags
+ *
+ * Context: Any context @gfp allows; takes @arena->lock.
+ * Return: how many regions were stored in @ptrs: 0 only when no memory
+ * could be had.
+ */
+int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			 int n, gfp_t gfp)
+{
+	struct aa_extent *spares[2] = { NULL, NULL };
+	struct aa_chunk *chunk = NULL;
+	unsigned long flags;
+	int got;
+
+	for (;;) {
+		spin_lock_irqsave(&arena->lock, flags);
+		if (chunk) {
+			aa_chunk_add(arena, chunk);
+			chunk = NULL;
+		}
+		got = aa_bin_take(arena, szind, ptrs, n);
+		if (!got && spares[0] && aa_slab_new(arena, szind, spares))
+			got = aa_bin_take(arena, szind, ptrs, n);
+		spin_unlock_irqrestore(&arena->lock, flags);
+		if (got)
+			break;
+
+		/* Nothing in the bin or the free runs: get memory, unlocked. */
+		if (!spares[0]) {
+			spares[0] = aa_extent_new(gfp);
+			if (!spares[0])
+				break;
+			continue;
+		}
+		chunk = aa_chunk_new(arena, gfp);
+		if (!chunk)
+			break;
+	}
+	aa_extent_put(spares[0]);
+	return got;
+}
+
+/* Returns one region to its slab; false if it is not a live region. */
+static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr)
+{
+	size_t size = asc_index2size(slab->szind);
+	struct aa_bin *bin = &arena->bins[slab->szind];
+	unsigned long off = ptr - aa_extent_addr(slab);
+	unsigned int idx = off / size;
+
+	if (off % size || __test_and_set_bit(idx, slab->bitmap))
+		return false;
+	bin->curregs--;
+	bin->ndalloc++;
+	if (!slab->nfree++)
+		list_add(&slab->link, &bin->nonfull);
+	/* An empty slab goes back unless it is the bin's only one with room. */
+	if (slab->nfree == arenalloc_sc.slab[slab->szind].nregs &&
+	    !list_is_singular(&bin->nonfull)) {
+		list_del(&slab->link);
+		bin->nslabs--;
+		aa_run_free(arena, slab);
+	}
+	return true;
+}
+
+/* ==== Large allocations ================================================ */
+
+/**
+ * aa_arena_alloc_large() - one run of pages for large class @szind
+ * @arena: arena to allocate from
+ * @szind: large size class
+ * @align: alignment, a power of two up to the chunk size
+ * @gfp:   the caller's allocation flags
+ *
+ * Context: Any context @gfp allows; takes @arena->lock.
+ * Return: the allocation, or NULL.
+ */
+void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t align,
+			   gfp_t gfp)
+{
+	unsigned int npages = asc_index2size(szind) >> PAGE_SHIFT;
+	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
+	struct aa_extent *spares[2] = { NULL, NULL }, *e = NULL;
+	struct aa_chunk *chunk = NULL;
+	unsigned long flags;
+
+	spares[0] = aa_extent_new(gfp);
+	if (align_pages > 1)
+		spares[1] = aa_extent_new(gfp);
+	if (!spares[0] || (align_pages > 1 && !spares[1]))
+		goto out;
+	for (;;) {
+		spin_lock_irqsave(&arena->lock, flags);
+		if (chunk)
+			aa_chunk_add(arena, chunk);
+		e = aa_run_take(arena, npages, align_pages, spares);
+		if (e) {
+			e->state = AA_EXTENT_LARGE;
+			e->szind = szind;
+			INIT_LIST_HEAD(&e->link);
+			arena->large_nmalloc++;
+			arena->large_cur++;
+		}
+		spin_unlock_irqrestore(&arena->lock, flags);
+		/* A fresh chunk is aligned to its size: it always fits. */
+		if (e || chunk)
+			break;
+		chunk = aa_chunk_new(arena, gfp);
+		if (!chunk)
+			break;
+	}
+out:
+	aa_extent_put(spares[0]);
+	aa_extent_put(spares[1]);
+	return e ? aa_extent_addr(e) : NULL;
+}
+
+/* ==== Huge allocations ================================================= */
+
+/**
+ * aa_arena_alloc_huge() - a block of its own for more than a chunk
+ * @arena: arena whose node and accounting it belongs to
+ * @size:  request size, above the chunk size
+ * @gfp:   the caller's allocation flags (__GFP_ACCOUNT charges the block)
+ *
+ * Context: Any context @gfp allows; takes @arena->lock.
+ * Return: the allocation, aligned to its size, or NULL.
+ */
+void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	unsigned long flags;
+	struct aa_huge *h;
+
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	h = kzalloc_node(sizeof(*h), aa_meta_gfp(gfp), arena->nid);
+	if (!h)
+		return NULL;
+	h->order = order;
+	h->b.kind = AA_BLOCK_HUGE;
+	h->b.arena = arena;
+	h->b.base = NULL;
+	{
+		/* A block of its own can be charged to the caller's cgroup. */
+		struct page *page = arenalloc_pages_alloc(arena->nid, order,
+							  aa_meta_gfp(gfp) | (gfp & __GFP_ACCOUNT));
+
+		if (!page)
+			goto undo_h;
+		h->b.base = page_address(page);
+	}
+	if (aa_registry_insert(&h->b, order, gfp))
+		goto undo_pages;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	list_add(&h->link, &arena->huge);
+	arena->nhuge_pages += 1UL << order;
+	spin_unlock_irqrestore(&arena->lock, flags);
+	atomic_long_add(sizeof(*h), &aa_metadata_bytes);
+	return h->b.base;
+
+undo_pages:
+	arenalloc_pages_free(virt_to_page(h->b.base), order);
+undo_h:
+	kfree(h);
+	return NULL;
+}
+
+static void aa_huge_free(struct aa_huge *h)
+{
+	aa_registry_remove(&h->b, h->order);
+	arenalloc_pages_free(virt_to_page(h->b.base), h->order);
+	atomic_long_sub(sizeof(*h), &aa_metadata_bytes);
+	kfree_rcu(h, b.rcu);
+}
+
+/* ==== Lookup and free ================================================== */
+
+/**
+ * aa_lookup() - what arenalloc knows about @ptr
+ * @ptr:  a pointer, perhaps not one arenalloc handed out
+ * @info: filled in on success
+ *
+ * Lockless.  The answer is reliable for a live allocation; for anything
+ * else it may be stale, and the free path checks again under the lock.
+ *
+ * Context: Any context.
+ * Return: 0, or -ENOENT when @ptr is not the start of an allocation in
+ * memory arenalloc owns.
+ */
+int aa_lookup(const void *ptr, struct aa_ptr_info *info)
+{
+	struct aa_extent *e;
+	struct aa_block *b;
+	unsigned long off;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	b = xa_load(&aa_registry, aa_key(ptr));
+	if (!b)
+		goto out;
+	info->arena = b->arena;
+	if (b->kind == AA_BLOCK_HUGE) {
+		struct aa_huge *h = container_of(b, struct aa_huge, b);
+
+		if (ptr != b->base)
+			goto out;
+		info->szind = UINT_MAX;
+		info->usize = PAGE_SIZE << h->order;
+		ret = 0;
+		goto out;
+	}
+	off = ptr - b->base;
+	e = READ_ONCE(container_of(b, struct aa_chunk, b)->map[off >> PAGE_SHIFT]);
+	switch (READ_ONCE(e->state)) {
+	case AA_EXTENT_SLAB:
+		info->szind = READ_ONCE(e->szind);
+		info->usize = asc_index2size(info->szind);
+		if ((off - ((unsigned long)READ_ONCE(e->first) << PAGE_SHIFT)) % info->usize)
+			goto out;
+		ret = 0;
+		break;
+	case AA_EXTENT_LARGE:
+		info->szind = READ_ONCE(e->szind);
+		info->usize = asc_index2size(info->szind);
+		if (off != (unsigned long)READ_ONCE(e->first) << PAGE_SHIFT)
+			goto out;
+		ret = 0;
+		break;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_lookup);
+
+/* Frees one pointer of @arena under its lock; false if it is not live. */
+static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
+{
+	struct aa_chunk *chunk;
+	struct aa_extent *e;
+	struct aa_block *b;
+
+	lockdep_assert_held(&arena->lock);
+	b = xa_load(&aa_registry, aa_key(ptr));
+	if (!b || b->arena != arena)
+		return false;
+	if (b->kind == AA_BLOCK_HUGE) {
+		struct aa_huge *h = container_of(b, struct aa_huge, b);
+
+		if (ptr != b->base)
+			return false;
+		list_del(&h->link);
+		arena->nhuge_pages -= 1UL << h->order;
+		aa_huge_free(h);
+		return true;
+	}
+	chunk = container_of(b, struct aa_chunk, b);
+	e = chunk->map[(ptr - b->base) >> PAGE_SHIFT];
+	if (e->state == AA_EXTENT_SLAB)
+		return aa_slab_free(arena, e, ptr);
+	if (e->state != AA_EXTENT_LARGE || ptr != aa_extent_addr(e))
+		return false;
+	arena->large_ndalloc++;
+	arena->large_cur--;
+	e->state = AA_EXTENT_FREE;
+	aa_run_free(arena, e);
+	return true;
+}
+
+/**
+ * aa_arena_free_batch() - give allocations back to the arena they came from
+ * @arena: their arena
+ * @ptrs:  the allocations
+ * @n:     how many
+ *
+ * A pointer that is not a live allocation of @arena (freed twice, never
+ * handed out, or not the start of an allocation) is left alone and
+ * reported once.
+ *
+ * Context: Any context; takes @arena->lock once.
+ */
+void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
+{
+	unsigned long flags;
+	void *bad = NULL;
+	int i;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	for (i = 0; i < n; i++)
+		if (!aa_arena_free_one(arena, ptrs[i]))
+			bad = ptrs[i];
+	spin_unlock_irqrestore(&arena->lock, flags);
+	if (bad)
+		aa_report_bad_free(bad, 0);
+}
+
+/**
+ * aa_arena_free() - give one allocation back to its arena
+ * @arena: its arena
+ * @ptr:   the allocation
+ *
+ * Context: Any context; takes @arena->lock.
+ * Return: true, or false (and nothing changed) when @ptr is not a live
+ * allocation of @arena.
+ */
+bool aa_arena_free(struct aa_arena *arena, void *ptr)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	ok = aa_arena_free_one(arena, ptr);
+	spin_unlock_irqrestore(&arena->lock, flags);
+	return ok;
+}
+
+/* ==== Arenas =========================================================== */
+
+/**
+ * aa_arena_new() - a new, empty arena on node @nid
+ * @id:      its index in aa_arenas[]
+ * @nid:     node its memory will come from
+ * @private: created for one user through arenalloc_arena_create()
+ * @gfp:     allocation flags for its descriptor
+ *
+ * Context: Process context.
+ * Return: the arena, or NULL.
+ */
+struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp)
+{
+	struct aa_arena *arena = kzalloc_node(sizeof(*arena), gfp, nid);
+	unsigned int i;
+
+	if (!arena)
+		return NULL;
+	spin_lock_init(&arena->lock);
+	arena->id = id;
+	arena->nid = nid;
+	arena->private = private;
+	INIT_LIST_HEAD(&arena->chunks);
+	INIT_LIST_HEAD(&arena->huge);
+	for (i = 0; i < AA_NBUCKETS; i++)
+		INIT_LIST_HEAD(&arena->free_runs[i]);
+	for (i = 0; i < ASC_NSMALL_MAX; i++)
+		INIT_LIST_HEAD(&arena->bins[i].nonfull);
+	atomic_long_add(sizeof(*arena), &aa_metadata_bytes);
+	return arena;
+}
+
+/* kmemleak tracks live allocations one by one (api.c): forget them. */
+static void aa_extent_forget_live(struct aa_extent *e)
+{
+	unsigned int i, nregs;
+
+	if (e->state == AA_EXTENT_LARGE) {
+		kmemleak_free(aa_extent_addr(e));
+	} else if (e->state == AA_EXTENT_SLAB) {
+		nregs = arenalloc_sc.slab[e->szind].nregs;
+		for_each_clear_bit(i, e->bitmap, nregs)
+			kmemleak_free(aa_slab_region(e, i));
+	}
+}
+
+/**
+ * aa_arena_delete() - free an arena and everything it holds
+ * @arena: an arena nobody uses any more
+ *
+ * Every chunk and huge block goes back to the page allocator, whatever
+ * allocations are still live in it.
+ *
+ * Context: Process context, with no other user of @arena.
+ */
+void aa_arena_delete(struct aa_arena *arena)
+{
+	struct aa_chunk *chunk, *ctmp;
+	struct aa_huge *h, *htmp;
+	unsigned int i;
+
+	list_for_each_entry_safe(h, htmp, &arena->huge, link) {
+		kmemleak_free(h->b.base);
+		aa_huge_free(h);
+	}
+	list_for_each_entry_safe(chunk, ctmp, &arena->chunks, link) {
+		/* Each page's extent, once: walk the runs by their lengths. */
+		for (i = 0; i < aa_chunk_pages; ) {
+			struct aa_extent *e = chunk->map[i];
+
+			i += e->npages;
+			aa_extent_forget_live(e);
+			aa_extent_put(e);
+		}
+		aa_chunk_free(chunk);
+	}
+	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
+	kfree(arena);
+}
+
+int aa_arenas_init(void)
+{
+	unsigned int nregs_max = 0, i;
+
+	aa_lg_chunk = arenalloc_sc.lg_max;
+	aa_chunk_pages = 1U << (aa_lg_chunk - PAGE_SHIFT);
+	for (i = 0; i < arenalloc_sc.nsmall; i++)
+		nregs_max = max_t(unsigned int, nregs_max, arenalloc_sc.slab[i].nregs);
+	aa_extent_size = struct_size_t(struct aa_extent, bitmap, BITS_TO_LONGS(nregs_max));
+	aa_extent_cache = kmem_cache_create("arenalloc_extent", aa_extent_size, 0,
+					    SLAB_TYPESAFE_BY_RCU, NULL);
+	return aa_extent_cache ? 0 : -ENOMEM;
+}
+
+void aa_arenas_exit(void)
+{
+	/* Chunk and huge descriptors are freed with kfree_rcu(). */
+	rcu_barrier();
+	kmem_cache_destroy(aa_extent_cache);
+	WARN_ON(!xa_empty(&aa_registry));
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reports of API misuse: freeing a pointer arenalloc did not hand out, or
+ * freeing twice.  The bad call is ignored (nothing changes) and reported
+ * once with a WARN naming the caller, so a bug in a client shows up without
+ * taking the machine down or corrupting the allocator.
+ *
+ * A KUnit test that provokes misuse on purpose registers a named resource
+ * "arenalloc_errors" (an int); while it runs, reports increment that count
+ * instead of warning, as the slab allocator does for its own tests.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <kunit/resource.h>
+#include <kunit/test-bug.h>
+
+#include "internal.h"
+
+#if IS_ENABLED(CONFIG_KUNIT)
+static bool aa_report_to_kunit(void)
+{
+	struct kunit_resource *res;
+	struct kunit *test = kunit_get_current_test();
+
+	if (!test)
+		return false;
+	res = kunit_find_named_resource(test, "arenalloc_errors");
+	if (!res)
+		return false;
+	(*(int *)res->data)++;
+	kunit_put_resource(res);
+	return true;
+}
+#else
+static bool aa_report_to_kunit(void) { return false; }
+#endif
+
+/**
+ * aa_report_bad_free() - report a free that arenalloc refused
+ * @ptr:    the pointer passed in
+ * @caller: return address of the API call, or 0 when unknown (a batch
+ *          flushed from a per-CPU cache)
+ *
+ * Context: Any context.
+ */
+void aa_report_bad_free(const void *ptr, unsigned long caller)
+{
+	if (aa_report_to_kunit())
+		return;
+	WARN_ONCE(1, "arenalloc: free of %p, not a live allocation (foreign pointer or double free), from %pS\n",
+		  ptr, (void *)caller);
+}

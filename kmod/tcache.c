@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU caches: jemalloc's thread caches, one per CPU.
+ *
+ * Each CPU has a stack of free objects per size class up to tcache_max.  A
+ * hit pops or pushes one pointer: no lock shared with another CPU and no
+ * atomic read-modify-write.  A miss refills half the stack from the CPU's
+ * arena under one acquisition of the arena lock; a push onto a full stack
+ * first flushes its older half back the same way.
+ *
+ * Only objects of the CPU's own arena are cached.  Freeing an object of
+ * another automatic arena (another node's, or another arena of this node)
+ * queues it on the CPU's remote list, which goes back to the owners in
+ * batches, one lock acquisition per arena.  Objects of private arenas never
+ * enter a cache, so destroying a private arena never has to chase them.
+ *
+ * Locking and context
+ *   tc->lock is a local_lock taken with irqsave: it holds off interrupts on
+ *   this CPU (the API is callable from interrupt context, which would
+ *   otherwise interleave with a task's push or pop on the same stack) and
+ *   keeps the task on this CPU.  On !PREEMPT_RT it costs a local_irq_save()
+ *   and restore, about 40 cycles; lockdep sees it as a lock.  It nests
+ *   outside arena->lock (see arena.c).  Refills that may need new memory
+ *   run without it, with the caller's gfp mask, and push their batch into
+ *   whichever CPU's cache the task is on afterwards.
+ *
+ * Garbage collection
+ *   Every AA_GC_EVENTS operations a CPU looks at the clock; at most every
+ *   tcache_gc_interval_ms it gives back three quarters of each stack's low
+ *   water mark, the objects it has not needed since the last pass (jemalloc's
+ *   incremental GC).  A CPU that stops allocating keeps its cache until it
+ *   runs again, is flushed (aa_tcache_flush_all()), or goes offline: the
+ *   cache of a dead CPU is emptied by the CPU that took it down.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/jiffies.h>
+#include <linux/local_lock.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+#define AA_BATCH_MAX		32	/* objects moved per refill */
+#define AA_REMOTE_MAX		32	/* remote frees queued per CPU */
+#define AA_GC_EVENTS		256	/* operations between clock checks */
+#define AA_GC_INTERVAL_MS	1000
+
+/**
+ * struct aa_tbin - the cached objects of one size class on one CPU
+ * @ncached:   objects in @slots; @slots[@ncached - 1] is the next out
+ * @low_water: smallest @ncached since the last GC pass
+ * @max:       capacity of @slots
+ * @slots:     the objects
+ */
+struct aa_tbin {
+	u16 ncached;
+	u16 low_water;
+	u16 max;
+	void **slots;
+};
+
+/**
+ * struct aa_tcache - one CPU's cache; every field is under @lock
+ * @lock:     see the locking rules above
+ * @arena:    the CPU's automatic arena (fixed at init)
+ * @events:   operations since the last clock check
+ * @next_gc:  jiffies of the next GC pass
+ * @nremote:  entries in @remote
+ * @remote:   objects of other arenas waiting to go back
+ * @hits:     allocations served from the cache
+ * @misses:   allocations that had to refill
+ * @fills:    objects moved from arenas into the cache
+ * @flushes:  objects moved from the cache back to arenas
+ * @bins:     one per size class that may be cached
+ */
+struct aa_tcache {
+	local_lock_t lock;
+	struct aa_arena *arena;
+	unsigned int events;
+	unsigned long next_gc;
+	unsigned int nremote;
+	struct {
+		void *ptr;
+		struct aa_arena *arena;
+	} remote[AA_REMOTE_MAX];
+	u64 hits;
+	u64 misses;
+	u64 fills;
+	u64 flushes;
+	struct aa_tbin bins[];
+};
+
+static struct aa_tcache __percpu *aa_tcache;
+static enum cpuhp_state aa_cpuhp_state;
+static unsigned int aa_tcache_nbins;
+
+/*
+ * Capacity per class, after jemalloc: twice a slab's regions for small
+ * classes, between 20 and 200; 20 for large ones, fewer above 256 KiB so a
+ * stack holds at most about 4 MiB.
+ */
+static u16 aa_tbin_capacity(unsigned int szind)
+{
+	size_t size = asc_index2size(szind);
+
+	if (asc_is_small(&arenalloc_sc, szind))
+		return clamp(2U * arenalloc_sc.slab[szind].nregs, 20U, 200U);
+	return clamp_t(size_t, SZ_4M / size, 2, 20);
+}
+
+static bool aa_tcache_enabled_for(size_t usize)
+{
+	return usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max);
+}
+
+/* ==== Moving objects between a cache and the arenas ==================== */
+
+/* Gives back the oldest @n objects of @bin. */
+static void aa_tbin_flush(struct aa_tcache *tc, struct aa_tbin *bin, unsigned int n)
+{
+	if (!n)
+		return;
+	aa_arena_free_batch(tc->arena, bin->slots, n);
+	memmove(bin->slots, bin->slots + n, (bin->ncached - n) * sizeof(void *));
+	bin->ncached -= n;
+	bin->low_water = min(bin->low_water, bin->ncached);
+	tc->flushes += n;
+}
+
+/* Gives every queued remote object back, one batch per arena. */
+static void aa_remote_flush(struct aa_tcache *tc)
+{
+	void *batch[AA_REMOTE_MAX];
+	unsigned int i, j, n;
+
+	while (tc->nremote) {
+		struct aa_arena *arena = tc->remote[0].arena;
+
+		for (i = 0, j = 0, n = 0; i < tc->nremote; i++) {
+			if (tc->remote[i].arena == arena)
+				batch[n++] = tc->remote[i].ptr;
+			else
+				tc->remote[j++] = tc->remote[i];
+		}
+		tc->nremote = j;
+		aa_arena_free_batch(arena, batch, n);
+	}
+}
+
+static void aa_tcache_drain(struct aa_tcache *tc)
+{
+	unsigned int i;
+
+	for (i = 0; i < aa_tcache_nbins; i++)
+		aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
+	aa_remote_flush(tc);
+}
+
+static void aa_tcache_gc(struct aa_tcache *tc)
+{
+	unsigned int i;
+
+	for (i = 0; i < aa_tcache_nbins; i++) {
+		struct aa_tbin *bin = &tc->bins[i];
+
+		if (!aa_tcache_enabled_for(asc_index2size(i)))
+			aa_tbin_flush(tc, bin, bin->ncached);
+		else
+			aa_tbin_flush(tc, bin, DIV_ROUND_UP(bin->low_water * 3, 4));
+		bin->low_water = bin->ncached;
+	}
+	aa_remote_flush(tc);
+	tc->next_gc = jiffies + msecs_to_jiffies(AA_GC_INTERVAL_MS);
+}
+
+static void aa_tcache_event(struct aa_tcache *tc)
+{
+	if (unlikely(++tc->events >= AA_GC_EVENTS)) {
+		tc->events = 0;
+		if (time_after(jiffies, tc->next_gc))
+			aa_tcache_gc(tc);
+	}
+}
+
+/* ==== Fast paths ======================================================= */
+
+/**
+ * aa_tcache_alloc() - an object of class @szind from this CPU's cache
+ * @szind: size class, one that may be cached
+ * @gfp:   the caller's flags, used when the cache must be refilled
+ *
+ * Context: Any context @gfp allows.
+ * Return: the object, or NULL when the arena has no memory.
+ */
+void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
+{
+	void *batch[AA_BATCH_MAX];
+	struct aa_tcache *tc;
+	struct aa_tbin *bin;
+	unsigned long flags;
+	struct aa_arena *arena;
+	void *ptr;
+	int n, i;
+
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	tc = this_cpu_ptr(aa_tcache);
+	bin = &tc->bins[szind];
+	if (likely(bin->ncached)) {
+		ptr = bin->slots[--bin->ncached];
+		bin->low_water = min(bin->low_water, bin->ncached);
+		tc->hits++;
+		aa_tcache_event(tc);
+		local_unlock_irqrestore(&aa_tcache->lock, flags);
+		return ptr;
+	}
+	tc->misses++;
+	arena = tc->arena;
+	n = min_t(int, bin->max / 2, AA_BATCH_MAX);
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+
+	/* The refill may sleep (if @gfp allows): no cache lock held. */
+	if (asc_is_small(&arenalloc_sc, szind)) {
+		n = aa_arena_alloc_small(arena, szind, batch, n, gfp);
+	} else {
+		batch[0] = aa_arena_alloc_large(arena, szind, PAGE_SIZE, gfp);
+		n = !!batch[0];
+	}
+	if (!n)
+		return NULL;
+
+	/* Keep the rest on the CPU we run on now, if it has room. */
+	ptr = batch[--n];
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	tc = this_cpu_ptr(aa_tcache);
+	bin = &tc->bins[szind];
+	if (tc->arena == arena) {
+		for (i = 0; i < n && bin->ncached < bin->max; i++)
+			bin->slots[bin->ncached++] = batch[i];
+		tc->fills += i;
+		memmove(batch, batch + i, (n - i) * sizeof(void *));
+		n -= i;
+	}
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	if (n)
+		aa_arena_free_batch(arena, batch, n);
+	return ptr;
+}
+
+/**
+ * aa_tcache_free() - put an object into this CPU's cache
+ * @ptr:  the object, a live allocation
+ * @info: what aa_lookup() said about it
+ *
+ * Context: Any context.
+ * Return: true if the cache took it (possibly onto the remote list), false
+ * if the caller must give it to its arena directly.
+ */
+bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info)
+{
+	struct aa_tcache *tc;
+	struct aa_tbin *bin;
+	unsigned long flags;
+
+	if (!aa_tcache_enabled_for(info->usize))
+		return false;
+
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	tc = this_cpu_ptr(aa_tcache);
+	if (unlikely(info->arena != tc->arena)) {
+		if (tc->nremote == AA_REMOTE_MAX)
+			aa_remote_flush(tc);
+		tc->remote[tc->nremote].ptr = ptr;
+		tc->remote[tc->nremote].arena = info->arena;
+		tc->nremote++;
+	} else {
+		bin = &tc->bins[info->szind];
+		if (unlikely(bin->ncached == bin->max))
+			aa_tbin_flush(tc, bin, bin->max / 2);
+		bin->slots[bin->ncached++] = ptr;
+	}
+	aa_tcache_event(tc);
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	return true;
+}
+
+/* ==== Whole-cache operations ============================================ */
+
+static void aa_tcache_drain_local(struct work_struct *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	aa_tcache_drain(this_cpu_ptr(aa_tcache));
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+}
+
+static DEFINE_PER_CPU(struct work_struct, aa_drain_work);
+static DEFINE_MUTEX(aa_flush_lock);	/* one flush_all at a time: owns aa_drain_work */
+
+/**
+ * aa_tcache_flush_all() - empty every CPU's cache into the arenas
+ *
+ * Each online CPU empties its own cache from a work item bound to it; the
+ * caches of offline CPUs were emptied when they went down.
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_tcache_flush_all(void)
+{
+	unsigned int cpu;
+
+	mutex_lock(&aa_flush_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct work_struct *work = per_cpu_ptr(&aa_drain_work, cpu);
+
+		INIT_WORK(work, aa_tcache_drain_local);
+		queue_work_on(cpu, system_wq, work);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&aa_drain_work, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&aa_flush_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_flush_all);
+
+/**
+ * aa_this_cpu_arena() - the automatic arena of the CPU we run on
+ *
+ * Context: Any context; the answer may be stale once preemption is allowed.
+ * Return: the arena.
+ */
+struct aa_arena *aa_this_cpu_arena(void)
+{
+	return READ_ONCE(raw_cpu_ptr(aa_tcache)->arena);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_this_cpu_arena);
+
+/* A dead CPU runs nothing: its cache is ours to empty without its lock. */
+static int aa_tcache_cpu_dead(unsigned int cpu)
+{
+	aa_tcache_drain(per_cpu_ptr(aa_tcache, cpu));
+	return 0;
+}
+
+/* ==== Setup ============================================================ */
+
+/*
+ * CPU to arena: the arenas of each node are dealt out round-robin to the
+ * node's CPUs; a CPU whose node has no memory uses its nearest node's.
+ */
+static struct aa_arena *aa_arena_for_cpu(unsigned int cpu, unsigned int *rank)
+{
+	int nid = cpu_to_mem(cpu);
+	unsigned int i, n = 0, k;
+
+	for (i = 0; i < aa_narenas_auto; i++)
+		n += aa_arenas[i]->nid == nid;
+	if (!n)
+		return aa_arenas[cpu % aa_narenas_auto];
+	k = rank[nid]++ % n;
+	for (i = 0; i < aa_narenas_auto; i++)
+		if (aa_arenas[i]->nid == nid && !k--)
+			break;
+	return aa_arenas[i];
+}
+
+int aa_tcache_init(void)
+{
+	unsigned int cpu, i, total = 0;
+	unsigned int *rank;
+	int ret;
+
+	aa_tcache_nbins = arenalloc_sc.nclasses;
+	for (i = 0; i < aa_tcache_nbins; i++)
+		total += aa_tbin_capacity(i);
+
+	aa_tcache = __alloc_percpu(struct_size_t(struct aa_tcache, bins, aa_tcache_nbins),
+				   __alignof__(struct aa_tcache));
+	rank = kcalloc(nr_node_ids, sizeof(*rank), GFP_KERNEL);
+	if (!aa_tcache || !rank) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	for_each_possible_cpu(cpu) {
+		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+		void **slots = kcalloc_node(total, sizeof(void *), GFP_KERNEL,
+					    cpu_to_mem(cpu));
+
+		if (!slots) {
+			ret = -ENOMEM;
+			goto undo;
+		}
+		local_lock_init(&tc->lock);
+		tc->arena = aa_arena_for_cpu(cpu, rank);
+		tc->arena->nthreads++;
+		tc->next_gc = jiffies;
+		for (i = 0; i < aa_tcache_nbins; i++) {
+			tc->bins[i].max = aa_tbin_capacity(i);
+			tc->bins[i].slots = slots;
+			slots += tc->bins[i].max;
+		}
+	}
+	atomic_long_add(num_possible_cpus() * (total * sizeof(void *) +
+		struct_size_t(struct aa_tcache, bins, aa_tcache_nbins)), &aa_metadata_bytes);
+	kfree(rank);
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "arenalloc:tcache",
+					NULL, aa_tcache_cpu_dead);
+	if (ret < 0)
+		goto undo_slots;
+	aa_cpuhp_state = ret;
+	return 0;
+
+undo:
+	kfree(rank);
+undo_slots:
+	if (aa_tcache)
+		for_each_possible_cpu(cpu)
+			kfree(per_cpu_ptr(aa_tcache, cpu)->bins[0].slots);
+	free_percpu(aa_tcache);
+	return ret;
+}
+
+/* Module exit: no caller is left, so every cache can be emptied in place. */
+void aa_tcache_exit(void)
+{
+	unsigned int cpu;
+
+	cpuhp_remove_state_nocalls(aa_cpuhp_state);
+	for_each_possible_cpu(cpu) {
+		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+
+		aa_tcache_drain(tc);
+		kfree(tc->bins[0].slots);
+	}
+	free_percpu(aa_tcache);
+}
