@@ -458,6 +458,7 @@ void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t al
 			INIT_LIST_HEAD(&e->link);
 			arena->large_nmalloc++;
 			arena->large_cur++;
+			arena->large_bytes += (size_t)npages << PAGE_SHIFT;
 		}
 		spin_unlock_irqrestore(&arena->lock, flags);
 		/* A fresh chunk is aligned to its size: it always fits. */
@@ -622,6 +623,7 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 		return false;
 	arena->large_ndalloc++;
 	arena->large_cur--;
+	arena->large_bytes -= (size_t)e->npages << PAGE_SHIFT;
 	e->state = AA_EXTENT_FREE;
 	aa_run_free(arena, e);
 	return true;
@@ -675,6 +677,39 @@ bool aa_arena_free(struct aa_arena *arena, void *ptr)
 }
 
 /* ==== Arenas =========================================================== */
+
+/**
+ * aa_arena_stats_get() - a consistent snapshot of @arena
+ * @arena: the arena
+ * @st:    filled in
+ *
+ * Context: Any context; takes @arena->lock.
+ */
+void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
+{
+	struct aa_chunk *chunk;
+	unsigned long flags;
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	spin_lock_irqsave(&arena->lock, flags);
+	st->nchunks = arena->nchunks;
+	list_for_each_entry(chunk, &arena->chunks, link)
+		st->active_pages += chunk->nactive;
+	st->huge_pages = arena->nhuge_pages;
+	for (i = 0; i < arenalloc_sc.nsmall; i++) {
+		st->small_regs += arena->bins[i].curregs;
+		st->small_bytes += arena->bins[i].curregs * asc_index2size(i);
+		st->nmalloc += arena->bins[i].nmalloc;
+		st->ndalloc += arena->bins[i].ndalloc;
+	}
+	st->large_live = arena->large_cur;
+	st->large_bytes = arena->large_bytes;
+	st->nmalloc += arena->large_nmalloc;
+	st->ndalloc += arena->large_ndalloc;
+	spin_unlock_irqrestore(&arena->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);
 
 /**
  * aa_arena_new() - a new, empty arena on node @nid

@@ -227,6 +227,7 @@ struct aa_bin {
  * @large_nmalloc: large allocations handed out, ever
  * @large_ndalloc: large allocations given back, ever
  * @large_cur: large allocations live
+ * @large_bytes: bytes in them
  * @bins:      one per small class
  */
 struct aa_arena {
@@ -244,6 +245,7 @@ struct aa_arena {
 	u64 large_nmalloc;
 	u64 large_ndalloc;
 	unsigned long large_cur;
+	unsigned long large_bytes;
 	struct aa_bin bins[ASC_NSMALL_MAX];
 };
 
@@ -281,6 +283,32 @@ struct aa_ptr_info {
 };
 
 int aa_lookup(const void *ptr, struct aa_ptr_info *info);
+
+/**
+ * struct aa_arena_stats - a snapshot of one arena
+ * @nchunks:      chunks it holds
+ * @active_pages: pages of its chunks in slabs and large allocations
+ * @huge_pages:   pages in its huge allocations
+ * @small_regs:   small regions live (handed out, or in a per-CPU cache)
+ * @small_bytes:  bytes in those regions
+ * @large_live:   large allocations live
+ * @large_bytes:  bytes in them
+ * @nmalloc:      small and large allocations handed out by the arena, ever
+ * @ndalloc:      small and large allocations given back to it, ever
+ */
+struct aa_arena_stats {
+	unsigned long nchunks;
+	unsigned long active_pages;
+	unsigned long huge_pages;
+	unsigned long small_regs;
+	unsigned long small_bytes;
+	unsigned long large_live;
+	unsigned long large_bytes;
+	u64 nmalloc;
+	u64 ndalloc;
+};
+
+void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st);
 int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
 			 int n, gfp_t gfp);
 void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t align,
@@ -305,6 +333,27 @@ void aa_tcache_exit(void);
 void *aa_tcache_alloc(unsigned int szind, gfp_t gfp);
 bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info);
 void aa_tcache_flush_all(void);
+
+/**
+ * struct aa_tcache_stats - a snapshot of one CPU's cache
+ * @hits:         allocations served from the cache
+ * @misses:       allocations that had to refill it
+ * @fills:        objects moved into it from arenas
+ * @flushes:      objects moved from it back to arenas
+ * @cached_bytes: bytes of objects it holds now
+ * @ncached:      objects it holds now
+ */
+struct aa_tcache_stats {
+	u64 hits;
+	u64 misses;
+	u64 fills;
+	u64 flushes;
+	unsigned long cached_bytes;
+	unsigned long ncached;
+};
+
+void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
+void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
 
 /* ==== sysfs (sysfs.c) =================================================== */

@@ -342,6 +342,50 @@ struct aa_arena *aa_this_cpu_arena(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_this_cpu_arena);
 
+/**
+ * aa_tcache_stats_get() - a snapshot of @cpu's cache
+ * @cpu: a possible CPU
+ * @st:  filled in
+ *
+ * Reads another CPU's counters without its lock: each value is a word
+ * that its owner updates in place, so a reader sees an old or a new value,
+ * never a torn one, which is all statistics need.
+ *
+ * Context: Any context.
+ */
+void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st)
+{
+	struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+	unsigned int i, n;
+
+	memset(st, 0, sizeof(*st));
+	st->hits = data_race(tc->hits);		/* a stale word is fine */
+	st->misses = data_race(tc->misses);	/* likewise */
+	st->fills = data_race(tc->fills);	/* likewise */
+	st->flushes = data_race(tc->flushes);	/* likewise */
+	for (i = 0; i < aa_tcache_nbins; i++) {
+		n = data_race(tc->bins[i].ncached);	/* likewise */
+		st->ncached += n;
+		st->cached_bytes += n * asc_index2size(i);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_stats_get);
+
+/**
+ * aa_tcache_gc_this_cpu() - run a GC pass on this CPU's cache now
+ *
+ * Context: Any context.
+ */
+void aa_tcache_gc_this_cpu(void)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	aa_tcache_gc(this_cpu_ptr(aa_tcache));
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_gc_this_cpu);
+
 /* A dead CPU runs nothing: its cache is ours to empty without its lock. */
 static int aa_tcache_cpu_dead(unsigned int cpu)
 {
