@@ -27,8 +27,6 @@
 #define AA_FLAG_LG_ALIGN_MASK	0x3f
 #define AA_FLAG_ARENA_SHIFT	20
 
-static DEFINE_MUTEX(aa_arenas_lock);
-
 /* ==== Flags ============================================================ */
 
 static size_t aa_flags_align(int flags)

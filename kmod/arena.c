@@ -47,6 +47,7 @@ EXPORT_SYMBOL_IF_KUNIT(aa_narenas_auto);
 atomic_long_t aa_metadata_bytes;
 EXPORT_SYMBOL_IF_KUNIT(aa_metadata_bytes);
 
+DEFINE_MUTEX(aa_arenas_lock);		/* private arena create/destroy */
 static DEFINE_XARRAY_FLAGS(aa_registry, XA_FLAGS_LOCK_IRQ);
 static struct kmem_cache *aa_extent_cache;
 static size_t aa_extent_size;

@@ -105,6 +105,7 @@ extern struct asc_table arenalloc_sc;
 /* ==== Arenas, chunks, extents (arena.c) ================================ */
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
@@ -261,8 +262,12 @@ static inline gfp_t aa_meta_gfp(gfp_t gfp)
 		       __GFP_NOMEMALLOC)) | __GFP_NOWARN;
 }
 
-/* The arena table: [0, narenas) automatic, the rest private. */
+/*
+ * The arena table: [0, narenas) automatic, the rest private.  Private
+ * slots change under aa_arenas_lock; readers outside it use READ_ONCE().
+ */
 extern struct aa_arena *aa_arenas[AA_ARENAS_MAX];
+extern struct mutex aa_arenas_lock;
 extern unsigned int aa_narenas_auto;
 /* Bytes of metadata: chunk headers, extent descriptors, per-CPU caches. */
 extern atomic_long_t aa_metadata_bytes;
@@ -355,6 +360,40 @@ struct aa_tcache_stats {
 void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
 void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
+
+/* ==== Statistics (stats.c) ============================================= */
+
+/**
+ * struct aa_stats - totals over all arenas and per-CPU caches
+ * @narenas:        arenas, automatic and private
+ * @allocated:      bytes in live allocations (cached objects excluded)
+ * @active:         bytes of pages in slabs, large and huge allocations
+ * @mapped:         bytes of chunks and huge blocks held
+ * @metadata:       bytes of arenalloc's own bookkeeping
+ * @tcache_bytes:   bytes of objects waiting in per-CPU caches
+ * @nmalloc:        allocations arenas handed out (to caches or callers)
+ * @ndalloc:        allocations given back to arenas
+ * @tcache_hits:    allocations served by a per-CPU cache
+ * @tcache_misses:  allocations that refilled a cache
+ * @tcache_fills:   objects moved into caches
+ * @tcache_flushes: objects moved out of caches
+ */
+struct aa_stats {
+	u64 narenas;
+	u64 allocated;
+	u64 active;
+	u64 mapped;
+	u64 metadata;
+	u64 tcache_bytes;
+	u64 nmalloc;
+	u64 ndalloc;
+	u64 tcache_hits;
+	u64 tcache_misses;
+	u64 tcache_fills;
+	u64 tcache_flushes;
+};
+
+void aa_stats_collect(struct aa_stats *t);
 
 /* ==== sysfs (sysfs.c) =================================================== */
 

@@ -5,7 +5,7 @@
  *
  * Knob files read and write through config.c, so a bad write gets the same
  * -EINVAL and the same log line as a bad insmod parameter and changes
- * nothing.  Statistics files are read-only snapshots.
+ * nothing.  Statistics files (stats/, arenas/<i>/) are read-only snapshots.
  *
  * Locking: none here.  kernfs keeps show/store from running after
  * arenalloc_sysfs_exit() removes the files, and config.c serialises
@@ -15,6 +15,7 @@
 
 #include <linux/kobject.h>
 #include <linux/nodemask.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
@@ -83,6 +84,145 @@ static ssize_t pages_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute pages_attr = __ATTR_RO(pages);
 
+/* ==== stats/: totals, one per file ===================================== */
+
+struct stats_attribute {
+	struct kobj_attribute attr;
+	size_t offset;		/* of the u64 in struct aa_stats */
+};
+
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	size_t offset = container_of(attr, struct stats_attribute, attr)->offset;
+	struct aa_stats t;
+
+	aa_stats_collect(&t);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&t + offset));
+}
+
+#define STATS_ATTR(_name)						\
+	static struct stats_attribute stats_##_name##_attr = {		\
+		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
+			  .show = stats_show },				\
+		.offset = offsetof(struct aa_stats, _name),		\
+	}
+
+STATS_ATTR(narenas);
+STATS_ATTR(allocated);
+STATS_ATTR(active);
+STATS_ATTR(mapped);
+STATS_ATTR(metadata);
+STATS_ATTR(tcache_bytes);
+STATS_ATTR(nmalloc);
+STATS_ATTR(ndalloc);
+STATS_ATTR(tcache_hits);
+STATS_ATTR(tcache_misses);
+STATS_ATTR(tcache_fills);
+STATS_ATTR(tcache_flushes);
+
+static struct attribute *stats_attrs[] = {
+	&stats_narenas_attr.attr.attr,
+	&stats_allocated_attr.attr.attr,
+	&stats_active_attr.attr.attr,
+	&stats_mapped_attr.attr.attr,
+	&stats_metadata_attr.attr.attr,
+	&stats_tcache_bytes_attr.attr.attr,
+	&stats_nmalloc_attr.attr.attr,
+	&stats_ndalloc_attr.attr.attr,
+	&stats_tcache_hits_attr.attr.attr,
+	&stats_tcache_misses_attr.attr.attr,
+	&stats_tcache_fills_attr.attr.attr,
+	&stats_tcache_flushes_attr.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group stats_group = {
+	.name = "stats",
+	.attrs = stats_attrs,
+};
+
+/* ==== arenas/<i>/: the automatic arenas ================================ */
+
+static struct kobject *arenas_kobj;
+static struct kobject **arena_kobjs;
+
+static struct aa_arena *kobj_arena(struct kobject *kobj)
+{
+	unsigned int id;
+
+	/* The directory name is the arena's index; automatic arenas are fixed. */
+	if (kstrtouint(kobject_name(kobj), 10, &id) || id >= aa_narenas_auto)
+		return NULL;
+	return aa_arenas[id];
+}
+
+static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", kobj_arena(kobj)->nid);
+}
+
+static struct kobj_attribute arena_node_attr = __ATTR_RO(node);
+
+static ssize_t nthreads_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kobj_arena(kobj)->nthreads);
+}
+
+static struct kobj_attribute arena_nthreads_attr = __ATTR_RO(nthreads);
+
+static struct attribute *arena_attrs[] = {
+	&arena_node_attr.attr,
+	&arena_nthreads_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group arena_group = {
+	.attrs = arena_attrs,
+};
+
+static void arenas_sysfs_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; arena_kobjs && i < aa_narenas_auto; i++) {
+		if (!arena_kobjs[i])
+			continue;
+		sysfs_remove_group(arena_kobjs[i], &arena_group);
+		kobject_put(arena_kobjs[i]);
+	}
+	kfree(arena_kobjs);
+	arena_kobjs = NULL;
+	kobject_put(arenas_kobj);
+}
+
+static int arenas_sysfs_init(void)
+{
+	char name[12];
+	unsigned int i;
+
+	arenas_kobj = kobject_create_and_add("arenas", arenalloc_kobj);
+	arena_kobjs = kcalloc(aa_narenas_auto, sizeof(*arena_kobjs), GFP_KERNEL);
+	if (!arenas_kobj || !arena_kobjs)
+		goto fail;
+	for (i = 0; i < aa_narenas_auto; i++) {
+		snprintf(name, sizeof(name), "%u", i);
+		arena_kobjs[i] = kobject_create_and_add(name, arenas_kobj);
+		if (!arena_kobjs[i])
+			goto fail;
+		if (sysfs_create_group(arena_kobjs[i], &arena_group)) {
+			kobject_put(arena_kobjs[i]);
+			arena_kobjs[i] = NULL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	arenas_sysfs_exit();
+	return -ENOMEM;
+}
+
+/* ==== The top directory ================================================= */
+
 static struct attribute *arenalloc_attrs[] = {
 	&version_attr.attr,
 	&pages_attr.attr,
@@ -108,12 +248,28 @@ int arenalloc_sysfs_init(void)
 		return -ENOMEM;
 	ret = sysfs_create_group(arenalloc_kobj, &arenalloc_group);
 	if (ret)
-		kobject_put(arenalloc_kobj);
+		goto undo_kobj;
+	ret = sysfs_create_group(arenalloc_kobj, &stats_group);
+	if (ret)
+		goto undo_group;
+	ret = arenas_sysfs_init();
+	if (ret)
+		goto undo_stats;
+	return 0;
+
+undo_stats:
+	sysfs_remove_group(arenalloc_kobj, &stats_group);
+undo_group:
+	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
+undo_kobj:
+	kobject_put(arenalloc_kobj);
 	return ret;
 }
 
 void arenalloc_sysfs_exit(void)
 {
+	arenas_sysfs_exit();
+	sysfs_remove_group(arenalloc_kobj, &stats_group);
 	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
 	kobject_put(arenalloc_kobj);
 }

@@ -72,8 +72,10 @@ selftests() {
 }
 
 show_tree() {
-	for f in /sys/kernel/arenalloc/*; do
-		printf '  %-16s %s\n' "${f##*/}" "$(cat "$f")"
+	for f in /sys/kernel/arenalloc/* /sys/kernel/arenalloc/stats/* \
+		/sys/kernel/arenalloc/arenas/*/*; do
+		[ -f "$f" ] || continue
+		printf '  %-24s %s\n' "${f#/sys/kernel/arenalloc/}" "$(cat "$f")"
 	done
 }
 
@@ -107,12 +109,25 @@ run)
 	insmod $ko $params || exit 1
 	echo "== /sys/kernel/arenalloc/"
 	show_tree
+	echo "== insmod arenalloc_sample.ko (a client: private arena, a hash table of objects)"
+	insmod /arenalloc/modules/arenalloc_sample.ko || exit 1
+	dmesg | grep arenalloc_sample | sed 's/^/  /'
+	echo "== statistics while the sample holds its objects"
+	for f in pages stats/narenas stats/allocated stats/active stats/mapped stats/metadata \
+		stats/nmalloc stats/ndalloc; do
+		printf '  %-24s %s\n' "$f" "$(cat /sys/kernel/arenalloc/$f)"
+	done
+	rmmod arenalloc_sample
+	echo "== after rmmod arenalloc_sample"
+	for f in pages stats/narenas stats/allocated stats/mapped; do
+		printf '  %-24s %s\n' "$f" "$(cat /sys/kernel/arenalloc/$f)"
+	done
 	echo "== dirty_decay_ms: write 2500, then a bad value"
 	echo 2500 >/sys/kernel/arenalloc/dirty_decay_ms
 	echo bogus >/sys/kernel/arenalloc/dirty_decay_ms 2>/dev/null ||
 		echo "  refused 'bogus' (value still $(cat /sys/kernel/arenalloc/dirty_decay_ms))"
 	echo "== kernel log"
-	dmesg | grep arenalloc | sed 's/^/  /'
+	dmesg | grep 'arenalloc:' | sed 's/^/  /'
 	rmmod arenalloc
 	;;
 esac

@@ -290,4 +290,49 @@ TEST_F(sysfs, pages_has_one_entry_per_memory_node)
 	EXPECT_EQ(nodes, entries);
 }
 
+static const char *const stats_files[] = {
+	"narenas", "allocated", "active", "mapped", "metadata", "tcache_bytes",
+	"nmalloc", "ndalloc", "tcache_hits", "tcache_misses", "tcache_fills",
+	"tcache_flushes",
+};
+
+TEST_F(sysfs, stats_are_consistent)
+{
+	char name[64];
+	long v[ARRAY_SIZE(stats_files)], narenas;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stats_files); i++) {
+		snprintf(name, sizeof(name), "stats/%s", stats_files[i]);
+		ASSERT_EQ(0, read_long(name, &v[i])) TH_LOG("%s", name);
+		EXPECT_LE(0, v[i]) TH_LOG("%s", name);
+	}
+	ASSERT_EQ(0, read_long("narenas", &narenas));
+	EXPECT_LE(narenas, v[0]);	/* automatic ones, at least */
+	EXPECT_LE(v[2], v[3]);		/* active <= mapped */
+	EXPECT_LT(0, v[4]);		/* metadata: the arenas themselves */
+	EXPECT_EQ(-EACCES, write_file("stats/allocated", "0"));
+}
+
+TEST_F(sysfs, arenas_cover_every_cpu)
+{
+	long narenas, node, nthreads, total = 0;
+	int cpus = count_list("/sys/devices/system/cpu/possible");
+	char name[64];
+	long i;
+
+	ASSERT_EQ(0, read_long("narenas", &narenas));
+	for (i = 0; i < narenas; i++) {
+		snprintf(name, sizeof(name), "arenas/%ld/node", i);
+		ASSERT_EQ(0, read_long(name, &node)) TH_LOG("%s", name);
+		EXPECT_LE(0, node);
+		snprintf(name, sizeof(name), "arenas/%ld/nthreads", i);
+		ASSERT_EQ(0, read_long(name, &nthreads)) TH_LOG("%s", name);
+		total += nthreads;
+	}
+	snprintf(name, sizeof(name), "arenas/%ld/node", narenas);
+	EXPECT_EQ(-ENOENT, read_long(name, &node));
+	EXPECT_EQ(cpus, total);
+}
+
 TEST_HARNESS_MAIN
