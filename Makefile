@@ -21,7 +21,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		$(CURDIR)/scripts/build-kernel.sh; \
 	fi)
 
-.PHONY: all modules clean userspace selftests check run lint deps kernel \
+.PHONY: all modules clean userspace selftests check run bench lint deps kernel \
 	install modules_install headers_install
 
 all: modules
@@ -40,6 +40,9 @@ check:
 
 run:
 	scripts/run.sh
+
+bench:
+	scripts/bench.sh
 
 lint:
 	scripts/lint.sh
@@ -67,7 +70,7 @@ headers_install:
 	install -m 0644 include/uapi/linux/arenalloc.h $(DESTDIR)/usr/include/linux/
 
 clean:
-	find kmod samples \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	find kmod samples bench \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name '*.order' -o -name '*.symvers' \) -delete
 	rm -f Module.symvers modules.order .*.cmd
 	rm -rf out .tmp_versions

@@ -56,7 +56,8 @@ stock_vmlinuz() { ls "$(stock_dir)"/boot/vmlinuz-*; }
 copy_module_tree() {
 	rm -rf "$1"
 	mkdir -p "$1"
-	cp -r "$ROOT/Kbuild" "$ROOT/kmod" "$ROOT/include" "$ROOT/common" "$ROOT/samples" "$1/"
+	cp -r "$ROOT/Kbuild" "$ROOT/kmod" "$ROOT/include" "$ROOT/common" "$ROOT/samples" \
+		"$ROOT/bench" "$1/"
 	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '*.order' -o -name '*.symvers' \) -delete
 }

@@ -25,7 +25,7 @@ kdir=$(scripts/build-kernel.sh)
 src=${kdir%/build}/src
 
 # Our C sources, not Kbuild's generated *.mod.c.
-mapfile -t KERNEL_C < <(find kmod include common samples -name '*.[ch]' ! -name '*.mod.c' | sort)
+mapfile -t KERNEL_C < <(find kmod include common samples bench -name '*.[ch]' ! -name '*.mod.c' | sort)
 
 # quiet NAME CMD...: passes when CMD succeeds and prints no warning or error.
 quiet() {

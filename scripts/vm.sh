@@ -5,7 +5,7 @@
 #
 #   vm.sh MODE KERNEL LOG [MODULE_DIR] [-- MODULE_PARAMS...]
 #
-# MODE is check, smoke or run (see scripts/vm/guest.sh).  MODULE_DIR is the
+# MODE is check, smoke, run or bench (see scripts/vm/guest.sh).  MODULE_DIR is the
 # kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
 # KUnit kernel) and ../samples/arenalloc_sample.ko are taken from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
@@ -35,11 +35,11 @@ install -m 0755 "$ROOT/scripts/vm/guest.sh" "$root/arenalloc/guest.sh"
 echo "$mode" >"$root/arenalloc/mode"
 echo "$params" >"$root/arenalloc/params"
 for ko in "$moddir"/arenalloc.ko "$moddir"/tests/arenalloc_kunit.ko \
-	"$moddir"/../samples/arenalloc_sample.ko; do
+	"$moddir"/../samples/arenalloc_sample.ko "$moddir"/../bench/arenalloc_bench.ko; do
 	[[ -f $ko ]] && cp "$ko" "$root/arenalloc/modules/"
 done
 [[ -f $root/arenalloc/modules/arenalloc.ko ]] || die "no arenalloc.ko in $moddir"
-if [[ $mode != run ]]; then
+if [[ $mode == check || $mode == smoke ]]; then
 	make -s -C "$ROOT/selftests/arenalloc" install \
 		INSTALL_PATH="$root/arenalloc/selftests" >/dev/null
 fi

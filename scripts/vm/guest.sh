@@ -9,7 +9,8 @@
 # which is where the host looks for splats.
 #
 # Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
-# kernel: load, kselftests, unload), run (the `make run` demonstration).
+# kernel: load, kselftests, unload), run (the `make run` demonstration),
+# bench (arenalloc_bench.ko's timings).
 mode=$1
 ko=/arenalloc/modules/arenalloc.ko
 kunit_ko=/arenalloc/modules/arenalloc_kunit.ko
@@ -128,6 +129,13 @@ run)
 		echo "  refused 'bogus' (value still $(cat /sys/kernel/arenalloc/dirty_decay_ms))"
 	echo "== kernel log"
 	dmesg | grep 'arenalloc:' | sed 's/^/  /'
+	rmmod arenalloc
+	;;
+bench)
+	insmod $ko || exit 1
+	insmod /arenalloc/modules/arenalloc_bench.ko $params || exit 1
+	dmesg | grep 'arenalloc_bench:' | sed 's/^\[[^]]*\] //'
+	rmmod arenalloc_bench
 	rmmod arenalloc
 	;;
 esac
