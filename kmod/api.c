@@ -54,7 +54,7 @@ static struct aa_arena *aa_flags_arena(int flags)
  * Usable size for @size with @align (0: none); 0 when nothing can serve it.
  * Huge sizes are whole blocks of pages, as the page allocator hands out.
  */
-static size_t aa_usable(size_t size, size_t align)
+static size_t aa_class_size(size_t size, size_t align)
 {
 	size_t usize;
 
@@ -70,6 +70,29 @@ static size_t aa_usable(size_t size, size_t align)
 	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
 		return 0;
 	return PAGE_SIZE << get_order(size);
+}
+
+/* Debug mode adds a redzone and a trailer to objects below the huge sizes. */
+static bool aa_debug_sized(size_t size, size_t align)
+{
+	return aa_debug() && size < arenalloc_sc.large_max &&
+	       aa_class_size(size + AA_DEBUG_EXTRA, align) <= arenalloc_sc.large_max;
+}
+
+/* What usable_size() reports for such a request: see aa_class_size(). */
+static size_t aa_usable(size_t size, size_t align)
+{
+	if (aa_debug_sized(size, align))
+		return max_t(size_t, size, 1);
+	return aa_class_size(size, align);
+}
+
+/* Usable size of a live allocation, as the caller sees it. */
+static size_t aa_ptr_usable(const void *ptr, const struct aa_ptr_info *info)
+{
+	if (aa_debug() && info->szind != UINT_MAX)
+		return aa_debug_size(ptr, info->usize);
+	return info->usize;
 }
 
 /* ==== Allocation ======================================================= */
@@ -94,12 +117,16 @@ void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
 {
 	size_t align = aa_flags_align(flags);
 	struct aa_arena *arena = aa_flags_arena(flags);
-	size_t usize = aa_usable(size, align);
+	bool debug = aa_debug_sized(size, align);
+	size_t usize = aa_class_size(debug ? size + AA_DEBUG_EXTRA : size, align);
 	unsigned int szind;
 	void *ptr;
 
 	if (!usize || IS_ERR(arena))
 		return NULL;
+	/* Debug mode keeps objects out of the caches: see debug.c. */
+	if (debug)
+		flags |= ARENALLOC_TCACHE_NONE;
 	if (usize > arenalloc_sc.large_max) {
 		ptr = aa_arena_alloc_huge(arena ?: aa_this_cpu_arena(), usize, gfp);
 		goto out;
@@ -121,7 +148,10 @@ void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
 out:
 	if (!ptr)
 		return NULL;
-	if ((flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO))
+	if (debug)
+		aa_debug_prepare(ptr, max_t(size_t, size, 1), usize,
+				 (flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO));
+	else if ((flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO))
 		memset(ptr, 0, usize);
 	kmemleak_alloc(ptr, usize, 1, gfp);
 	return ptr;
@@ -172,7 +202,10 @@ static void aa_free(void *ptr, unsigned long caller)
 		aa_report_bad_free(ptr, caller);
 		return;
 	}
-	if (info.szind != UINT_MAX && !info.arena->private) {
+	if (aa_debug() && info.szind != UINT_MAX) {
+		if (!aa_debug_check_free(ptr, info.usize, caller))
+			return;
+	} else if (info.szind != UINT_MAX && !info.arena->private) {
 		kmemleak_free(ptr);
 		if (aa_tcache_free(ptr, &info))
 			return;
@@ -220,7 +253,7 @@ void arenalloc_sdallocx(void *ptr, size_t size, int flags)
 	if (!ptr)
 		return;
 	if (!aa_lookup(ptr, &info) &&
-	    info.usize != aa_usable(size, aa_flags_align(flags))) {
+	    aa_ptr_usable(ptr, &info) != aa_usable(size, aa_flags_align(flags))) {
 		aa_report_bad_free(ptr, _RET_IP_);
 		return;
 	}
@@ -244,7 +277,7 @@ size_t arenalloc_usable_size(const void *ptr)
 
 	if (!ptr || aa_lookup(ptr, &info))
 		return 0;
-	return info.usize;
+	return aa_ptr_usable(ptr, &info);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_usable_size, ARENALLOC);
 
@@ -290,13 +323,14 @@ void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp)
 		aa_report_bad_free(ptr, _RET_IP_);
 		return NULL;
 	}
-	if (aa_usable(size, 0) == info.usize)
+	/* Debug mode always moves, so stale pointers meet freed junk. */
+	if (!aa_debug() && aa_usable(size, 0) == info.usize)
 		return ptr;
 	p = arenalloc_mallocx(size, info.arena->private ?
 			      ARENALLOC_ARENA(info.arena->id) : 0, gfp);
 	if (!p)
 		return NULL;
-	memcpy(p, ptr, min(size, info.usize));
+	memcpy(p, ptr, min(size, aa_ptr_usable(ptr, &info)));
 	aa_free(ptr, _RET_IP_);
 	return p;
 }
@@ -393,6 +427,7 @@ int aa_api_init(void)
 	int nid = first_memory_node;
 	int ret;
 
+	aa_debug_init();
 	ret = aa_arenas_init();
 	if (ret)
 		return ret;

@@ -330,6 +330,27 @@ void aa_api_exit(void);
 /* ==== Misuse reports (report.c) ========================================= */
 
 void aa_report_bad_free(const void *ptr, unsigned long caller);
+void aa_report_corruption(const void *ptr, const void *where, unsigned long caller);
+
+/* ==== Debug mode (debug.c) ============================================== */
+
+#include <linux/jump_label.h>
+
+/* Redzone bytes at least, plus the 8-byte trailer holding the size. */
+#define AA_REDZONE		8
+#define AA_DEBUG_EXTRA		(AA_REDZONE + sizeof(u64))
+
+DECLARE_STATIC_KEY_FALSE(aa_debug_key);
+
+static inline bool aa_debug(void)
+{
+	return static_branch_unlikely(&aa_debug_key);
+}
+
+void aa_debug_init(void);
+void aa_debug_prepare(void *ptr, size_t size, size_t usize, bool zero);
+size_t aa_debug_size(const void *ptr, size_t usize);
+bool aa_debug_check_free(void *ptr, size_t usize, unsigned long caller);
 
 /* ==== Per-CPU caches (tcache.c) ========================================= */
 

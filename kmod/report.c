@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reports of API misuse: freeing a pointer arenalloc did not hand out, or
- * freeing twice.  The bad call is ignored (nothing changes) and reported
- * once with a WARN naming the caller, so a bug in a client shows up without
- * taking the machine down or corrupting the allocator.
+ * Reports of API misuse: freeing a pointer arenalloc did not hand out,
+ * freeing twice, or (debug=1) writing past the end of an object.  A bad
+ * free is ignored (nothing changes); each kind is reported once with a
+ * WARN naming the caller, so a bug in a client shows up without taking the
+ * machine down or corrupting the allocator.
  *
  * A KUnit test that provokes misuse on purpose registers a named resource
  * "arenalloc_errors" (an int); while it runs, reports increment that count
@@ -35,6 +36,22 @@ static bool aa_report_to_kunit(void)
 #else
 static bool aa_report_to_kunit(void) { return false; }
 #endif
+
+/**
+ * aa_report_corruption() - report a damaged redzone found at free (debug=1)
+ * @ptr:    the object being freed
+ * @where:  first damaged byte
+ * @caller: return address of the free
+ *
+ * Context: Any context.
+ */
+void aa_report_corruption(const void *ptr, const void *where, unsigned long caller)
+{
+	if (aa_report_to_kunit())
+		return;
+	WARN_ONCE(1, "arenalloc: object %p overwritten past its end at offset %td, freed from %pS\n",
+		  ptr, where - ptr, (void *)caller);
+}
 
 /**
  * aa_report_bad_free() - report a free that arenalloc refused

@@ -10,7 +10,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "helpers.h"
 
 /* Fills @p with a pattern that depends on @seed and each byte's offset. */
 static void fill(void *p, size_t n, u8 seed)
@@ -39,18 +39,6 @@ static bool all_zero(const void *p, size_t n)
 }
 
 /* Counts refused frees instead of warning while a case runs. */
-static int *track_errors(struct kunit *test)
-{
-	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
-	int *count = kunit_kzalloc(test, sizeof(*count), GFP_KERNEL);
-	int ret;
-
-	KUNIT_ASSERT_NOT_NULL(test, res);
-	KUNIT_ASSERT_NOT_NULL(test, count);
-	ret = kunit_add_named_resource(test, NULL, NULL, res, "arenalloc_errors", count);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	return count;
-}
 
 static void every_class_round_trips(struct kunit *test)
 {
@@ -207,7 +195,7 @@ static void huge_allocations(struct kunit *test)
 
 static void sdallocx_checks_size(struct kunit *test)
 {
-	int *errors = track_errors(test);
+	int *errors = aa_test_track_errors(test);
 	void *p = arenalloc_malloc(300, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -221,7 +209,7 @@ static void sdallocx_checks_size(struct kunit *test)
 
 static void foreign_pointers_are_refused(struct kunit *test)
 {
-	int *errors = track_errors(test);
+	int *errors = aa_test_track_errors(test);
 	char *k = kmalloc(64, GFP_KERNEL);
 	char *p = arenalloc_malloc(64, GFP_KERNEL);
 	int local;
@@ -246,7 +234,7 @@ static void foreign_pointers_are_refused(struct kunit *test)
 
 static void double_free_is_refused(struct kunit *test)
 {
-	int *errors = track_errors(test);
+	int *errors = aa_test_track_errors(test);
 	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
 	void *p, *q, *l;
 

@@ -3,7 +3,27 @@
 #ifndef _ARENALLOC_KUNIT_HELPERS_H
 #define _ARENALLOC_KUNIT_HELPERS_H
 
+#include <kunit/resource.h>
+#include <kunit/test.h>
+
 #include "internal.h"
+
+/*
+ * Counts misuse reports (report.c) for the rest of the case instead of
+ * letting them WARN; returns the counter.
+ */
+static inline int *aa_test_track_errors(struct kunit *test)
+{
+	struct kunit_resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
+	int *count = kunit_kzalloc(test, sizeof(*count), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	KUNIT_ASSERT_NOT_NULL(test, count);
+	ret = kunit_add_named_resource(test, NULL, NULL, res, "arenalloc_errors", count);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return count;
+}
 
 /*
  * Live small regions and large allocations over the automatic arenas,

@@ -332,7 +332,7 @@ static struct kunit_case arenalloc_stress_cases[] = {
 	KUNIT_CASE_SLOW(concurrent_cross_cpu),
 	KUNIT_CASE(atomic_from_hardirq),
 	KUNIT_CASE(page_failures_give_null),
-	KUNIT_CASE(page_failures_midway),
+	KUNIT_CASE_SLOW(page_failures_midway),
 	KUNIT_CASE_SLOW(metadata_share),
 	{}
 };

@@ -24,6 +24,17 @@ group() {
 	echo "@@@ END $name rc=$?"
 }
 
+# Second pass with debug=1: only the debug suite, which skips otherwise.
+kunit_debug() {
+	insmod $ko debug=1 || return 1
+	# A charp parameter keeps a trailing newline: no echo here.
+	printf arenalloc_debug >/sys/module/kunit/parameters/filter_glob
+	kunit
+	rc=$?
+	rmmod arenalloc || rc=1
+	return $rc
+}
+
 insmod_ktap() {
 	if insmod $ko; then echo "ok 1 insmod arenalloc.ko"; else echo "not ok 1 insmod arenalloc.ko"; fi
 }
@@ -94,6 +105,7 @@ check)
 	selftests loaded
 	group kunit kunit
 	group rmmod rmmod_ktap
+	group kunit-debug kunit_debug
 	echo "@@@ BEGIN kmemleak-report"
 	kmemleak_report
 	echo "@@@ END kmemleak-report rc=0"
