@@ -63,6 +63,13 @@ struct arenalloc_knob arenalloc_knob_tcache_max = {
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_tcache_max);
 
+/* How often a CPU's cache gives back objects it has not used; 0: never. */
+struct arenalloc_knob arenalloc_knob_tcache_gc_interval = {
+	.name = "tcache_gc_interval", .val = 1000, .runtime = true,
+	.min = 0, .max = 3600 * 1000,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_tcache_gc_interval);
+
 struct arenalloc_knob arenalloc_knob_debug = {
 	.name = "debug", .kind = ARENALLOC_KNOB_BOOL, .max = 1,
 };
@@ -185,6 +192,8 @@ module_param_cb(muzzy_decay_ms, &knob_param_ops, &arenalloc_knob_muzzy_decay_ms,
 MODULE_PARM_DESC(muzzy_decay_ms, "ms for muzzy pages to decay; -1 never, 0 at once (default 0)");
 module_param_cb(tcache_max, &knob_param_ops, &arenalloc_knob_tcache_max, 0444);
 MODULE_PARM_DESC(tcache_max, "largest size cached per CPU in bytes, 0 disables (default 32768)");
+module_param_cb(tcache_gc_interval, &knob_param_ops, &arenalloc_knob_tcache_gc_interval, 0444);
+MODULE_PARM_DESC(tcache_gc_interval, "ms between per-CPU cache GC passes, 0 never (default 1000)");
 module_param_cb(debug, &knob_param_ops, &arenalloc_knob_debug, 0444);
 MODULE_PARM_DESC(debug, "junk filling, redzones, double-free checks (default 0)");
 

@@ -72,6 +72,7 @@ extern struct arenalloc_knob arenalloc_knob_lg_chunk;
 extern struct arenalloc_knob arenalloc_knob_dirty_decay_ms;
 extern struct arenalloc_knob arenalloc_knob_muzzy_decay_ms;
 extern struct arenalloc_knob arenalloc_knob_tcache_max;
+extern struct arenalloc_knob arenalloc_knob_tcache_gc_interval;
 extern struct arenalloc_knob arenalloc_knob_debug;
 
 static inline long arenalloc_knob_get(const struct arenalloc_knob *knob)

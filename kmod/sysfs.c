@@ -57,6 +57,7 @@ KNOB_ATTR(debug, 0444);
 KNOB_ATTR(dirty_decay_ms, 0644);
 KNOB_ATTR(muzzy_decay_ms, 0644);
 KNOB_ATTR(tcache_max, 0644);
+KNOB_ATTR(tcache_gc_interval, 0644);
 
 /* ==== Read-only information ============================================= */
 
@@ -232,6 +233,7 @@ static struct attribute *arenalloc_attrs[] = {
 	&knob_attr_dirty_decay_ms.attr.attr,
 	&knob_attr_muzzy_decay_ms.attr.attr,
 	&knob_attr_tcache_max.attr.attr,
+	&knob_attr_tcache_gc_interval.attr.attr,
 	NULL,
 };
 

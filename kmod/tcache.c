@@ -26,7 +26,7 @@
  *
  * Garbage collection
  *   Every AA_GC_EVENTS operations a CPU looks at the clock; at most every
- *   tcache_gc_interval_ms it gives back three quarters of each stack's low
+ *   tcache_gc_interval ms it gives back three quarters of each stack's low
  *   water mark, the objects it has not needed since the last pass (jemalloc's
  *   incremental GC).  A CPU that stops allocating keeps its cache until it
  *   runs again, is flushed (aa_tcache_flush_all()), or goes offline: the
@@ -49,7 +49,6 @@
 #define AA_BATCH_MAX		32	/* objects moved per refill */
 #define AA_REMOTE_MAX		32	/* remote frees queued per CPU */
 #define AA_GC_EVENTS		256	/* operations between clock checks */
-#define AA_GC_INTERVAL_MS	1000
 
 /**
  * struct aa_tbin - the cached objects of one size class on one CPU
@@ -176,14 +175,16 @@ static void aa_tcache_gc(struct aa_tcache *tc)
 		bin->low_water = bin->ncached;
 	}
 	aa_remote_flush(tc);
-	tc->next_gc = jiffies + msecs_to_jiffies(AA_GC_INTERVAL_MS);
+	tc->next_gc = jiffies +
+		msecs_to_jiffies(arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval));
 }
 
 static void aa_tcache_event(struct aa_tcache *tc)
 {
 	if (unlikely(++tc->events >= AA_GC_EVENTS)) {
 		tc->events = 0;
-		if (time_after(jiffies, tc->next_gc))
+		if (time_after(jiffies, tc->next_gc) &&
+		    arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval))
 			aa_tcache_gc(tc);
 	}
 }

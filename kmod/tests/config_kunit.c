@@ -16,6 +16,7 @@ static struct arenalloc_knob *const live_knobs[] = {
 	&arenalloc_knob_dirty_decay_ms,
 	&arenalloc_knob_muzzy_decay_ms,
 	&arenalloc_knob_tcache_max,
+	&arenalloc_knob_tcache_gc_interval,
 	&arenalloc_knob_debug,
 };
 

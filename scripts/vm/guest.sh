@@ -49,7 +49,9 @@ rmmod_ktap() {
 
 # The suites run when the module loads; their KTAP stays in debugfs.
 kunit() {
+	t0=$(cut -d" " -f1 /proc/uptime)
 	insmod $kunit_ko || return 1
+	echo "# suites ran from ${t0}s to $(cut -d" " -f1 /proc/uptime)s of uptime"
 	found=0
 	for suite in /sys/kernel/debug/kunit/arenalloc_*; do
 		[ -e "$suite/results" ] || continue

@@ -18,7 +18,8 @@ BAD="narenas=-1:narenas narenas=257:narenas narenas=abc:narenas narenas=:narenas
 lg_chunk=15:lg_chunk lg_chunk=23:lg_chunk lg_chunk=2x:lg_chunk
 dirty_decay_ms=-2:dirty_decay_ms dirty_decay_ms=86400001:dirty_decay_ms
 muzzy_decay_ms=soon:muzzy_decay_ms tcache_max=-1:tcache_max
-tcache_max=4194305:tcache_max debug=2:debug debug=yes:debug"
+tcache_max=4194305:tcache_max debug=2:debug debug=yes:debug
+tcache_gc_interval=-1:tcache_gc_interval tcache_gc_interval=3600001:tcache_gc_interval"
 
 if [ "$(id -u)" != 0 ] || [ ! -f "$KO" ] || [ -d $SYSFS ]; then
 	echo "1..0 # SKIP needs root, $KO and the module not loaded"

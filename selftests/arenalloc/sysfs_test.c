@@ -35,6 +35,7 @@ static const struct knob knobs[] = {
 	{ "dirty_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
 	{ "muzzy_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
 	{ "tcache_max",     0644, 0,  LONG_MAX },
+	{ "tcache_gc_interval", 0644, 0, 3600000 },
 };
 
 static const char *const other_files[] = { "version", "pages" };
