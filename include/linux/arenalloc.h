@@ -31,13 +31,20 @@
 
 /* Align to 1 << @lg bytes (up to the chunk size). */
 #define ARENALLOC_LG_ALIGN(lg)	((int)(lg))
-/* Align to @a bytes, a power of two (1 means no alignment). */
+/*
+ * Align to @a bytes.  @a must be a power of two (1 means no alignment);
+ * anything else, 0 included, gives meaningless flags.
+ */
 #define ARENALLOC_ALIGN(a)	((int)(__builtin_ffsl((long)(a)) - 1))
 /* Zero the memory, as __GFP_ZERO does. */
 #define ARENALLOC_ZERO		0x40
 /* Neither take from nor return to the per-CPU cache. */
 #define ARENALLOC_TCACHE_NONE	0x80
-/* Allocate from arena @id (a private arena, or one of the automatic ones). */
+/*
+ * Allocate from arena @id: an id from arenalloc_arena_create() (check it
+ * for errors first) or an automatic arena, 0 .. narenas - 1.  Objects of a
+ * private arena never pass through the per-CPU caches.
+ */
 #define ARENALLOC_ARENA(id)	((int)(((unsigned int)(id) + 1) << 20))
 
 /* Flags for arenalloc_arena_create(). */
