@@ -25,12 +25,14 @@
  *   whichever CPU's cache the task is on afterwards.
  *
  * Garbage collection
- *   Every AA_GC_EVENTS operations a CPU looks at the clock; at most every
- *   tcache_gc_interval ms it gives back three quarters of each stack's low
- *   water mark, the objects it has not needed since the last pass (jemalloc's
- *   incremental GC).  A CPU that stops allocating keeps its cache until it
- *   runs again, is flushed (aa_tcache_flush_all()), or goes offline: the
- *   cache of a dead CPU is emptied by the CPU that took it down.
+ *   Every AA_GC_EVENTS operations a CPU looks at the clock and, if the next
+ *   GC step is due, gives back three quarters of one stack's low water mark,
+ *   the objects that stack has not needed since its last step (jemalloc's
+ *   incremental GC).  Steps go round the stacks, one full round every
+ *   tcache_gc_interval ms, so no step holds interrupts off for long.  A CPU
+ *   that stops allocating keeps its cache until it runs again, is flushed
+ *   (aa_tcache_flush_all()), or goes offline: the cache of a dead CPU is
+ *   emptied by the CPU that took it down.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,7 +71,8 @@ struct aa_tbin {
  * @lock:     see the locking rules above
  * @arena:    the CPU's automatic arena (fixed at init)
  * @events:   operations since the last clock check
- * @next_gc:  jiffies of the next GC pass
+ * @next_gc:  jiffies of the next GC step
+ * @gc_bin:   bin the next GC step handles
  * @nremote:  entries in @remote
  * @remote:   objects of other arenas waiting to go back
  * @hits:     allocations served from the cache
@@ -83,6 +86,7 @@ struct aa_tcache {
 	struct aa_arena *arena;
 	unsigned int events;
 	unsigned long next_gc;
+	unsigned int gc_bin;
 	unsigned int nremote;
 	struct {
 		void *ptr;
@@ -161,32 +165,49 @@ static void aa_tcache_drain(struct aa_tcache *tc)
 	aa_remote_flush(tc);
 }
 
+/* GC of one bin: give back 3/4 of what it has not used since last time. */
+static void aa_tbin_gc(struct aa_tcache *tc, unsigned int szind)
+{
+	struct aa_tbin *bin = &tc->bins[szind];
+
+	if (!aa_tcache_enabled_for(asc_index2size(szind)))
+		aa_tbin_flush(tc, bin, bin->ncached);
+	else
+		aa_tbin_flush(tc, bin, DIV_ROUND_UP(bin->low_water * 3, 4));
+	bin->low_water = bin->ncached;
+}
+
+/* A whole GC pass at once: for tests and explicit requests only. */
 static void aa_tcache_gc(struct aa_tcache *tc)
 {
 	unsigned int i;
 
-	for (i = 0; i < aa_tcache_nbins; i++) {
-		struct aa_tbin *bin = &tc->bins[i];
-
-		if (!aa_tcache_enabled_for(asc_index2size(i)))
-			aa_tbin_flush(tc, bin, bin->ncached);
-		else
-			aa_tbin_flush(tc, bin, DIV_ROUND_UP(bin->low_water * 3, 4));
-		bin->low_water = bin->ncached;
-	}
+	for (i = 0; i < aa_tcache_nbins; i++)
+		aa_tbin_gc(tc, i);
 	aa_remote_flush(tc);
-	tc->next_gc = jiffies +
-		msecs_to_jiffies(arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval));
 }
 
+/*
+ * Incremental GC: each step handles one bin, so interrupts are never held
+ * off for more than one bin's flush; a full round over the bins is spread
+ * over one tcache_gc_interval.
+ */
 static void aa_tcache_event(struct aa_tcache *tc)
 {
-	if (unlikely(++tc->events >= AA_GC_EVENTS)) {
-		tc->events = 0;
-		if (time_after(jiffies, tc->next_gc) &&
-		    arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval))
-			aa_tcache_gc(tc);
+	unsigned long interval;
+
+	if (likely(++tc->events < AA_GC_EVENTS))
+		return;
+	tc->events = 0;
+	interval = arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval);
+	if (!interval || time_before(jiffies, tc->next_gc))
+		return;
+	aa_tbin_gc(tc, tc->gc_bin);
+	if (++tc->gc_bin == aa_tcache_nbins) {
+		tc->gc_bin = 0;
+		aa_remote_flush(tc);
 	}
+	tc->next_gc = jiffies + max(1UL, msecs_to_jiffies(interval) / aa_tcache_nbins);
 }
 
 /* ==== Fast paths ======================================================= */
