@@ -302,8 +302,10 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_nallocx, ARENALLOC);
  * @size: new size; 0 frees @ptr and returns NULL
  * @gfp:  allocation flags
  *
- * Stays in place when the size class does not change.  On failure @ptr is
- * untouched and still owned by the caller.
+ * Stays in place when the size class does not change.  A moved object
+ * stays in its private arena, if it had one, but gets only the natural
+ * alignment of its new class.  On failure @ptr is untouched and still owned
+ * by the caller.
  *
  * Context: As arenalloc_mallocx().
  * Return: the memory, moved or not, or NULL.
