@@ -415,7 +415,7 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_arena_destroy, ARENALLOC);
 
 /* ==== Setup ============================================================ */
 
-static void aa_api_exit_arenas(unsigned int n);
+static void aa_api_exit_arenas(void);
 
 /**
  * aa_api_init() - create the automatic arenas and the per-CPU caches
@@ -447,17 +447,16 @@ int aa_api_init(void)
 	if (!ret)
 		return 0;
 undo:
-	aa_api_exit_arenas(i);
+	aa_api_exit_arenas();
 	return ret ?: -ENOMEM;
 }
 
-static void aa_api_exit_arenas(unsigned int n)
+/* Deletes every arena, automatic or private, that exists. */
+static void aa_api_exit_arenas(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		aa_arena_delete(aa_arenas[i]);
-	for (i = n; i < AA_ARENAS_MAX; i++)
+	for (i = 0; i < AA_ARENAS_MAX; i++)
 		if (aa_arenas[i])
 			aa_arena_delete(aa_arenas[i]);
 	memset(aa_arenas, 0, sizeof(aa_arenas));
@@ -468,5 +467,5 @@ static void aa_api_exit_arenas(unsigned int n)
 void aa_api_exit(void)
 {
 	aa_tcache_exit();
-	aa_api_exit_arenas(aa_narenas_auto);
+	aa_api_exit_arenas();
 }

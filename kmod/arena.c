@@ -491,6 +491,7 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
 	unsigned int order = get_order(size);
 	unsigned long flags;
 	struct aa_huge *h;
+	struct page *page;
 
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
@@ -500,16 +501,12 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
 	h->order = order;
 	h->b.kind = AA_BLOCK_HUGE;
 	h->b.arena = arena;
-	h->b.base = NULL;
-	{
-		/* A block of its own can be charged to the caller's cgroup. */
-		struct page *page = arenalloc_pages_alloc(arena->nid, order,
-							  aa_meta_gfp(gfp) | (gfp & __GFP_ACCOUNT));
-
-		if (!page)
-			goto undo_h;
-		h->b.base = page_address(page);
-	}
+	/* A block of its own can be charged to the caller's cgroup. */
+	page = arenalloc_pages_alloc(arena->nid, order,
+				     aa_meta_gfp(gfp) | (gfp & __GFP_ACCOUNT));
+	if (!page)
+		goto undo_h;
+	h->b.base = page_address(page);
 	if (aa_registry_insert(&h->b, order, gfp))
 		goto undo_pages;
 
@@ -521,7 +518,7 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
 	return h->b.base;
 
 undo_pages:
-	arenalloc_pages_free(virt_to_page(h->b.base), order);
+	arenalloc_pages_free(page, order);
 undo_h:
 	kfree(h);
 	return NULL;

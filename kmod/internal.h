@@ -215,7 +215,8 @@ struct aa_bin {
  * struct aa_arena - a set of chunks on one node and the allocator state
  * over them
  * @lock:      protects everything below but @id, @nid, @private, which are
- *             fixed at creation, and @nthreads (READ_ONCE)
+ *             fixed at creation, and @nthreads, fixed once the per-CPU
+ *             caches are set up at load
  * @id:        index in the arena table
  * @nid:       node its memory comes from
  * @private:   created by arenalloc_arena_create(); never in a CPU's cache

@@ -147,11 +147,11 @@ static const struct attribute_group stats_group = {
 static struct kobject *arenas_kobj;
 static struct kobject **arena_kobjs;
 
+/* The directory name is the arena's index; automatic arenas are fixed. */
 static struct aa_arena *kobj_arena(struct kobject *kobj)
 {
 	unsigned int id;
 
-	/* The directory name is the arena's index; automatic arenas are fixed. */
 	if (kstrtouint(kobject_name(kobj), 10, &id) || id >= aa_narenas_auto)
 		return NULL;
 	return aa_arenas[id];
@@ -159,14 +159,18 @@ static struct aa_arena *kobj_arena(struct kobject *kobj)
 
 static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", kobj_arena(kobj)->nid);
+	struct aa_arena *arena = kobj_arena(kobj);
+
+	return arena ? sysfs_emit(buf, "%d\n", arena->nid) : -ENODEV;
 }
 
 static struct kobj_attribute arena_node_attr = __ATTR_RO(node);
 
 static ssize_t nthreads_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", kobj_arena(kobj)->nthreads);
+	struct aa_arena *arena = kobj_arena(kobj);
+
+	return arena ? sysfs_emit(buf, "%u\n", arena->nthreads) : -ENODEV;
 }
 
 static struct kobj_attribute arena_nthreads_attr = __ATTR_RO(nthreads);

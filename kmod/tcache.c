@@ -67,9 +67,10 @@ struct aa_tbin {
 };
 
 /**
- * struct aa_tcache - one CPU's cache; every field is under @lock
+ * struct aa_tcache - one CPU's cache; every field but @arena is under @lock
  * @lock:     see the locking rules above
- * @arena:    the CPU's automatic arena (fixed at init)
+ * @arena:    the CPU's automatic arena; fixed at init, so read without @lock
+ *            (statistics read the counters racily, see aa_tcache_stats_get())
  * @events:   operations since the last clock check
  * @next_gc:  jiffies of the next GC step
  * @gc_bin:   bin the next GC step handles
