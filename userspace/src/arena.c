@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas: small regions from slabs, large extents, huge mappings.
+ *
+ * Each arena has one lock, which covers its bins, its extents (extent.c)
+ * and its statistics.  Thread caches make it a slow path: they take and
+ * give regions in batches, so a lock round trip is paid once per batch.
+ * Automatic arenas are made on first use; a thread binds to the one with
+ * the fewest threads (or, with percpu_arena, uses the one of the CPU it
+ * runs on), which spreads lock traffic as jemalloc does.
+ *
+ * Huge allocations (above half a chunk) are mappings of their own,
+ * aligned to a chunk so that the registry can name them; they are
+ * unmapped when freed, and take the arena lock only for the arena's list
+ * and statistics.
+ *
+ * Locking: arenas_lock (creation and destruction of arenas) > arena->lock.
+ * Functions named *_locked expect the arena lock; the rest take it.
+ * aa_arenas[] slots are published with release stores and read with
+ * acquire loads, without a lock.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct arena *aa_arenas[AA_NARENAS_MAX];
+unsigned int aa_narenas_auto;
+unsigned int aa_narenas_total;
+
+static struct aa_mutex arenas_lock = { PTHREAD_MUTEX_INITIALIZER };
+static struct arena *arena_pool;	/* destroyed arenas for reuse; arenas_lock */
+
+static void arena_init(struct arena *a, unsigned int ind, bool manual)
+{
+	unsigned int i, s;
+	uint64_t now = aa_now_ns();
+
+	aa_mutex_init(&a->lock);
+	a->ind = ind;
+	a->manual = manual;
+	a->node = aa_source_has_device() ? aa_source_node() : -1;
+	for (i = 0; i < ASC_NSMALL_MAX; i++)
+		aa_list_init(&a->bins[i].nonfull);
+	for (s = 0; s < AA_NFREE_STATES; s++) {
+		for (i = 0; i < AA_NBUCKETS; i++)
+			aa_list_init(&a->avail[s][i]);
+		aa_list_init(&a->lru[s]);
+	}
+	aa_list_init(&a->chunks);
+	aa_list_init(&a->huge);
+	acd_init(&a->decay[0], aa_opt.dirty_decay_ms, now);
+	acd_init(&a->decay[1], aa_opt.muzzy_decay_ms, now);
+}
+
+/**
+ * aa_arena_get() - arena @ind, made on first use if @create
+ * Return: the arena, or NULL (no such arena, or out of memory).
+ */
+struct arena *aa_arena_get(unsigned int ind, bool create)
+{
+	struct arena *a;
+
+	if (ind >= AA_NARENAS_MAX)
+		return NULL;
+	a = __atomic_load_n(&aa_arenas[ind], __ATOMIC_ACQUIRE);
+	if (likely(a) || !create || ind >= aa_narenas_auto)
+		return a;
+
+	aa_mutex_lock(&arenas_lock);
+	a = aa_arenas[ind];
+	if (!a) {
+		a = aa_base_alloc(sizeof(*a));
+		if (a) {
+			arena_init(a, ind, false);
+			__atomic_store_n(&aa_arenas[ind], a, __ATOMIC_RELEASE);
+		}
+	}
+	aa_mutex_unlock(&arenas_lock);
+	return a;
+}
+
+/* "arenas.create": a manual arena, in the first free slot after the automatic ones. */
+struct arena *aa_arena_create_manual(unsigned int *ind)
+{
+	struct arena *a = NULL;
+	unsigned int i;
+
+	aa_mutex_lock(&arenas_lock);
+	for (i = aa_narenas_auto; i < AA_NARENAS_MAX && aa_arenas[i]; i++)
+		;
+	if (i == AA_NARENAS_MAX) {
+		aa_mutex_unlock(&arenas_lock);
+		errno = EAGAIN;
+		return NULL;
+	}
+	a = arena_pool;
+	if (a) {
+		arena_pool = a->pool_next;
+		memset(a, 0, sizeof(*a));
+	} else {
+		a = aa_base_alloc(sizeof(*a));
+	}
+	if (a) {
+		arena_init(a, i, true);
+		__atomic_store_n(&aa_arenas[i], a, __ATOMIC_RELEASE);
+		if (i >= aa_narenas_total)
+			__atomic_store_n(&aa_narenas_total, i + 1, __ATOMIC_RELEASE);
+		*ind = i;
+	}
+	aa_mutex_unlock(&arenas_lock);
+	if (!a)
+		errno = ENOMEM;
+	return a;
+}
+
+/*
+ * "arena.<i>.destroy": unmap everything a manual arena holds.  The caller
+ * promises that nothing it handed out is still in use; no thread cache
+ * holds its regions (frees of manual-arena memory bypass them).
+ */
+int aa_arena_destroy(unsigned int ind)
+{
+	struct arena *a;
+
+	aa_mutex_lock(&arenas_lock);
+	a = ind < AA_NARENAS_MAX ? aa_arenas[ind] : NULL;
+	if (!a || !a->manual) {
+		aa_mutex_unlock(&arenas_lock);
+		return a ? EPERM : ENOENT;
+	}
+	__atomic_store_n(&aa_arenas[ind], NULL, __ATOMIC_RELEASE);
+
+	aa_mutex_lock(&a->lock);
+	while (!aa_list_empty(&a->huge)) {
+		struct extent *e = aa_container_of(a->huge.next, struct extent, link);
+
+		aa_list_del(&e->link);
+		aa_rtree_clear(e->addr);
+		aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
+		aa_extent_delete(e);
+	}
+	while (!aa_list_empty(&a->chunks)) {
+		struct chunk *c = aa_container_of(a->chunks.next, struct chunk, link);
+		size_t pg = c->hdr_pages;
+
+		aa_list_del(&c->link);
+		while (pg < aa_g.chunk_pages) {
+			struct extent *e = c->map[pg];
+
+			pg += e->npages;
+			aa_extent_delete(e);
+		}
+		aa_rtree_clear(c);
+		aa_source_unmap(c, aa_g.chunk, (enum aa_chunk_kind)c->kind);
+	}
+	aa_mutex_unlock(&a->lock);
+	a->pool_next = arena_pool;
+	arena_pool = a;
+	aa_mutex_unlock(&arenas_lock);
+	return 0;
+}
+
+/* Bind the calling thread to @a (counts threads per arena). */
+void aa_arena_bind(struct arena *a)
+{
+	__atomic_fetch_add(&a->nthreads, 1, __ATOMIC_RELAXED);
+}
+
+void aa_arena_unbind(struct arena *a)
+{
+	__atomic_fetch_sub(&a->nthreads, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The arena for the calling thread's next slow-path allocation: the one
+ * "thread.arena" set, the current CPU's with percpu_arena, or the
+ * automatic arena with the fewest threads (made if needed).
+ */
+struct arena *aa_arena_choose(void)
+{
+	unsigned int i, best = 0, bestn = ~0U;
+	struct arena *a;
+
+	if (aa_tsd.arena)
+		return aa_tsd.arena;
+	if (aa_opt.percpu_arena) {
+		int cpu = sched_getcpu();
+
+		return aa_arena_get(cpu < 0 ? 0 : (unsigned int)cpu % aa_narenas_auto, true);
+	}
+	for (i = 0; i < aa_narenas_auto; i++) {
+		a = __atomic_load_n(&aa_arenas[i], __ATOMIC_ACQUIRE);
+		if (!a) {		/* an unused arena beats any used one */
+			best = i;
+			break;
+		}
+		if (__atomic_load_n(&a->nthreads, __ATOMIC_RELAXED) < bestn) {
+			bestn = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+			best = i;
+		}
+	}
+	return aa_arena_get(best, true);
+}
+
+/* ==== Small ================================================================== */
+
+static struct extent *slab_new(struct arena *a, unsigned int ind)
+{
+	const struct asc_slab *geo = &aa_g.sc.slab[ind];
+	struct extent *e;
+	bool zeroed;
+
+	e = aa_extent_alloc(a, geo->pages, 1, false, &zeroed);
+	if (!e)
+		return NULL;
+	aa_extent_set_inuse(e, AA_EXT_SLAB, ind);
+	e->nfree = geo->nregs;
+	acs_init(e->bitmap, geo->nregs);
+	aa_list_init(&e->link);
+	a->bins[ind].nslabs++;
+	return e;
+}
+
+static void *bin_take(struct arena *a, unsigned int ind)
+{
+	struct bin *bin = &a->bins[ind];
+	struct extent *s = bin->cur;
+	int idx;
+
+	if (!s || !s->nfree) {
+		if (!aa_list_empty(&bin->nonfull)) {
+			s = aa_container_of(bin->nonfull.next, struct extent, link);
+			aa_list_del(&s->link);
+		} else {
+			s = slab_new(a, ind);
+			if (!s)
+				return NULL;
+		}
+		bin->cur = s;
+	}
+	idx = acs_take(s->bitmap, aa_g.sc.slab[ind].nregs);
+	s->nfree--;
+	return (char *)s->addr + (size_t)idx * aa_index2size(ind);
+}
+
+/**
+ * aa_arena_fill_small() - take up to @n regions of class @ind
+ * Return: how many were stored in @out (0 when out of memory).
+ */
+unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out, unsigned int n)
+{
+	unsigned int i;
+
+	aa_mutex_lock(&a->lock);
+	for (i = 0; i < n; i++) {
+		out[i] = bin_take(a, ind);
+		if (!out[i])
+			break;
+	}
+	a->bins[ind].curregs += i;
+	a->bins[ind].nmalloc += i;
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	return i;
+}
+
+void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero)
+{
+	void *p;
+
+	if (!aa_arena_fill_small(a, ind, &p, 1))
+		return NULL;
+	if (zero)
+		memset(p, 0, aa_index2size(ind));
+	return p;
+}
+
+/* Give back a region; @c is its chunk, owned by @a, locked. */
+void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c)
+{
+	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
+	unsigned int ind = e->szind, nregs = aa_g.sc.slab[ind].nregs;
+	size_t off = (size_t)((char *)ptr - (char *)e->addr);
+	unsigned int idx = (unsigned int)((off * aa_g.div_magic[ind]) >> 32);
+	struct bin *bin = &a->bins[ind];
+
+	if (unlikely(e->state != AA_EXT_SLAB || idx * aa_index2size(ind) != off)) {
+		aa_bad_free("free(): invalid pointer", ptr);
+		return;
+	}
+	if (unlikely(!acs_put(e->bitmap, idx))) {
+		aa_bad_free("free(): double free", ptr);
+		return;
+	}
+	bin->curregs--;
+	bin->ndalloc++;
+	e->nfree++;
+	if (e == bin->cur)
+		return;
+	if (e->nfree == nregs) {
+		/* Empty: give its pages back (it may be in no list if nregs is 1). */
+		aa_list_del(&e->link);
+		bin->nslabs--;
+		aa_extent_free(a, e);
+	} else if (e->nfree == 1) {
+		aa_list_add(&bin->nonfull, &e->link);
+	}
+}
+
+/* ==== Large ================================================================== */
+
+void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero)
+{
+	size_t npages = usize >> aa_g.lg_page;
+	size_t align_pages = align > aa_g.page ? align >> aa_g.lg_page : 1;
+	struct extent *e;
+	bool zeroed;
+
+	aa_mutex_lock(&a->lock);
+	e = aa_extent_alloc(a, npages, align_pages, zero, &zeroed);
+	if (e) {
+		aa_extent_set_inuse(e, AA_EXT_LARGE, asc_size2index(usize));
+		a->stats.nmalloc_large++;
+		a->stats.allocated_large += usize;
+	}
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (zero && !zeroed)
+		memset(e->addr, 0, usize);
+	return e->addr;
+}
+
+static void dalloc_large_locked(struct arena *a, void *ptr, struct chunk *c)
+{
+	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
+
+	if (unlikely(e->addr != ptr || e->state != AA_EXT_LARGE)) {
+		aa_bad_free("free(): invalid pointer", ptr);
+		return;
+	}
+	a->stats.ndalloc_large++;
+	a->stats.allocated_large -= aa_index2size(e->szind);
+	aa_extent_free(a, e);
+}
+
+/* Free @ptr of class @szind from chunk @c to its arena @a, locked. */
+void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c, unsigned int szind)
+{
+	if (asc_is_small(&aa_g.sc, szind))
+		aa_arena_dalloc_small_locked(a, ptr, c);
+	else
+		dalloc_large_locked(a, ptr, c);
+}
+
+/* Free @ptr, from chunk @c, of class @szind, to its arena (no cache). */
+void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
+{
+	struct arena *a = c->arena;
+
+	aa_mutex_lock(&a->lock);
+	aa_arena_dalloc_locked(a, ptr, c, szind);
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+}
+
+/* ==== Huge =================================================================== */
+
+void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero)
+{
+	size_t usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
+	enum aa_chunk_kind kind;
+	struct extent *e;
+	void *p;
+
+	(void)zero;		/* fresh mappings are zero */
+	if (usize < size || usize > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = aa_extent_new();
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = aa_source_map(usize, align > aa_g.chunk ? align : aa_g.chunk, a->node, &kind);
+	if (!p) {
+		aa_extent_delete(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->addr = p;
+	e->npages = usize >> aa_g.lg_page;
+	e->usize = usize;
+	e->arena = a;
+	e->state = AA_EXT_HUGE;
+	e->szind = 0xff;
+	e->kind = (uint8_t)kind;
+	aa_mutex_lock(&a->lock);
+	aa_list_add(&a->huge, &e->link);
+	a->stats.nmalloc_huge++;
+	a->stats.allocated_huge += usize;
+	aa_mutex_unlock(&a->lock);
+	if (!aa_rtree_set(p, (uintptr_t)e | AA_RTREE_HUGE)) {
+		aa_arena_dalloc_huge(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void aa_arena_dalloc_huge(struct extent *e)
+{
+	struct arena *a = e->arena;
+
+	aa_rtree_clear(e->addr);
+	aa_mutex_lock(&a->lock);
+	aa_list_del(&e->link);
+	a->stats.ndalloc_huge++;
+	a->stats.allocated_huge -= e->usize;
+	aa_mutex_unlock(&a->lock);
+	aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
+	aa_extent_delete(e);
+}
+
+/* ==== Decay ================================================================== */
+
+/*
+ * Called with the lock held on every arena slow-path operation: reads the
+ * clock one time in 32 and decays when an epoch has passed.  This is how
+ * memory goes back without a background thread (jemalloc's ticks).
+ */
+void aa_arena_decay_tick(struct arena *a)
+{
+	static __thread unsigned int ticks;
+	uint64_t now, due;
+
+	if (++ticks & 31)
+		return;
+	if (aa_opt.dirty_decay_ms < 0 && aa_opt.muzzy_decay_ms < 0)
+		return;
+	now = aa_now_ns();
+	due = acd_deadline(&a->decay[0]);
+	if (acd_deadline(&a->decay[1]) < due)
+		due = acd_deadline(&a->decay[1]);
+	if (now >= due || a->decay[0].decay_ms == 0 ||
+	    (a->decay[1].decay_ms == 0 && a->npages[1]))
+		aa_decay_run(a, false, now);
+}
+
+/* "arena.<i>.decay" (@all false) and "arena.<i>.purge" (@all true). */
+void aa_arena_purge(struct arena *a, bool all)
+{
+	aa_mutex_lock(&a->lock);
+	aa_decay_run(a, all, aa_now_ns());
+	aa_mutex_unlock(&a->lock);
+}
+
+void aa_arena_set_decay(struct arena *a, int which, long ms)
+{
+	aa_mutex_lock(&a->lock);
+	acd_init(&a->decay[which], ms, aa_now_ns());
+	aa_mutex_unlock(&a->lock);
+}
+
+/* ==== Fork =================================================================== */
+
+void aa_arenas_prefork(void)
+{
+	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
+
+	aa_mutex_lock(&arenas_lock);
+	for (i = 0; i < n; i++)
+		if (aa_arenas[i])
+			aa_mutex_lock(&aa_arenas[i]->lock);
+}
+
+void aa_arenas_postfork(bool child)
+{
+	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++) {
+		struct arena *a = aa_arenas[i];
+
+		if (!a)
+			continue;
+		if (child) {
+			aa_mutex_init(&a->lock);
+			a->purging = false;
+		} else {
+			aa_mutex_unlock(&a->lock);
+		}
+	}
+	if (child)
+		aa_mutex_init(&arenas_lock);
+	else
+		aa_mutex_unlock(&arenas_lock);
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The chunk source: the only file that maps, purges or unmaps memory.
+ *
+ * Chunks come from /dev/arenalloc when the arenalloc module is loaded (the
+ * module then owns the pages: it places them on the node asked for,
+ * counts them in its statistics and frees them on purge), and from
+ * anonymous mmap otherwise.  ARENALLOC_CONF's chunk_source picks: auto
+ * (the device if it opens), device (the same, but its absence is reported)
+ * or mmap.  A device mapping that fails at run time is served by mmap and
+ * counted in device_fallbacks, so a full device never fails an allocation
+ * that plain memory could serve.
+ *
+ * Alignment: mappings are placed at a multiple of their alignment by
+ * reserving a larger PROT_NONE region and mapping over its aligned part.
+ *
+ * Purging: anonymous memory is given back with MADV_DONTNEED (clean:
+ * reads zero after) or MADV_FREE (lazy: muzzy); device memory with the
+ * device's ARENALLOC_IOC_PURGE, which has no lazy form.
+ *
+ * Locking: none.  The device fd and its geometry are set once at
+ * initialisation; counters are relaxed atomics.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/arenalloc.h>
+
+#include "internal.h"
+
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+
+struct aa_source_stats aa_source_stats;
+
+static int dev_fd = -1;
+static int dev_nr_nodes;
+static bool lazy_ok = true;	/* MADV_FREE works here */
+
+#define STAT_ADD(field, v) __atomic_fetch_add(&aa_source_stats.field, (v), __ATOMIC_RELAXED)
+#define STAT_SUB(field, v) __atomic_fetch_sub(&aa_source_stats.field, (v), __ATOMIC_RELAXED)
+
+int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk)
+{
+	struct arenalloc_info info;
+	int fd;
+
+	(void)lg_chunk;
+	if (kind == AA_SOURCE_MMAP)
+		return 0;
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (kind == AA_SOURCE_DEVICE)
+			aa_msg("chunk_source:device: cannot open %s (%s); using mmap",
+			       ARENALLOC_DEV_PATH, strerror(errno));
+		return kind == AA_SOURCE_DEVICE ? -1 : 0;
+	}
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	if (ioctl(fd, ARENALLOC_IOC_INFO, &info) || info.version != ARENALLOC_ABI_VERSION ||
+	    info.page_size != aa_g.page) {
+		aa_msg("%s: unexpected ABI (version %u); using mmap", ARENALLOC_DEV_PATH,
+		       info.version);
+		close(fd);
+		return kind == AA_SOURCE_DEVICE ? -1 : 0;
+	}
+	dev_nr_nodes = (int)info.nr_nodes;
+	/*
+	 * The library may be initialised after the program set up its own
+	 * descriptors; keep ours clear of the low numbers a program might
+	 * dup2() onto blindly.
+	 */
+	if (fd < 100) {
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+
+		if (hi >= 0) {
+			close(fd);
+			fd = hi;
+		}
+	}
+	dev_fd = fd;
+	return 0;
+}
+
+bool aa_source_has_device(void)
+{
+	return dev_fd >= 0;
+}
+
+/* The node of the calling CPU, or -1 when unknown. */
+int aa_source_node(void)
+{
+	unsigned int cpu, node;
+
+	if (getcpu(&cpu, &node))
+		return -1;
+	return (int)node;
+}
+
+/* Reserve @size bytes at a multiple of @align with no access. */
+static void *reserve_aligned(size_t size, size_t align)
+{
+	size_t span = size + align - aa_g.page;
+	char *p, *a;
+
+	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!((uintptr_t)p & (align - 1)))
+		return p;
+	munmap(p, size);
+	if (span < size)
+		return NULL;
+	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + size < p + span)
+		munmap(a + size, (size_t)(p + span - (a + size)));
+	return a;
+}
+
+/**
+ * aa_source_map() - map @size bytes aligned to @align, readable and writable
+ * @size:  a multiple of the page size
+ * @align: a power of two, at least the page size
+ * @node:  NUMA node wanted, -1 for the caller's
+ * @kind:  out: where the memory came from
+ *
+ * Return: the mapping, every byte zero, or NULL with errno ENOMEM.
+ */
+void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind)
+{
+	void *p = reserve_aligned(size, align);
+
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (dev_fd >= 0) {
+		off_t off = node >= 0 && node < dev_nr_nodes ?
+			    (off_t)ARENALLOC_MMAP_NODE(node) : 0;
+		void *q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			       dev_fd, off);
+
+		if (q == p) {
+			STAT_ADD(device_mapped, size);
+			*kind = AA_CHUNK_DEVICE;
+			return p;
+		}
+		STAT_ADD(device_fallbacks, 1);
+	}
+	if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
+		munmap(p, size);
+		errno = ENOMEM;
+		return NULL;
+	}
+	STAT_ADD(mmap_mapped, size);
+	*kind = AA_CHUNK_MMAP;
+	return p;
+}
+
+void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind)
+{
+	munmap(addr, size);
+	if (kind == AA_CHUNK_DEVICE)
+		STAT_SUB(device_mapped, size);
+	else
+		STAT_SUB(mmap_mapped, size);
+}
+
+/* Give pages back for good; they read as zero afterwards.  Return: success. */
+bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind)
+{
+	bool ok;
+
+	if (kind == AA_CHUNK_DEVICE) {
+		struct arenalloc_purge arg = {
+			.size = sizeof(arg), .addr = (uintptr_t)addr, .length = size,
+		};
+
+		ok = !ioctl(dev_fd, ARENALLOC_IOC_PURGE, &arg);
+	} else {
+		ok = !madvise(addr, size, MADV_DONTNEED);
+	}
+	if (ok) {
+		STAT_ADD(npurge, 1);
+		STAT_ADD(purged, size >> aa_g.lg_page);
+	}
+	return ok;
+}
+
+/* Give pages back lazily (the kernel takes them when it needs them). */
+bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind)
+{
+	if (kind == AA_CHUNK_DEVICE || !__atomic_load_n(&lazy_ok, __ATOMIC_RELAXED))
+		return false;
+	if (!madvise(addr, size, MADV_FREE))
+		return true;
+	if (errno == EINVAL)	/* kernel without MADV_FREE */
+		__atomic_store_n(&lazy_ok, false, __ATOMIC_RELAXED);
+	return false;
+}
+
+/* Metadata is always private anonymous memory. */
+void *aa_source_meta(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	STAT_ADD(meta_mapped, size);
+	return p;
+}
+
+/* Bytes of [@addr, @addr + @size) resident now, by mincore(). */
+size_t aa_source_resident(void *addr, size_t size)
+{
+	unsigned char vec[256];
+	size_t done = 0, res = 0;
+
+	while (done < size) {
+		size_t n = (size - done) >> aa_g.lg_page, i;
+
+		if (n > sizeof(vec))
+			n = sizeof(vec);
+		if (mincore((char *)addr + done, n << aa_g.lg_page, vec))
+			return res;
+		for (i = 0; i < n; i++)
+			res += vec[i] & 1;
+		done += n << aa_g.lg_page;
+	}
+	return res << aa_g.lg_page;
+}

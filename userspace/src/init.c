@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Initialisation, fork handling and the background purging thread.
+ *
+ * Initialisation runs once, inside the first allocation (or the library
+ * constructor, whichever comes first), under init_lock.  It calls nothing
+ * that allocates: getenv, open/read, ioctl, sysconf, pthread_key_create
+ * and pthread_atfork are all safe for that, and aa_initialized is set
+ * before the one call that might allocate (atexit for stats_print).
+ *
+ * Fork: the prefork handler takes every lock of the library, in the lock
+ * order of internal.h, so the child never inherits one held by a thread
+ * that does not exist there; the parent releases them, the child
+ * reinitialises them.  Device-backed chunks are copied for the child by
+ * the module at fork time (see Documentation/arenalloc.rst); anonymous
+ * ones are copy-on-write as usual.  The child has no background thread;
+ * it starts one again on its first allocation if the option asks.
+ *
+ * Background thread (background_thread:true or "background_thread"):
+ * wakes at the earliest decay deadline of any arena (at most once a
+ * second when nothing is due) and decays every arena, so memory goes back
+ * even when the program stops calling the allocator.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+bool aa_initialized;
+struct aa_geom aa_g;
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool initializing;
+
+/* ==== Background thread ==================================================== */
+
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;	/* leaf */
+static pthread_cond_t bg_cond;
+static bool bg_running;		/* bg_lock */
+static bool bg_stop;		/* bg_lock */
+static bool bg_tried;		/* started once in this process (bg_lock) */
+static pthread_t bg_thread;
+
+static void *bg_main(void *arg)
+{
+	aa_tsd.state = AA_TSTATE_NOCACHE;
+	pthread_mutex_lock(&bg_lock);
+	while (!bg_stop) {
+		uint64_t now = aa_now_ns(), due = now + 1000000000ull;
+		unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
+		struct timespec ts;
+
+		pthread_mutex_unlock(&bg_lock);
+		for (i = 0; i < n; i++) {
+			struct arena *a = __atomic_load_n(&aa_arenas[i], __ATOMIC_ACQUIRE);
+			uint64_t d;
+
+			if (!a)
+				continue;
+			aa_mutex_lock(&a->lock);
+			aa_decay_run(a, false, now);
+			d = acd_deadline(&a->decay[0]);
+			if (a->npages[0] && d < due)
+				due = d;
+			d = acd_deadline(&a->decay[1]);
+			if (a->npages[1] && d < due)
+				due = d;
+			aa_mutex_unlock(&a->lock);
+		}
+		if (due < now + 1000000)	/* at most 1000 wakeups a second */
+			due = now + 1000000;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		due = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + (due - now);
+		ts.tv_sec = (time_t)(due / 1000000000ull);
+		ts.tv_nsec = (long)(due % 1000000000ull);
+		pthread_mutex_lock(&bg_lock);
+		if (!bg_stop)
+			pthread_cond_timedwait(&bg_cond, &bg_lock, &ts);
+	}
+	bg_running = false;
+	pthread_mutex_unlock(&bg_lock);
+	return arg;
+}
+
+/* Timed waits use the monotonic clock, as the decay deadlines do. */
+static void bg_cond_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&bg_cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static int bg_start_locked(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	if (bg_running)
+		return 0;
+	bg_stop = false;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	/* The thread must not take the program's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&bg_thread, &attr, bg_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (!err)
+		bg_running = true;
+	return err;
+}
+
+/* Turn the background thread on or off ("background_thread"). */
+int aa_background_set(bool on)
+{
+	int err = 0;
+	bool join = false;
+
+	pthread_mutex_lock(&bg_lock);
+	bg_tried = true;
+	if (on) {
+		err = bg_start_locked();
+	} else if (bg_running) {
+		bg_stop = true;
+		pthread_cond_signal(&bg_cond);
+		join = true;
+	}
+	pthread_mutex_unlock(&bg_lock);
+	if (join)
+		pthread_join(bg_thread, NULL);
+	if (!err)
+		aa_opt.background_thread = on;
+	return err;
+}
+
+bool aa_background_running(void)
+{
+	bool r;
+
+	pthread_mutex_lock(&bg_lock);
+	r = bg_running;
+	pthread_mutex_unlock(&bg_lock);
+	return r;
+}
+
+/*
+ * Start the thread the options ask for, from an allocation's slow path
+ * rather than from initialisation: creating a thread inside the very
+ * first malloc of a process (possibly from the dynamic linker's
+ * constructors) is asking for trouble.
+ */
+void aa_background_kick(void)
+{
+	if (likely(!aa_opt.background_thread) ||
+	    __atomic_load_n(&bg_tried, __ATOMIC_RELAXED) || aa_tsd.reentrant)
+		return;
+	pthread_mutex_lock(&bg_lock);
+	if (!bg_tried) {
+		bg_tried = true;
+		aa_tsd.reentrant = 1;
+		if (bg_start_locked())
+			aa_msg("background_thread: cannot start a thread; decay runs on allocation");
+		aa_tsd.reentrant = 0;
+	}
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* ==== Fork ====================================================================== */
+
+static void prefork(void)
+{
+	if (!aa_initialized)
+		return;
+	pthread_mutex_lock(&init_lock);
+	aa_ctl_prefork();
+	pthread_mutex_lock(&bg_lock);
+	aa_arenas_prefork();
+	aa_tcaches_prefork();
+	aa_base_prefork();
+}
+
+static void postfork(bool child)
+{
+	if (!aa_initialized)
+		return;
+	aa_base_postfork(child);
+	aa_tcaches_postfork(child);
+	aa_arenas_postfork(child);
+	if (child) {
+		pthread_mutex_init(&bg_lock, NULL);
+		bg_cond_init();
+		bg_running = false;
+		bg_tried = false;
+		pthread_mutex_init(&init_lock, NULL);
+	} else {
+		pthread_mutex_unlock(&bg_lock);
+		pthread_mutex_unlock(&init_lock);
+	}
+	aa_ctl_postfork(child);
+}
+
+static void postfork_parent(void)
+{
+	postfork(false);
+}
+
+static void postfork_child(void)
+{
+	postfork(true);
+}
+
+/* ==== Initialisation ========================================================= */
+
+static int geom_init(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t hdr, maxregs = 0;
+	unsigned int i;
+
+	if (page < 4096 || (page & (page - 1)))
+		return -1;
+	aa_g.lg_page = ac_lg_floor((unsigned long)page);
+	aa_g.page = (size_t)page;
+	aa_g.lg_chunk = aa_opt.lg_chunk;
+	if (aa_g.lg_chunk < aa_g.lg_page + 4)
+		aa_g.lg_chunk = aa_g.lg_page + 4;
+	aa_g.chunk = (size_t)1 << aa_g.lg_chunk;
+	aa_g.chunk_pages = (unsigned int)(aa_g.chunk >> aa_g.lg_page);
+	/* Large classes go up to half a chunk; the header takes the rest's start. */
+	if (asc_table_init(&aa_g.sc, aa_g.lg_page, aa_g.lg_chunk - 1))
+		return -1;
+	hdr = sizeof(struct chunk) + aa_g.chunk_pages * (sizeof(struct extent *) + 1);
+	aa_g.hdr_pages = (unsigned int)((hdr + aa_g.page - 1) >> aa_g.lg_page);
+
+	for (i = 0; i < aa_g.sc.nsmall; i++) {
+		size_t size = asc_index2size(i);
+
+		if (aa_g.sc.slab[i].nregs > maxregs)
+			maxregs = aa_g.sc.slab[i].nregs;
+		aa_g.div_magic[i] = (uint32_t)((((uint64_t)1 << 32) + size - 1) / size);
+	}
+	aa_g.extent_size = sizeof(struct extent) + ACS_WORDS(maxregs) * sizeof(unsigned long);
+	for (i = 0; i <= AA_LOOKUP_MAX / 8; i++)
+		aa_g.size2index[i] = (uint8_t)asc_size2index((size_t)i << 3);
+	return 0;
+}
+
+static void at_exit_print(void)
+{
+	aa_stats_print_at_exit();
+}
+
+/**
+ * aa_init_slow() - set the library up, once
+ *
+ * Return: true when the library is ready; false when it cannot be (a
+ * recursive call from inside initialisation, or a broken system).
+ */
+bool aa_init_slow(void)
+{
+	unsigned int ncpus;
+	bool ok = false;
+
+	if (aa_tsd.reentrant)
+		return false;
+	pthread_mutex_lock(&init_lock);
+	if (aa_initialized) {
+		pthread_mutex_unlock(&init_lock);
+		return true;
+	}
+	if (initializing)	/* the same thread, recursively */
+		goto out;
+	initializing = true;
+	aa_tsd.reentrant = 1;
+
+	bg_cond_init();
+	aa_opts_defaults(&aa_opt);
+	aa_conf_parse(&aa_opt, secure_getenv("ARENALLOC_CONF"));
+	if (geom_init()) {
+		aa_msg("unsupported page size; every allocation will fail");
+		goto out;
+	}
+	aa_source_init(aa_opt.source, aa_g.lg_chunk);
+	ncpus = aa_ncpus_usable();
+	if (!aa_opt.narenas) {
+		/* jemalloc: four arenas per CPU, one per CPU with percpu_arena. */
+		aa_opt.narenas = aa_opt.percpu_arena ? ncpus : 4 * ncpus;
+		if (aa_opt.narenas > AA_NARENAS_MAX / 2)
+			aa_opt.narenas = AA_NARENAS_MAX / 2;
+	}
+	aa_narenas_auto = aa_opt.narenas;
+	aa_narenas_total = aa_narenas_auto;
+	if (aa_opt.tcache_max > aa_g.sc.large_max)
+		aa_opt.tcache_max = aa_g.sc.large_max;
+	aa_tcache_nbins = aa_opt.tcache && aa_opt.tcache_max ?
+			  asc_size2index(aa_opt.tcache_max) + 1 : 0;
+	/* A class above tcache_max would round in: keep to classes within it. */
+	if (aa_tcache_nbins && asc_index2size(aa_tcache_nbins - 1) > aa_opt.tcache_max)
+		aa_tcache_nbins--;
+	if (aa_tcache_init() || pthread_atfork(prefork, postfork_parent, postfork_child)) {
+		aa_msg("cannot register thread or fork handlers");
+		goto out;
+	}
+	if (aa_tcache_nbins) {
+		size_t max = asc_index2size(aa_tcache_nbins - 1);
+
+		aa_tcache_max_size = max < AA_LOOKUP_MAX ? max : AA_LOOKUP_MAX;
+	}
+	ok = true;
+	__atomic_store_n(&aa_initialized, true, __ATOMIC_RELEASE);
+out:
+	aa_tsd.reentrant = 0;
+	pthread_mutex_unlock(&init_lock);
+	if (ok && aa_opt.stats_print)
+		atexit(at_exit_print);
+	return ok;
+}
+
+__attribute__((constructor))
+static void aa_constructor(void)
+{
+	aa_init();
+}
