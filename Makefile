@@ -21,7 +21,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		$(CURDIR)/scripts/build-kernel.sh; \
 	fi)
 
-.PHONY: all modules clean userspace selftests check run bench lint deps kernel \
+.PHONY: all modules clean userspace selftests check run bench bench-kernel bench-user lint deps kernel \
 	install modules_install headers_install
 
 all: modules
@@ -41,8 +41,13 @@ check:
 run:
 	scripts/run.sh
 
-bench:
+bench: bench-kernel bench-user
+
+bench-kernel:
 	scripts/bench.sh
+
+bench-user:
+	scripts/bench-user.sh
 
 lint:
 	scripts/lint.sh

@@ -30,7 +30,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitmap.h>
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -318,7 +317,7 @@ static bool aa_slab_new(struct aa_arena *arena, unsigned int szind,
 	slab->state = AA_EXTENT_SLAB;
 	slab->szind = szind;
 	slab->nfree = geo->nregs;
-	bitmap_fill(slab->bitmap, geo->nregs);
+	acs_init(slab->bitmap, geo->nregs);
 	list_add(&slab->link, &arena->bins[szind].nonfull);
 	arena->bins[szind].nslabs++;
 	return true;
@@ -336,11 +335,8 @@ static int aa_bin_take(struct aa_arena *arena, unsigned int szind, void **ptrs, 
 	while (got < n && !list_empty(&bin->nonfull)) {
 		slab = list_first_entry(&bin->nonfull, struct aa_extent, link);
 		while (got < n && slab->nfree) {
-			unsigned int idx = find_first_bit(slab->bitmap, nregs);
-
-			__clear_bit(idx, slab->bitmap);
 			slab->nfree--;
-			ptrs[got++] = aa_slab_region(slab, idx);
+			ptrs[got++] = aa_slab_region(slab, acs_take(slab->bitmap, nregs));
 		}
 		if (!slab->nfree)
 			list_del_init(&slab->link);
@@ -406,7 +402,7 @@ static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *p
 	unsigned long off = ptr - aa_extent_addr(slab);
 	unsigned int idx = off / size;
 
-	if (off % size || __test_and_set_bit(idx, slab->bitmap))
+	if (off % size || !acs_put(slab->bitmap, idx))
 		return false;
 	bin->curregs--;
 	bin->ndalloc++;
@@ -749,8 +745,9 @@ static void aa_extent_forget_live(struct aa_extent *e)
 		kmemleak_free(aa_extent_addr(e));
 	} else if (e->state == AA_EXTENT_SLAB) {
 		nregs = arenalloc_sc.slab[e->szind].nregs;
-		for_each_clear_bit(i, e->bitmap, nregs)
-			kmemleak_free(aa_slab_region(e, i));
+		for (i = 0; i < nregs; i++)
+			if (!acs_is_free(e->bitmap, i))
+				kmemleak_free(aa_slab_region(e, i));
 	}
 }
 
@@ -796,7 +793,7 @@ int aa_arenas_init(void)
 	aa_chunk_pages = 1U << (aa_lg_chunk - PAGE_SHIFT);
 	for (i = 0; i < arenalloc_sc.nsmall; i++)
 		nregs_max = max_t(unsigned int, nregs_max, arenalloc_sc.slab[i].nregs);
-	aa_extent_size = struct_size_t(struct aa_extent, bitmap, BITS_TO_LONGS(nregs_max));
+	aa_extent_size = struct_size_t(struct aa_extent, bitmap, ACS_WORDS(nregs_max));
 	aa_extent_cache = kmem_cache_create("arenalloc_extent", aa_extent_size, 0,
 					    SLAB_TYPESAFE_BY_RCU, NULL);
 	return aa_extent_cache ? 0 : -ENOMEM;

@@ -89,6 +89,8 @@ int arenalloc_config_init(void);
 
 struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
+struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp);
+void arenalloc_user_page_put(struct page *page);
 unsigned long arenalloc_pages_held(int nid);
 int arenalloc_page_init(void);
 #ifdef CONFIG_FAULT_INJECTION
@@ -99,6 +101,7 @@ void arenalloc_page_exit(void);
 /* ==== Size classes (common/sizeclass.c) ================================ */
 
 #include "../common/sizeclass.h"
+#include "../common/slab.h"
 
 /* The module's classes: this kernel's pages, chunks of 1 << lg_chunk. */
 extern struct asc_table arenalloc_sc;
@@ -417,6 +420,33 @@ struct aa_stats {
 };
 
 void aa_stats_collect(struct aa_stats *t);
+
+/* ==== /dev/arenalloc (chardev.c) ======================================= */
+
+/**
+ * struct aa_dev_stats - a snapshot of the device's counters
+ * @mappings:    live backings: mmap() calls and fork() copies whose
+ *               mapping is not yet fully unmapped
+ * @pages:       pages the backings hold
+ * @faults:      page faults served, ever
+ * @purged:      pages given back by ARENALLOC_IOC_PURGE, ever
+ * @fork_copied: pages copied for children at fork(), ever
+ * @fork_failed: pages a child went without (it reads zeroes there)
+ *               because their copy could not be allocated, ever
+ */
+struct aa_dev_stats {
+	u64 mappings;
+	u64 pages;
+	u64 faults;
+	u64 purged;
+	u64 fork_copied;
+	u64 fork_failed;
+};
+
+void aa_dev_stats_get(struct aa_dev_stats *st);
+unsigned long aa_dev_node_pages(int nid);
+int aa_dev_init(void);
+void aa_dev_exit(void);
 
 /* ==== sysfs (sysfs.c) =================================================== */
 

@@ -4,8 +4,9 @@
  *
  * Load order: knobs are checked together first (a bad combination refuses
  * the load before anything is allocated), then the size classes, the page
- * layer, the arenas and per-CPU caches, and last the sysfs tree that
- * exposes them.  Unload undoes the same steps in reverse.
+ * layer, the arenas and per-CPU caches, /dev/arenalloc (which needs only
+ * the page layer), and last the sysfs tree that exposes them all.  Unload
+ * undoes the same steps in reverse.
  * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
  * glossary.
  */
@@ -41,9 +42,12 @@ static int __init arenalloc_init(void)
 	ret = aa_api_init();
 	if (ret)
 		goto undo_page;
-	ret = arenalloc_sysfs_init();
+	ret = aa_dev_init();
 	if (ret)
 		goto undo_api;
+	ret = arenalloc_sysfs_init();
+	if (ret)
+		goto undo_dev;
 
 	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -52,6 +56,8 @@ static int __init arenalloc_init(void)
 		num_node_state(N_MEMORY));
 	return 0;
 
+undo_dev:
+	aa_dev_exit();
 undo_api:
 	aa_api_exit();
 undo_page:
@@ -62,6 +68,7 @@ undo_page:
 static void __exit arenalloc_exit(void)
 {
 	arenalloc_sysfs_exit();
+	aa_dev_exit();
 	aa_api_exit();
 	arenalloc_page_exit();
 	pr_info("unloaded\n");

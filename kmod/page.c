@@ -9,6 +9,11 @@
  * still held at exit is a leak and is reported with a WARN, which fails the
  * test harness.
  *
+ * The pages of /dev/arenalloc mappings (chardev.c) pass here too, one at a
+ * time, through arenalloc_user_page_alloc() and arenalloc_user_page_put():
+ * they are counted with the rest, but may come from another node when
+ * theirs is full, and are reference counted because userspace maps them.
+ *
  * Locking: none.  The counters are atomic_long_t, updated once per call; the
  * page allocator does its own locking.  Both functions may be called from
  * any context the gfp mask allows (GFP_ATOMIC from interrupts).
@@ -109,6 +114,47 @@ void arenalloc_pages_free(struct page *page, unsigned int order)
 	__free_pages(page, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_free);
+
+/**
+ * arenalloc_user_page_alloc() - take one page for a userspace mapping
+ * @nid: node to take it from; the page allocator may fall back to
+ *       another node when this one is full
+ * @gfp: allocation flags, GFP_HIGHUSER and modifiers (__GFP_ZERO,
+ *       __GFP_ACCOUNT)
+ *
+ * Context: Process context; may sleep.
+ * Return: an order-0 page with one reference, counted on the node it
+ * lies on (page_to_nid()), or NULL.
+ */
+struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp)
+{
+	struct page *page;
+
+	if (nid < 0 || nid >= nr_node_ids || arenalloc_should_fail(0))
+		return NULL;
+
+	page = alloc_pages_node(nid, gfp | __GFP_NOWARN, 0);
+	if (!page)
+		return NULL;
+	atomic_long_inc(&arenalloc_node_pages[page_to_nid(page)]);
+	return page;
+}
+
+/**
+ * arenalloc_user_page_put() - give back a page of arenalloc_user_page_alloc()
+ * @page: the page
+ *
+ * Drops the reference arenalloc_user_page_alloc() returned.  The page
+ * leaves the count now; it goes back to the page allocator when the last
+ * other reference (a get_user_pages() pin, say) is dropped too.
+ *
+ * Context: Any context.
+ */
+void arenalloc_user_page_put(struct page *page)
+{
+	atomic_long_dec(&arenalloc_node_pages[page_to_nid(page)]);
+	put_page(page);
+}
 
 /**
  * arenalloc_pages_held() - pages the module holds on a node

@@ -142,6 +142,68 @@ static const struct attribute_group stats_group = {
 	.attrs = stats_attrs,
 };
 
+/* ==== dev/: /dev/arenalloc ============================================ */
+
+struct dev_attribute {
+	struct kobj_attribute attr;
+	size_t offset;		/* of the u64 in struct aa_dev_stats */
+};
+
+static ssize_t dev_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	size_t offset = container_of(attr, struct dev_attribute, attr)->offset;
+	struct aa_dev_stats st;
+
+	aa_dev_stats_get(&st);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + offset));
+}
+
+#define DEV_ATTR(_name)							\
+	static struct dev_attribute dev_##_name##_attr = {		\
+		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
+			  .show = dev_show },				\
+		.offset = offsetof(struct aa_dev_stats, _name),		\
+	}
+
+DEV_ATTR(mappings);
+DEV_ATTR(pages);
+DEV_ATTR(faults);
+DEV_ATTR(purged);
+DEV_ATTR(fork_copied);
+DEV_ATTR(fork_failed);
+
+/* Pages of the device's mappings per node, as in the top-level "pages". */
+static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	int len = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		len += sysfs_emit_at(buf, len, "%sN%d=%lu", len ? " " : "", nid,
+				     aa_dev_node_pages(nid));
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
+static struct kobj_attribute dev_node_pages_attr = __ATTR_RO(node_pages);
+
+static struct attribute *dev_attrs[] = {
+	&dev_mappings_attr.attr.attr,
+	&dev_pages_attr.attr.attr,
+	&dev_node_pages_attr.attr,
+	&dev_faults_attr.attr.attr,
+	&dev_purged_attr.attr.attr,
+	&dev_fork_copied_attr.attr.attr,
+	&dev_fork_failed_attr.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group dev_group = {
+	.name = "dev",
+	.attrs = dev_attrs,
+};
+
 /* ==== arenas/<i>/: the automatic arenas ================================ */
 
 static struct kobject *arenas_kobj;
@@ -258,11 +320,16 @@ int arenalloc_sysfs_init(void)
 	ret = sysfs_create_group(arenalloc_kobj, &stats_group);
 	if (ret)
 		goto undo_group;
-	ret = arenas_sysfs_init();
+	ret = sysfs_create_group(arenalloc_kobj, &dev_group);
 	if (ret)
 		goto undo_stats;
+	ret = arenas_sysfs_init();
+	if (ret)
+		goto undo_dev;
 	return 0;
 
+undo_dev:
+	sysfs_remove_group(arenalloc_kobj, &dev_group);
 undo_stats:
 	sysfs_remove_group(arenalloc_kobj, &stats_group);
 undo_group:
@@ -275,6 +342,7 @@ undo_kobj:
 void arenalloc_sysfs_exit(void)
 {
 	arenas_sysfs_exit();
+	sysfs_remove_group(arenalloc_kobj, &dev_group);
 	sysfs_remove_group(arenalloc_kobj, &stats_group);
 	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
 	kobject_put(arenalloc_kobj);

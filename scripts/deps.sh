@@ -3,6 +3,8 @@
 # Install what arenalloc's build and tests need, from Debian packages only.
 #
 # Idempotent: a second run installs nothing and takes a second or two.
+# `deps.sh bench` also installs the allocators the benchmark compares
+# against (jemalloc, mimalloc, tcmalloc).
 #  - Build tools, QEMU, busybox and the kernel source go in with apt-get.
 #  - Debian's stock 6.12 kernel image and headers, and the 6.1 headers
 #    (bookworm's default kernel, a second build target), are unpacked into
@@ -15,7 +17,11 @@ PACKAGES=(
 	cpio gzip xz-utils kmod rsync python3
 	busybox-static qemu-system-x86
 	"$SRC_PKG" sparse dwarves
+	# libarenalloc's tests: the fuzzer's compiler and runtime, and the
+	# real programs run under LD_PRELOAD
+	clang libclang-rt-14-dev sqlite3 git
 )
+[[ ${1:-} == bench ]] && PACKAGES+=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -43,6 +43,27 @@ if [[ $mode == check || $mode == smoke ]]; then
 	make -s -C "$ROOT/selftests/arenalloc" install \
 		INSTALL_PATH="$root/arenalloc/selftests" >/dev/null
 fi
+# libarenalloc, its VM tests and a real program to preload it under, with
+# the shared libraries they need (the rest of the initramfs is static).
+# copy_dynamic FILE...: each file and its ldd dependencies, paths kept.
+copy_dynamic() {
+	local f dep
+	for f in "$@"; do
+		[[ $f == "$root"/* ]] || install -D "$f" "$root$f"
+		for dep in $(ldd "$f" | grep -o '/[^ ]*'); do
+			[[ -e $root$dep ]] || install -D "$dep" "$root$dep"
+		done
+	done
+}
+lib=$ROOT/userspace/build/libarenalloc.so
+if [[ -f $lib && $mode != bench ]]; then
+	mkdir -p "$root/arenalloc/lib" "$root/arenalloc/bin"
+	cp "$lib" "$root/arenalloc/lib/"
+	for t in device_test stress_test fork_test; do
+		[[ -x $ROOT/userspace/build/t/$t ]] && cp "$ROOT/userspace/build/t/$t" "$root/arenalloc/bin/"
+	done
+	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 # ---- NUMA topology: node i gets an even share of memory and CPUs ---------

@@ -85,11 +85,51 @@ selftests() {
 	done
 }
 
+# libarenalloc's own tests with /dev/arenalloc as chunk source (the
+# selftest libarenalloc.sh runs a real program under it).
+userspace_tests() {
+	[ -f /arenalloc/lib/libarenalloc.so ] || return 0
+	for t in device_test stress_test fork_test; do
+		[ -x /arenalloc/bin/$t ] || continue
+		group "libarenalloc:$t" env ARENALLOC_CONF=chunk_source:device /arenalloc/bin/$t
+	done
+}
+
 show_tree() {
 	for f in /sys/kernel/arenalloc/* /sys/kernel/arenalloc/stats/* \
 		/sys/kernel/arenalloc/arenas/*/*; do
 		[ -f "$f" ] || continue
 		printf '  %-24s %s\n' "${f#/sys/kernel/arenalloc/}" "$(cat "$f")"
+	done
+}
+
+# `make run`: a real program on libarenalloc, seen from both sides.
+demo_preload() {
+	dev=/sys/kernel/arenalloc/dev
+	[ -f /arenalloc/lib/libarenalloc.so ] || { echo "  (libarenalloc not built)"; return 0; }
+	printf '  %-24s %s\n' "dev/pages before" "$(cat $dev/pages)"
+	cat >/tmp/devstat.sh <<EOF
+for f in mappings pages node_pages faults; do
+	printf '    dev/%-20s %s\\n' "\$f" "\$(cat $dev/\$f)"
+done
+EOF
+	cat >/tmp/demo.sql <<SQL
+CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT, v BLOB);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+  INSERT INTO t SELECT i, printf('key-%08d', i * 7919 % 50000), randomblob(200) FROM n;
+CREATE INDEX t_k ON t(k);
+.print "  sqlite3: 50000 rows inserted and indexed; the module's view now:"
+.system sh /tmp/devstat.sh
+SELECT '  sqlite3: rows ' || count(*) || ', distinct keys ' || count(DISTINCT k) FROM t;
+PRAGMA integrity_check;
+SQL
+	LD_PRELOAD=/arenalloc/lib/libarenalloc.so \
+		ARENALLOC_CONF=chunk_source:device,stats_print:true,dirty_decay_ms:1000 \
+		sqlite3 :memory: </tmp/demo.sql 2>/tmp/demo.err | sed 's/^ok$/  sqlite3: integrity_check ok/'
+	echo "  the library's statistics at exit (stats_print:true):"
+	grep -v '^ *[0-9]' /tmp/demo.err | sed 's/^/    /'
+	for f in mappings pages purged faults; do
+		printf '  %-24s %s\n' "dev/$f after exit" "$(cat $dev/$f)"
 	done
 }
 
@@ -105,6 +145,7 @@ check)
 	selftests unloaded
 	group insmod insmod_ktap
 	selftests loaded
+	userspace_tests
 	group kunit kunit
 	group rmmod rmmod_ktap
 	group kunit-debug kunit_debug
@@ -116,6 +157,7 @@ smoke)
 	selftests unloaded
 	group insmod insmod_ktap
 	selftests loaded
+	userspace_tests
 	group rmmod rmmod_ktap
 	;;
 run)
@@ -141,6 +183,8 @@ run)
 	echo 2500 >/sys/kernel/arenalloc/dirty_decay_ms
 	echo bogus >/sys/kernel/arenalloc/dirty_decay_ms 2>/dev/null ||
 		echo "  refused 'bogus' (value still $(cat /sys/kernel/arenalloc/dirty_decay_ms))"
+	echo "== libarenalloc: sqlite3 preloaded with it, chunks from /dev/arenalloc"
+	demo_preload
 	echo "== kernel log"
 	dmesg | grep 'arenalloc:' | sed 's/^/  /'
 	rmmod arenalloc

@@ -33,6 +33,8 @@ static size_t usize_of(size_t size, size_t align)
 
 	if (unlikely(size > PTRDIFF_MAX))
 		return 0;
+	if (!size)
+		size = 1;	/* malloc(0) and friends get the smallest fitting object */
 	if (!align || align <= 8) {
 		usize = asc_s2u(&aa_g.sc, size);
 	} else {

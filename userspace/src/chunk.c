@@ -146,10 +146,11 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 		return NULL;
 	}
 	if (dev_fd >= 0) {
+		void *q;
 		off_t off = node >= 0 && node < dev_nr_nodes ?
 			    (off_t)ARENALLOC_MMAP_NODE(node) : 0;
-		void *q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			       dev_fd, off);
+
+		q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd, off);
 
 		if (q == p) {
 			STAT_ADD(device_mapped, size);
@@ -157,8 +158,22 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 			return p;
 		}
 		STAT_ADD(device_fallbacks, 1);
-	}
-	if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
+		/*
+		 * A failed MAP_FIXED mmap may have unmapped the reservation
+		 * already: map anonymous memory where it was, but never over
+		 * whatever another thread may have mapped there meanwhile.
+		 */
+		if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
+			q = mmap(p, size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (q != p) {
+				if (q != MAP_FAILED)
+					munmap(q, size);
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+	} else if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
 		munmap(p, size);
 		errno = ENOMEM;
 		return NULL;

@@ -34,6 +34,21 @@ static void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
 		return;
 	}
 	usize = aa_index2size(l->szind);
+	if (asc_is_small(&aa_g.sc, l->szind)) {
+		/*
+		 * A pointer into a region rather than to its start would be
+		 * handed out again, overlapping: check it is a region start
+		 * (one load of the slab's address and a multiply).
+		 */
+		struct chunk *c = l->chunk;
+		const struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
+		size_t off = (size_t)((char *)ptr - (char *)e->addr);
+
+		if (unlikely(((off * aa_g.div_magic[l->szind]) >> 32) * usize != off)) {
+			aa_bad_free("free(): invalid pointer", ptr);
+			return;
+		}
+	}
 	if (unlikely(aa_opt.junk & AA_JUNK_FREE))
 		aa_junk_fill(ptr, 0x5a, usize);
 	if (likely(t->state == AA_TSTATE_LIVE) && !bypass && !l->chunk->manual &&

@@ -3,8 +3,28 @@
  * arenalloc: what userspace shares with the kernel module.
  *
  * The sysfs tree lives under ARENALLOC_SYSFS_DIR; its files are described in
- * Documentation/ABI/testing/sysfs-kernel-arenalloc.  The /dev/arenalloc
- * ioctl and mmap ABI is added here with the device itself.
+ * Documentation/ABI/testing/sysfs-kernel-arenalloc.
+ *
+ * /dev/arenalloc gives userspace allocators (libarenalloc) chunk backing:
+ *
+ *   fd = open("/dev/arenalloc", O_RDWR | O_CLOEXEC);
+ *   p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+ *            ARENALLOC_MMAP_NODE(node));     (or offset 0: the caller's node)
+ *
+ * The pages of such a mapping belong to the module: each is allocated on
+ * the mapping's node at its first touch, zeroed, charged to the caller's
+ * memory cgroup and counted in the module's statistics.  A mapping is
+ * private to the process that made it although it is MAP_SHARED (the flag
+ * only says the module owns the pages): a child made by fork() gets its
+ * own copy of every page at fork time, as it would of anonymous memory.
+ * MAP_PRIVATE is refused.  ARENALLOC_IOC_PURGE gives a range's pages back
+ * (the next touch faults in a zeroed page); munmap() gives back the rest.
+ *
+ * The ioctls take one struct whose first field is its size, as iommufd's
+ * do: the kernel accepts any size from the first version of the struct up
+ * and requires the bytes it does not know about to be zero, so old
+ * binaries keep working and new ones learn cleanly that a field is not
+ * supported (-E2BIG).  Unknown flags are -EINVAL.
  */
 #ifndef _UAPI_LINUX_ARENALLOC_H
 #define _UAPI_LINUX_ARENALLOC_H
@@ -15,5 +35,68 @@
 #define ARENALLOC_NARENAS_LIMIT		256
 #define ARENALLOC_LG_CHUNK_LIMIT_MIN	16
 #define ARENALLOC_DECAY_MS_LIMIT	86400000L
+
+#define ARENALLOC_DEV_PATH	"/dev/arenalloc"
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/*
+ * mmap offset that asks for pages on node @node (0 .. nr_nodes - 1 as
+ * reported by ARENALLOC_IOC_INFO); offset 0 means the node of the CPU
+ * that calls mmap().  A node that does not exist or has no memory, or an
+ * offset that is not a multiple of 1 << ARENALLOC_MMAP_NODE_SHIFT, is
+ * -EINVAL.  The step is 64 KiB so that the offset is page-aligned for
+ * every page size up to 64 KiB.
+ */
+#define ARENALLOC_MMAP_NODE_SHIFT	16
+#define ARENALLOC_MMAP_NODE(node)	(((__u64)(node) + 1) << ARENALLOC_MMAP_NODE_SHIFT)
+
+/**
+ * struct arenalloc_info - ARENALLOC_IOC_INFO: what the device offers
+ * @size:      in: sizeof(struct arenalloc_info)
+ * @flags:     in: 0
+ * @version:   out: ABI version, ARENALLOC_ABI_VERSION
+ * @lg_chunk:  out: the module's lg_chunk knob, a good chunk size to map
+ * @nr_nodes:  out: node ids are below this (nr_node_ids)
+ * @node:      out: node of the CPU that made the call
+ * @page_size: out: PAGE_SIZE; mmap lengths and purge ranges are multiples
+ */
+struct arenalloc_info {
+	__u32 size;
+	__u32 flags;
+	__u32 version;
+	__u32 lg_chunk;
+	__u32 nr_nodes;
+	__u32 node;
+	__u64 page_size;
+};
+
+/**
+ * struct arenalloc_purge - ARENALLOC_IOC_PURGE: give pages back
+ * @size:   in: sizeof(struct arenalloc_purge)
+ * @flags:  in: 0
+ * @addr:   in: page-aligned start, inside one /dev/arenalloc mapping of
+ *          the calling process
+ * @length: in: page-aligned length, > 0; the range must not leave that
+ *          mapping
+ * @purged: out: pages given back to the page allocator
+ *
+ * Return (of the ioctl): 0, or -EINVAL for a misaligned, empty or
+ * wrapping range, flags other than 0, or a range that is not inside one
+ * mapping of this device; -EFAULT for an unreadable struct.
+ */
+struct arenalloc_purge {
+	__u32 size;
+	__u32 flags;
+	__u64 addr;
+	__u64 length;
+	__u64 purged;
+};
+
+#define ARENALLOC_ABI_VERSION	1
+#define ARENALLOC_IOC_MAGIC	0xAA
+#define ARENALLOC_IOC_INFO	_IO(ARENALLOC_IOC_MAGIC, 0x00)
+#define ARENALLOC_IOC_PURGE	_IO(ARENALLOC_IOC_MAGIC, 0x01)
 
 #endif /* _UAPI_LINUX_ARENALLOC_H */

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/arenalloc: pages for userspace allocators (the ABI is in
+ * include/uapi/linux/arenalloc.h).
+ *
+ * A misc device, mode 0666 like /dev/zero: every page is charged to the
+ * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
+ * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
+ * bounds what an unprivileged user can take.  The pages are not on the LRU:
+ * never swapped or migrated.
+ *
+ * Objects
+ *   backing  what one mmap() made: the pages of the mapping, in an
+ *            xarray indexed by page offset from @base, the node they are
+ *            asked from, and the mm they belong to.  Every vma of a
+ *            backing lies in that one mm: splitting a vma (mprotect,
+ *            partial munmap) or moving it (mremap) gives the new vma the
+ *            same backing; fork() gives the child's vma a new backing
+ *            with copies of the pages.
+ *   pgoff    ->mmap() gives every mapping its own range of page offsets,
+ *            taken from aa_dev_next_pgoff, in place of the offset asked
+ *            for (which chose the node).  All openers of the device share
+ *            its inode's address_space, so unmap_mapping_pages() over a
+ *            backing's range reaches only the vmas of that backing, and
+ *            of the backings fork() copied from it, which share the range
+ *            (harmless: their PTEs are zapped and faulted back in from
+ *            their own pages).  The range is fixed for a vma's life.
+ *
+ * Locks, in the order they nest
+ *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
+ *            ->close and ->fault, which never runs under the vma lock
+ *            alone as there is no ->map_pages; by PURGE for read)
+ *     page lock  held by ->fault from its last look at the xarray until
+ *            the core has installed the PTE, and by PURGE around taking a
+ *            page out of the xarray.  So a fault never maps a page that
+ *            PURGE has taken out: either the fault's PTE exists before
+ *            PURGE takes the page (and PURGE's unmap_mapping_pages()
+ *            zaps it), or the fault sees the page gone and retries.
+ *       xa_lock of backing->pages: the xarray's own spinlock, the
+ *            backing's only lock; serialises inserts and erases and
+ *            covers taking a reference on a page found in the xarray.
+ *   i_mmap_rwsem  taken inside unmap_mapping_pages(), under mmap_lock,
+ *            with no page lock held.
+ *
+ * Lifetime
+ *   A backing holds one reference per vma that points to it (->mmap
+ *   makes it with one, ->open adds one for a split or moved vma, ->close
+ *   drops one).  Its pages stay in it while any of its vmas exists, also
+ *   the pages of a range that was munmap()ed while the rest of the
+ *   mapping lives on; they go back when the last vma closes.  (->close
+ *   cannot give back the closing vma's range alone: mremap() closes the
+ *   old vma after the new one has taken over the same range.)  The
+ *   xarray holds one page reference per page; each PTE holds its own,
+ *   taken in ->fault and dropped by the core when it zaps the PTE.
+ *   backing->mm only tells the vmas of the owner from those of a child
+ *   being forked: it is compared, never dereferenced, and cannot be
+ *   freed while the backing has a vma in it.  Every open file holds the
+ *   module (fops.owner) and every vma holds its file, so the module
+ *   cannot be unloaded while a mapping exists.
+ *
+ * fork()
+ *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
+ *   the parent's vma when it calls ->open for the child's copy, so no
+ *   fault, PURGE or close can run on the range being copied.  (6.12 calls
+ *   ->open before it inserts the child's vma in i_mmap and before
+ *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
+ *   no anon_vma and copy_page_range() copies none of their PTEs.)
+ *   Threads of the parent could still write through existing PTEs, so
+ *   those are zapped first, unless the mm has no other user; the parent
+ *   faults them back in afterwards.  Then each page the parent has in the
+ *   range is copied into a fresh page for the child: fork costs a copy of
+ *   every resident page.  ->open cannot fail: a copy that cannot be
+ *   allocated leaves the page absent in the child, which reads zeroes
+ *   there, and is counted in fork_failed.  A fork during which the parent
+ *   is killed stops copying, since the child will never run.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/pagemap.h>
+#include <linux/refcount.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* ==== Kernel version differences ======================================== */
+
+/*
+ * vm_flags_set() arrived in 6.3, in the series that renamed
+ * VM_LOCKED_CLEAR_MASK: that mask still defined means the older kernel.
+ */
+#ifdef VM_LOCKED_CLEAR_MASK
+static inline void aa_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#else
+static inline void aa_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+#endif
+
+/* ==== Statistics ======================================================== */
+
+static atomic_long_t aa_dev_mappings = ATOMIC_LONG_INIT(0);
+static atomic_long_t aa_dev_faults = ATOMIC_LONG_INIT(0);
+static atomic_long_t aa_dev_purged = ATOMIC_LONG_INIT(0);
+static atomic_long_t aa_dev_fork_copied = ATOMIC_LONG_INIT(0);
+static atomic_long_t aa_dev_fork_failed = ATOMIC_LONG_INIT(0);
+/* Pages held by backings, per node; nr_node_ids entries. */
+static atomic_long_t *aa_dev_nid_pages;
+
+/*
+ * The next free page offset.  Ranges are never reused; they end where a
+ * byte offset would no longer fit in loff_t (2^51 pages on x86-64).
+ */
+static atomic64_t aa_dev_next_pgoff = ATOMIC64_INIT(0);
+#define AA_DEV_PGOFF_LIMIT \
+	((u64)min_t(u64, ULONG_MAX, (u64)MAX_LFS_FILESIZE >> PAGE_SHIFT))
+
+/**
+ * aa_dev_stats_get() - a snapshot of the device's counters
+ * @st: filled in
+ *
+ * Context: Any context.  Each counter is read once; they need not agree.
+ */
+void aa_dev_stats_get(struct aa_dev_stats *st)
+{
+	int nid;
+
+	st->mappings = atomic_long_read(&aa_dev_mappings);
+	st->pages = 0;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		st->pages += aa_dev_node_pages(nid);
+	st->faults = atomic_long_read(&aa_dev_faults);
+	st->purged = atomic_long_read(&aa_dev_purged);
+	st->fork_copied = atomic_long_read(&aa_dev_fork_copied);
+	st->fork_failed = atomic_long_read(&aa_dev_fork_failed);
+}
+
+/**
+ * aa_dev_node_pages() - pages the device's mappings hold on a node
+ * @nid: node id below nr_node_ids
+ *
+ * Context: Any context.
+ * Return: the count, a snapshot; counted on the node each page lies on.
+ */
+unsigned long aa_dev_node_pages(int nid)
+{
+	return atomic_long_read(&aa_dev_nid_pages[nid]);
+}
+
+/* ==== Pages and backings ================================================ */
+
+/* @gfp: __GFP_ZERO for a page faulted in, 0 for a copy. */
+static struct page *aa_dev_page_alloc(int nid, gfp_t gfp)
+{
+	struct page *page;
+
+	page = arenalloc_user_page_alloc(nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
+	if (page)
+		atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	return page;
+}
+
+/* Drops the reference the backing held; a GUP pin may keep it longer. */
+static void aa_dev_page_free(struct page *page)
+{
+	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
+	arenalloc_user_page_put(page);
+}
+
+struct aa_backing {
+	refcount_t refs;		/* vmas that point to it */
+	int nid;			/* node pages are asked from */
+	const struct mm_struct *mm;	/* the mm of its vmas; compared only */
+	pgoff_t base;			/* first page offset of its range */
+	struct xarray pages;		/* struct page *, by offset - base */
+};
+
+static struct aa_backing *aa_backing_new(int nid, const struct mm_struct *mm,
+					 pgoff_t base, gfp_t gfp)
+{
+	struct aa_backing *b = kzalloc(sizeof(*b), gfp);
+
+	if (!b)
+		return NULL;
+	refcount_set(&b->refs, 1);
+	b->nid = nid;
+	b->mm = mm;
+	b->base = base;
+	/* Its nodes are charged to the caller's memcg like the pages. */
+	xa_init_flags(&b->pages, XA_FLAGS_ACCOUNT);
+	atomic_long_inc(&aa_dev_mappings);
+	return b;
+}
+
+/* Drops one vma's reference; the last one gives every page back. */
+static void aa_backing_put(struct aa_backing *b)
+{
+	unsigned long index;
+	struct page *page;
+
+	if (!refcount_dec_and_test(&b->refs))
+		return;
+	/* No vma is left, so no PTE maps these pages and no one looks. */
+	xa_for_each(&b->pages, index, page) {
+		aa_dev_page_free(page);
+		cond_resched();
+	}
+	xa_destroy(&b->pages);
+	atomic_long_dec(&aa_dev_mappings);
+	kfree(b);
+}
+
+/* ==== The vma operations ================================================ */
+
+static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
+{
+	struct aa_backing *b = vmf->vma->vm_private_data;
+	unsigned long index = vmf->pgoff - b->base;
+	struct page *page, *old;
+
+	for (;;) {
+		xa_lock(&b->pages);
+		page = xa_load(&b->pages, index);
+		if (page)
+			get_page(page);
+		xa_unlock(&b->pages);
+
+		if (!page) {
+			page = aa_dev_page_alloc(b->nid, __GFP_ZERO);
+			if (!page)
+				return VM_FAULT_OOM;
+			get_page(page);		/* the PTE's reference */
+			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
+			if (old) {
+				put_page(page);
+				aa_dev_page_free(page);
+				if (xa_is_err(old))
+					return VM_FAULT_OOM;
+				continue;	/* another fault won: take its page */
+			}
+		}
+
+		/* See the lock order above: PURGE takes pages out locked. */
+		lock_page(page);
+		if (xa_load(&b->pages, index) == page)
+			break;
+		unlock_page(page);
+		put_page(page);
+	}
+	atomic_long_inc(&aa_dev_faults);
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+/*
+ * The child's backing for @vma, the child's copy of a vma of @parent:
+ * see "fork()" above.  Called from dup_mmap() with both mms write-locked.
+ */
+static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
+					  struct aa_backing *parent)
+{
+	unsigned long first = vma->vm_pgoff - parent->base;
+	unsigned long last = first + vma_pages(vma) - 1;
+	struct aa_backing *child;
+	struct page *page, *copy;
+	unsigned long index;
+
+	/* ->open cannot fail, and this is a few bytes. */
+	child = aa_backing_new(parent->nid, vma->vm_mm, parent->base,
+			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+
+	/* Other threads of the parent must fault, and so wait, to write. */
+	if (atomic_read(&current->mm->mm_users) > 1)
+		unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
+				    vma_pages(vma), false);
+
+	xa_for_each_range(&parent->pages, index, page, first, last) {
+		if (fatal_signal_pending(current))
+			break;		/* the fork fails: the child never runs */
+		copy = aa_dev_page_alloc(child->nid, 0);
+		if (copy) {
+			copy_highpage(copy, page);
+			if (xa_err(xa_store(&child->pages, index, copy, GFP_KERNEL))) {
+				aa_dev_page_free(copy);
+				copy = NULL;
+			}
+		}
+		atomic_long_inc(copy ? &aa_dev_fork_copied : &aa_dev_fork_failed);
+		cond_resched();
+	}
+	return child;
+}
+
+/* A new vma for a backing: a split or moved piece, or a child's copy. */
+static void aa_dev_vm_open(struct vm_area_struct *vma)
+{
+	struct aa_backing *b = vma->vm_private_data;
+
+	if (vma->vm_mm == b->mm)
+		refcount_inc(&b->refs);
+	else
+		vma->vm_private_data = aa_backing_fork(vma, b);
+}
+
+static void aa_dev_vm_close(struct vm_area_struct *vma)
+{
+	aa_backing_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct aa_dev_vm_ops = {
+	.open = aa_dev_vm_open,
+	.close = aa_dev_vm_close,
+	.fault = aa_dev_fault,
+};
+
+/* ==== mmap ============================================================== */
+
+static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long npages = vma_pages(vma);
+	struct aa_backing *b;
+	unsigned long step;
+	u64 base;
+	int nid;
+
+	/*
+	 * MAP_PRIVATE would copy pages on write behind the module's back.
+	 * VM_MAYSHARE, not VM_SHARED: MAP_SHARED of a read-only file lacks
+	 * VM_SHARED, but can never become writable either.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	/* The offset is ARENALLOC_MMAP_NODE(node), (node + 1) << 16, or 0. */
+	BUILD_BUG_ON(PAGE_SHIFT > ARENALLOC_MMAP_NODE_SHIFT);
+	if (vma->vm_pgoff & ((1UL << (ARENALLOC_MMAP_NODE_SHIFT - PAGE_SHIFT)) - 1))
+		return -EINVAL;
+	step = vma->vm_pgoff >> (ARENALLOC_MMAP_NODE_SHIFT - PAGE_SHIFT);
+	if (!step) {
+		nid = numa_node_id();
+	} else {
+		if (step > nr_node_ids || !node_state(step - 1, N_MEMORY))
+			return -EINVAL;
+		nid = step - 1;
+	}
+
+	base = atomic64_fetch_add(npages, &aa_dev_next_pgoff);
+	if (npages > AA_DEV_PGOFF_LIMIT || base > AA_DEV_PGOFF_LIMIT - npages)
+		return -EOVERFLOW;
+
+	b = aa_backing_new(nid, vma->vm_mm, base, GFP_KERNEL_ACCOUNT);
+	if (!b)
+		return -ENOMEM;
+	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
+	vma->vm_pgoff = base;
+	/* No growing by mremap(), and no merging with a neighbour. */
+	aa_vm_flags_set(vma, VM_DONTEXPAND);
+	vma->vm_private_data = b;
+	vma->vm_ops = &aa_dev_vm_ops;
+	return 0;
+}
+
+/* ==== ioctl ============================================================= */
+
+/*
+ * Reads a size-prefixed struct: at least @ksize bytes (the first version
+ * of every struct is the current one), at most a page, the bytes past
+ * @ksize zero.  Returns 0 with the user's size in @usize, or -errno.
+ */
+static int aa_dev_copy_in(void *dst, size_t ksize, void __user *uarg, u32 *usize)
+{
+	u32 size;
+	int ret;
+
+	if (get_user(size, (u32 __user *)uarg))
+		return -EFAULT;
+	if (size < ksize)
+		return -EINVAL;
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(dst, ksize, uarg, size);
+	if (ret)
+		return ret;
+	*usize = size;
+	return 0;
+}
+
+static long aa_dev_info(void __user *uarg)
+{
+	struct arenalloc_info info;
+	u32 usize;
+	int ret;
+
+	ret = aa_dev_copy_in(&info, sizeof(info), uarg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+	info.version = ARENALLOC_ABI_VERSION;
+	info.lg_chunk = arenalloc_knob_get(&arenalloc_knob_lg_chunk);
+	info.nr_nodes = nr_node_ids;
+	info.node = numa_node_id();
+	info.page_size = PAGE_SIZE;
+	if (copy_to_user(uarg, &info, min_t(size_t, usize, sizeof(info))))
+		return -EFAULT;
+	return 0;
+}
+
+/* Puts the pages of a PURGE batch, taken out of the xarray, after the zap. */
+#define AA_PURGE_BATCH	16
+
+static void aa_purge_flush(struct aa_backing *b, struct address_space *mapping,
+			   unsigned long from, unsigned long to,
+			   struct page **batch, unsigned int n)
+{
+	unsigned int i;
+
+	unmap_mapping_pages(mapping, b->base + from, to - from + 1, false);
+	for (i = 0; i < n; i++) {
+		put_page(batch[i]);		/* PURGE's own reference */
+		aa_dev_page_free(batch[i]);	/* the xarray's */
+	}
+	atomic_long_add(n, &aa_dev_purged);
+}
+
+/*
+ * Gives back the pages of [@addr, @end) inside @vma.  Called with the
+ * mmap_lock held for read, so faults may run alongside: see the lock
+ * order above.  Returns the number of pages given back.
+ */
+static unsigned long aa_backing_purge(struct vm_area_struct *vma,
+				      unsigned long addr, unsigned long end)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct aa_backing *b = vma->vm_private_data;
+	unsigned long index = vma->vm_pgoff - b->base +
+			      ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long last = index + ((end - addr) >> PAGE_SHIFT) - 1;
+	struct page *batch[AA_PURGE_BATCH];
+	unsigned long from = index, purged = 0;
+	unsigned int n = 0;
+	struct page *page;
+	bool taken;
+
+	while (index <= last) {
+		xa_lock(&b->pages);
+		page = xa_find(&b->pages, &index, last, XA_PRESENT);
+		if (page)
+			get_page(page);
+		xa_unlock(&b->pages);
+		if (!page)
+			break;
+
+		lock_page(page);
+		taken = xa_cmpxchg(&b->pages, index, page, NULL, 0) == page;
+		unlock_page(page);
+		if (taken)
+			batch[n++] = page;
+		else
+			put_page(page);	/* another PURGE took it */
+
+		if (n == AA_PURGE_BATCH) {
+			aa_purge_flush(b, mapping, from, index, batch, n);
+			purged += n;
+			n = 0;
+			from = index + 1;
+			cond_resched();
+		}
+		index++;
+	}
+	if (n) {
+		aa_purge_flush(b, mapping, from, last, batch, n);
+		purged += n;
+	}
+	return purged;
+}
+
+static long aa_dev_purge(void __user *uarg)
+{
+	struct mm_struct *mm = current->mm;
+	struct arenalloc_purge req;
+	struct vm_area_struct *vma;
+	unsigned long addr, end;
+	u32 usize;
+	int ret;
+
+	ret = aa_dev_copy_in(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || !req.length ||
+	    !IS_ALIGNED(req.addr, PAGE_SIZE) || !IS_ALIGNED(req.length, PAGE_SIZE) ||
+	    req.addr + req.length < req.addr ||
+	    (unsigned long)(req.addr + req.length) != req.addr + req.length)
+		return -EINVAL;
+	addr = untagged_addr((unsigned long)req.addr);
+	end = addr + req.length;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma || vma->vm_ops != &aa_dev_vm_ops || end > vma->vm_end) {
+		mmap_read_unlock(mm);
+		return -EINVAL;
+	}
+	req.purged = aa_backing_purge(vma, addr, end);
+	mmap_read_unlock(mm);
+
+	if (copy_to_user(uarg, &req, min_t(size_t, usize, sizeof(req))))
+		return -EFAULT;
+	return 0;
+}
+
+static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ARENALLOC_IOC_INFO:
+		return aa_dev_info(uarg);
+	case ARENALLOC_IOC_PURGE:
+		return aa_dev_purge(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ==== The device ======================================================== */
+
+static const struct file_operations aa_dev_fops = {
+	.owner = THIS_MODULE,		/* an open file pins the module */
+	.mmap = aa_dev_mmap,
+	.unlocked_ioctl = aa_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice aa_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "arenalloc",
+	.fops = &aa_dev_fops,
+	.mode = 0666,
+};
+
+/**
+ * aa_dev_init() - create /dev/arenalloc
+ *
+ * Context: Module init, after the page layer.
+ * Return: 0, or -errno with nothing left behind.
+ */
+int aa_dev_init(void)
+{
+	int ret;
+
+	aa_dev_nid_pages = kcalloc(nr_node_ids, sizeof(*aa_dev_nid_pages),
+				   GFP_KERNEL);
+	if (!aa_dev_nid_pages)
+		return -ENOMEM;
+	ret = misc_register(&aa_miscdev);
+	if (ret) {
+		kfree(aa_dev_nid_pages);
+		aa_dev_nid_pages = NULL;
+	}
+	return ret;
+}
+
+/**
+ * aa_dev_exit() - remove /dev/arenalloc
+ *
+ * No mapping can be left: each holds the module through its file.
+ *
+ * Context: Module exit, before the page layer goes.
+ */
+void aa_dev_exit(void)
+{
+	misc_deregister(&aa_miscdev);
+	WARN_ON(atomic_long_read(&aa_dev_mappings));
+	kfree(aa_dev_nid_pages);
+}

@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: /dev/arenalloc, the module's page backing for userspace.
+ *
+ * Checks the ioctls and their struct rules, which mmap() requests are
+ * refused, that a mapping reads zeroes and keeps what is written, that
+ * its pages are counted under /sys/kernel/arenalloc/dev/ and given back
+ * by ARENALLOC_IOC_PURGE and munmap(), that bad PURGE requests fail with
+ * EINVAL and change nothing, that fork() gives the child its own copy,
+ * and that pages land on the node asked for.  Skips when the module is
+ * not loaded.  Expects to be the device's only user while it runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/arenalloc.h>
+
+#include "kselftest_harness.h"
+
+static long page_size;
+
+/* Reads /sys/kernel/arenalloc/@name into @buf; its length or -errno. */
+static int read_sysfs(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+/* A counter file: one number and a newline.  -1 when unreadable. */
+static long counter(const char *name)
+{
+	char buf[64], *end;
+	long v;
+
+	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	return strcmp(end, "\n") ? -1 : v;
+}
+
+/* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
+static long pages_on(int nid)
+{
+	char buf[4096], *tok, *save;
+	unsigned long pages;
+	int n;
+
+	if (read_sysfs("dev/node_pages", buf, sizeof(buf)) <= 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (sscanf(tok, "N%d=%lu", &n, &pages) == 2 && n == nid)
+			return pages;
+	return -1;
+}
+
+/* Whether node @nid has memory, from the kernel's has_memory list. */
+static int node_has_memory(int nid)
+{
+	char buf[256], *p = buf;
+	int a, b, n;
+	FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
+
+	if (!f)
+		return nid == 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	while (sscanf(p, "%d%n", &a, &n) == 1) {
+		p += n;
+		b = a;
+		if (*p == '-' && sscanf(p + 1, "%d%n", &b, &n) == 1)
+			p += 1 + n;
+		if (nid >= a && nid <= b)
+			return 1;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return 0;
+}
+
+static int purge(int fd, void *addr, __u64 length, __u64 *purged)
+{
+	struct arenalloc_purge req = {
+		.size = sizeof(req), .addr = (uintptr_t)addr, .length = length,
+	};
+
+	if (ioctl(fd, ARENALLOC_IOC_PURGE, &req))
+		return -errno;
+	if (purged)
+		*purged = req.purged;
+	return 0;
+}
+
+/* Fills page @i of @p with a byte pattern that depends on @tag and @i. */
+static void fill(char *p, long i, char tag)
+{
+	memset(p + i * page_size, tag + (i & 7), page_size);
+}
+
+/* Whether page @i of @p holds fill(@tag)'s pattern (or zeroes: tag 0). */
+static int holds(const char *p, long i, char tag)
+{
+	char want = tag ? tag + (i & 7) : 0;
+	long j;
+
+	for (j = 0; j < page_size; j += 512)
+		if (p[i * page_size + j] != want)
+			return 0;
+	return p[(i + 1) * page_size - 1] == want;
+}
+
+FIXTURE(dev) {
+	int fd;
+	struct arenalloc_info info;
+};
+
+FIXTURE_SETUP(dev)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	self->fd = -1;
+	if (access(ARENALLOC_SYSFS_DIR, F_OK))
+		SKIP(return, "arenalloc is not loaded");
+	self->fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", ARENALLOC_DEV_PATH, strerror(errno));
+	memset(&self->info, 0, sizeof(self->info));
+	self->info.size = sizeof(self->info);
+	ASSERT_EQ(0, ioctl(self->fd, ARENALLOC_IOC_INFO, &self->info));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void *map(struct __test_metadata *_metadata, int fd, long pages, off_t off)
+{
+	void *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, off);
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	return p;
+}
+
+TEST_F(dev, info_describes_the_device)
+{
+	long lg_chunk = counter("lg_chunk");
+
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, self->info.version);
+	EXPECT_EQ(lg_chunk, self->info.lg_chunk);
+	EXPECT_EQ(page_size, self->info.page_size);
+	EXPECT_LE(1, self->info.nr_nodes);
+	EXPECT_GT(self->info.nr_nodes, self->info.node);
+	EXPECT_EQ(sizeof(self->info), self->info.size);
+	EXPECT_EQ(0, self->info.flags);
+}
+
+TEST_F(dev, sysfs_has_the_documented_counters)
+{
+	static const char *const files[] = {
+		"dev/mappings", "dev/pages", "dev/faults", "dev/purged",
+		"dev/fork_copied", "dev/fork_failed",
+	};
+	char path[PATH_MAX];
+	unsigned int nid;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, files[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_EQ(0444, st.st_mode & 07777) TH_LOG("%s", path);
+		EXPECT_LE(0, counter(files[i])) TH_LOG("%s", path);
+	}
+	for (nid = 0; nid < self->info.nr_nodes; nid++)
+		EXPECT_EQ(node_has_memory(nid), pages_on(nid) >= 0) TH_LOG("node %u", nid);
+}
+
+TEST_F(dev, info_checks_its_struct)
+{
+	struct arenalloc_info info;
+	struct {
+		struct arenalloc_info info;
+		__u64 tail[2];
+	} big;
+	char *guard;
+
+	/* Smaller than the first version of the struct. */
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info) - 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.size = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Larger: fine while the bytes the kernel does not know are zero. */
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	EXPECT_EQ(0, ioctl(self->fd, ARENALLOC_IOC_INFO, &big));
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, big.info.version);
+	EXPECT_EQ(0, big.tail[0]);
+	EXPECT_EQ(0, big.tail[1]);
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	big.tail[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0, big.info.version);
+
+	/* Unknown flags. */
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Unreadable: no struct at all, or one cut short by a hole. */
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	guard = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, guard);
+	ASSERT_EQ(0, mprotect(guard + page_size, page_size, PROT_NONE));
+	*(uint32_t *)(guard + page_size - 8) = sizeof(info);
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, guard + page_size - 8));
+	EXPECT_EQ(EFAULT, errno);
+	/* A size beyond a page is refused before it is read. */
+	*(uint32_t *)guard = page_size + 8;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_INFO, guard));
+	EXPECT_EQ(E2BIG, errno);
+	munmap(guard, 2 * page_size);
+
+	/* Commands the device does not have. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(ARENALLOC_IOC_MAGIC, 0x7f), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR('x', 1, struct arenalloc_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(dev, mmap_refuses_private_and_bad_nodes)
+{
+	unsigned int nid;
+
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED, self->fd,
+				   ARENALLOC_MMAP_NODE(self->info.nr_nodes)));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED, self->fd,
+				   ARENALLOC_MMAP_NODE(1 << 20)));
+	EXPECT_EQ(EINVAL, errno);
+	/* Between two node steps: page-aligned, but not a node's offset. */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED, self->fd,
+				   ARENALLOC_MMAP_NODE(0) + page_size));
+	EXPECT_EQ(EINVAL, errno);
+	for (nid = 0; nid < self->info.nr_nodes; nid++) {
+		if (node_has_memory(nid))
+			continue;
+		errno = 0;
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED,
+					   self->fd, ARENALLOC_MMAP_NODE(nid)));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("memoryless node %u", nid);
+	}
+}
+
+TEST_F(dev, mapping_reads_zero_and_keeps_writes)
+{
+	const long n = 16;
+	char *p = map(_metadata, self->fd, n, 0);
+	long i;
+
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 0)) TH_LOG("page %ld", i);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'a');
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 'a')) TH_LOG("page %ld", i);
+	/* The pages belong to the device: dropping the PTEs loses nothing. */
+	ASSERT_EQ(0, madvise(p, n * page_size, MADV_DONTNEED));
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 'a')) TH_LOG("page %ld", i);
+	EXPECT_EQ(0, munmap(p, n * page_size));
+}
+
+TEST_F(dev, read_only_file_maps_read_only)
+{
+	int fd = open(ARENALLOC_DEV_PATH, O_RDONLY | O_CLOEXEC);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0));
+	EXPECT_EQ(EACCES, errno);
+	p = mmap(NULL, 2 * page_size, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(holds(p, 0, 0));
+	EXPECT_TRUE(holds(p, 1, 0));
+	EXPECT_EQ(-1, mprotect(p, page_size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, munmap(p, 2 * page_size));
+	close(fd);
+}
+
+TEST_F(dev, pages_are_counted_and_given_back)
+{
+	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
+	long purged0 = counter("dev/purged"), faults0 = counter("dev/faults");
+	const long n = 32;
+	__u64 purged = ~0ULL;
+	char *p;
+	long i;
+
+	ASSERT_LE(0, pages0);
+	ASSERT_LE(0, maps0);
+	p = map(_metadata, self->fd, n, 0);
+	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	for (i = 0; i < n; i++)
+		fill(p, i, 'b');
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+	EXPECT_LE(faults0 + n, counter("dev/faults"));
+
+	/* Give back the middle half; the rest keeps its data. */
+	ASSERT_EQ(0, purge(self->fd, p + 8 * page_size, 16 * page_size, &purged));
+	EXPECT_EQ(16, purged);
+	EXPECT_EQ(pages0 + n - 16, counter("dev/pages"));
+	EXPECT_EQ(purged0 + 16, counter("dev/purged"));
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, i >= 8 && i < 24 ? 0 : 'b')) TH_LOG("page %ld", i);
+	/* Reading the purged pages back faulted in fresh zeroed ones. */
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* Purging what holds nothing gives back nothing. */
+	ASSERT_EQ(0, purge(self->fd, p, n * page_size, &purged));
+	EXPECT_EQ(n, purged);
+	ASSERT_EQ(0, purge(self->fd, p, n * page_size, &purged));
+	EXPECT_EQ(0, purged);
+	EXPECT_EQ(pages0, counter("dev/pages"));
+
+	fill(p, 3, 'b');
+	EXPECT_EQ(pages0 + 1, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(maps0, counter("dev/mappings"));
+}
+
+TEST_F(dev, purge_refuses_bad_requests)
+{
+	const long n = 8;
+	long pages0 = counter("dev/pages"), purged0 = counter("dev/purged");
+	char *r, *a, *b, *anon;
+	struct arenalloc_purge req;
+	long i;
+
+	/* [a: 8 device pages][b: 8 device pages][8 anonymous PROT_NONE] */
+	r = mmap(NULL, 3 * n * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	a = mmap(r, n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 self->fd, 0);
+	ASSERT_EQ(r, a);
+	b = mmap(r + n * page_size, n * page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, self->fd, 0);
+	ASSERT_EQ(r + n * page_size, b);
+	anon = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	for (i = 0; i < 2 * n; i++)
+		fill(a, i, 'c');
+	ASSERT_EQ(pages0 + 2 * n, counter("dev/pages"));
+
+	EXPECT_EQ(-EINVAL, purge(self->fd, a + 1, page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a, page_size + 1, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a, page_size / 2, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a, 0, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a, -(__u64)page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, (void *)-page_size, 2 * page_size, NULL));
+	/* Outside a mapping, leaving it, across two, not the device's. */
+	EXPECT_EQ(-EINVAL, purge(self->fd, b + n * page_size, page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, b + 4 * page_size, n * page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a + 4 * page_size, n * page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, a, 2 * n * page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, anon, page_size, NULL));
+	EXPECT_EQ(-EINVAL, purge(self->fd, NULL, page_size, NULL));
+
+	/* The struct itself: flags, size, address. */
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.addr = (uintptr_t)a;
+	req.length = page_size;
+	req.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_PURGE, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.flags = 0;
+	req.size = sizeof(req) - 8;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_PURGE, &req));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_PURGE, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* Nothing changed. */
+	for (i = 0; i < 2 * n; i++)
+		EXPECT_TRUE(holds(a, i, 'c')) TH_LOG("page %ld", i);
+	EXPECT_EQ(pages0 + 2 * n, counter("dev/pages"));
+	EXPECT_EQ(purged0, counter("dev/purged"));
+
+	/* And the same ranges inside one mapping work. */
+	EXPECT_EQ(0, purge(self->fd, b, n * page_size, NULL));
+	EXPECT_EQ(0, purge(self->fd, a + 4 * page_size, 4 * page_size, NULL));
+	EXPECT_EQ(pages0 + n - 4, counter("dev/pages"));
+	munmap(r, 3 * n * page_size);
+	munmap(anon, page_size);
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+TEST_F(dev, split_and_moved_mappings)
+{
+	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
+	const long n = 12;
+	__u64 purged = ~0ULL;
+	char *p, *q, *r;
+	long i;
+
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'd');
+	/* Three vmas, one backing. */
+	ASSERT_EQ(0, mprotect(p + 4 * page_size, 4 * page_size, PROT_READ));
+	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
+	EXPECT_EQ(0, purge(self->fd, p + 4 * page_size, 2 * page_size, &purged));
+	EXPECT_EQ(2, purged);
+	/* A range must lie in one vma. */
+	EXPECT_EQ(-EINVAL, purge(self->fd, p + 2 * page_size, 4 * page_size, NULL));
+	EXPECT_EQ(pages0 + n - 2, counter("dev/pages"));
+
+	/* Move the last piece; its pages go with it. */
+	r = mmap(NULL, 4 * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	q = mremap(p + 8 * page_size, 4 * page_size, 4 * page_size,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, r);
+	ASSERT_EQ(r, q);
+	for (i = 0; i < 4; i++)
+		EXPECT_TRUE(holds(q, i, 'd')) TH_LOG("page %ld", i);
+	EXPECT_EQ(pages0 + n - 2, counter("dev/pages"));
+	EXPECT_EQ(0, purge(self->fd, q + page_size, page_size, &purged));
+	EXPECT_EQ(1, purged);
+	/* A mapping of the device cannot grow. */
+	EXPECT_EQ(MAP_FAILED, mremap(q, 4 * page_size, 8 * page_size, MREMAP_MAYMOVE));
+
+	/* Unmapping a piece keeps the backing; the last piece frees it. */
+	EXPECT_EQ(0, munmap(p, 8 * page_size));
+	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
+	EXPECT_EQ(0, munmap(q, 4 * page_size));
+	EXPECT_EQ(maps0, counter("dev/mappings"));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+/* The parent's side and the child's side of a fork test. */
+struct fork_ctx {
+	int to_child[2];
+	int to_parent[2];
+	char *p;
+	long n;		/* pages mapped */
+	long touched;	/* pages written before the fork */
+	int fd;
+};
+
+/* In the child: exit status 0 when everything held, else a step number. */
+static int fork_child(struct fork_ctx *c)
+{
+	__u64 purged = ~0ULL;
+	char byte;
+	long i;
+
+	for (i = 0; i < c->n; i++)
+		if (!holds(c->p, i, i < c->touched ? 'P' : 0))
+			return 1;
+	for (i = 0; i < c->n; i++)
+		fill(c->p, i, 'C');
+	if (write(c->to_parent[1], "c", 1) != 1 || read(c->to_child[0], &byte, 1) != 1)
+		return 2;
+	/* The parent wrote 'Q' everywhere meanwhile. */
+	for (i = 0; i < c->n; i++)
+		if (!holds(c->p, i, 'C'))
+			return 3;
+	if (purge(c->fd, c->p, 4 * page_size, &purged) || purged != 4)
+		return 4;
+	if (!holds(c->p, 0, 0) || !holds(c->p, 4, 'C'))
+		return 5;
+	return 0;
+}
+
+static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
+{
+	long copied0 = counter("dev/fork_copied"), failed0 = counter("dev/fork_failed");
+	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
+	struct fork_ctx c = { .n = 16, .touched = 8, .fd = fd };
+	long faults;
+	int status;
+	pid_t pid;
+	char byte;
+	long i;
+
+	ASSERT_EQ(0, pipe(c.to_child));
+	ASSERT_EQ(0, pipe(c.to_parent));
+	c.p = map(_metadata, fd, c.n, 0);
+	for (i = 0; i < c.touched; i++)
+		fill(c.p, i, 'P');
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(fork_child(&c));
+
+	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
+	EXPECT_EQ(failed0, counter("dev/fork_failed"));
+	EXPECT_EQ(maps0 + 2, counter("dev/mappings"));
+	faults = counter("dev/faults");
+	ASSERT_EQ(1, read(c.to_parent[0], &byte, 1));
+	/* The child has written 'C' everywhere; the parent sees none of it. */
+	for (i = 0; i < c.n; i++)
+		EXPECT_TRUE(holds(c.p, i, i < c.touched ? 'P' : 0)) TH_LOG("page %ld", i);
+	/*
+	 * With other threads about, fork() zapped the parent's PTEs so that
+	 * no thread could write while the pages were copied.
+	 */
+	if (threaded)
+		EXPECT_LE(faults + c.touched, counter("dev/faults"));
+	for (i = 0; i < c.n; i++)
+		fill(c.p, i, 'Q');
+	ASSERT_EQ(1, write(c.to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d",
+						 WEXITSTATUS(status));
+
+	for (i = 0; i < c.n; i++)
+		EXPECT_TRUE(holds(c.p, i, 'Q')) TH_LOG("page %ld", i);
+	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
+	EXPECT_EQ(pages0 + c.n, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(c.p, c.n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(maps0, counter("dev/mappings"));
+	close(c.to_child[0]);
+	close(c.to_child[1]);
+	close(c.to_parent[0]);
+	close(c.to_parent[1]);
+}
+
+TEST_F(dev, fork_gives_the_child_a_copy)
+{
+	fork_test(_metadata, self->fd, 0);
+}
+
+static void *idle_thread(void *arg)
+{
+	char byte;
+
+	return read(*(int *)arg, &byte, 1) < 0 ? arg : NULL;
+}
+
+TEST_F(dev, fork_from_a_threaded_parent)
+{
+	pthread_t thread;
+	int fds[2];
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, idle_thread, &fds[0]));
+	fork_test(_metadata, self->fd, 1);
+	ASSERT_EQ(1, write(fds[1], "x", 1));
+	pthread_join(thread, NULL);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+TEST_F(dev, pages_land_on_the_node_asked_for)
+{
+	const long n = 8;
+	void *addrs[8];
+	int status[8];
+	unsigned int nid;
+	long before, i;
+	char *p;
+
+	for (nid = 0; nid < self->info.nr_nodes; nid++) {
+		if (!node_has_memory(nid))
+			continue;
+		before = pages_on(nid);
+		ASSERT_LE(0, before) TH_LOG("node %u not in dev/node_pages", nid);
+		p = map(_metadata, self->fd, n, ARENALLOC_MMAP_NODE(nid));
+		for (i = 0; i < n; i++) {
+			fill(p, i, 'n');
+			addrs[i] = p + i * page_size;
+			status[i] = -1;
+		}
+		EXPECT_EQ(before + n, pages_on(nid)) TH_LOG("node %u", nid);
+		ASSERT_EQ(0, syscall(SYS_move_pages, 0, n, addrs, NULL, status, 0));
+		for (i = 0; i < n; i++)
+			EXPECT_EQ(nid, status[i]) TH_LOG("node %u page %ld", nid, i);
+		EXPECT_EQ(0, munmap(p, n * page_size));
+		EXPECT_EQ(before, pages_on(nid));
+	}
+}
+
+/* Faults and purges of the same pages from several threads at once. */
+struct race {
+	int fd;
+	char *p;
+	long n;
+	int stop;	/* __atomic */
+};
+
+static void *race_toucher(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = 1;
+	long i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		i = rand_r(&seed) % r->n;
+		r->p[i * page_size + (rand_r(&seed) % page_size)]++;
+	}
+	return NULL;
+}
+
+static void *race_purger(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = 2;
+	long i, len, k;
+
+	for (k = 0; k < 2000; k++) {
+		i = rand_r(&seed) % r->n;
+		len = 1 + rand_r(&seed) % (r->n - i);
+		if (purge(r->fd, r->p + i * page_size, len * page_size, NULL))
+			return arg;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dev, faults_race_purges, 120)
+{
+	long pages0 = counter("dev/pages");
+	struct race r = { .fd = self->fd, .n = 64 };
+	pthread_t touchers[2], purgers[2];
+	void *ret;
+	int i;
+
+	r.p = map(_metadata, self->fd, r.n, 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_create(&touchers[i], NULL, race_toucher, &r));
+		ASSERT_EQ(0, pthread_create(&purgers[i], NULL, race_purger, &r));
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(purgers[i], &ret);
+		EXPECT_EQ(NULL, ret);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(touchers[i], NULL);
+	/* Every page is in the mapping at most once and counted once. */
+	EXPECT_GE(pages0 + r.n, counter("dev/pages"));
+	EXPECT_EQ(0, purge(self->fd, r.p, r.n * page_size, NULL));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(r.p, r.n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+TEST_HARNESS_MAIN
