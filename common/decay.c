@@ -22,6 +22,7 @@ u64 acd_curve(unsigned int step)
 
 	return ((3 * n * s * s - 2 * s * s * s) << ACD_FRAC_BITS) / (n * n * n);
 }
+
 AC_EXPORT_FOR_TESTS(acd_curve);
 
 /**
@@ -47,6 +48,7 @@ void acd_init(struct acd_decay *d, long decay_ms, u64 now)
 	for (i = 0; i < ACD_NSTEPS; i++)
 		d->backlog[i] = 0;
 }
+
 AC_EXPORT_FOR_TESTS(acd_init);
 
 /**
@@ -85,6 +87,7 @@ bool acd_advance(struct acd_decay *d, u64 now, size_t npages)
 	d->nlast = npages;
 	return true;
 }
+
 AC_EXPORT_FOR_TESTS(acd_advance);
 
 /**
@@ -108,6 +111,7 @@ size_t acd_limit(const struct acd_decay *d)
 		sum += (u64)d->backlog[i] * acd_curve(i);
 	return (size_t)(sum >> ACD_FRAC_BITS);
 }
+
 AC_EXPORT_FOR_TESTS(acd_limit);
 
 /**
@@ -121,6 +125,7 @@ void acd_purged(struct acd_decay *d, size_t npages)
 {
 	d->nlast = npages;
 }
+
 AC_EXPORT_FOR_TESTS(acd_purged);
 
 /**
@@ -138,4 +143,5 @@ u64 acd_deadline(const struct acd_decay *d)
 		return (u64)-1;
 	return d->epoch + d->interval;
 }
+
 AC_EXPORT_FOR_TESTS(acd_deadline);
