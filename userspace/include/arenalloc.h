@@ -37,7 +37,7 @@ extern "C" {
  */
 #define ARENALLOC_LG_ALIGN(la)	((int)(la))
 #define ARENALLOC_ALIGN(a)	((int)__builtin_ctzl((unsigned long)(a)))
-#define ARENALLOC_ZERO		((int)0x40)
+#define ARENALLOC_ZERO		0x40
 #define ARENALLOC_TCACHE_NONE	((int)(1 << 8))
 #define ARENALLOC_ARENA(a)	((int)(((unsigned int)(a) + 1) << 20))
 

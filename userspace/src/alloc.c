@@ -115,7 +115,7 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 	} else {
 		unsigned int ind = asc_size2index(usize);
 
-		if (tc && !bypass && ind < aa_tcache_nbins && (align <= aa_g.page)) {
+		if (tc && !bypass && ind < aa_tcache_nbins && align <= aa_g.page) {
 			struct tbin *b = &tc->bins[ind];
 
 			if (b->ncached) {
@@ -332,12 +332,16 @@ static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero)
 
 	{
 		struct arena *a = l.chunk->arena;
-		struct extent *e = l.chunk->map[((uintptr_t)ptr - (uintptr_t)l.chunk) >> aa_g.lg_page];
+		size_t pg = ((uintptr_t)ptr - (uintptr_t)l.chunk) >> aa_g.lg_page;
+		struct extent *e = l.chunk->map[pg];
 		size_t npages = usize >> aa_g.lg_page;
 		bool ok;
 
 		aa_mutex_lock(&a->lock);
-		ok = usize < old ? aa_extent_shrink(a, e, npages) : aa_extent_grow(a, e, npages, zero);
+		if (usize < old)
+			ok = aa_extent_shrink(a, e, npages);
+		else
+			ok = aa_extent_grow(a, e, npages, zero);
 		if (ok) {
 			aa_extent_resized(e, asc_size2index(usize));
 			a->stats.allocated_large += usize;

@@ -25,9 +25,6 @@
 static struct aa_mutex ctl_lock = { PTHREAD_MUTEX_INITIALIZER };
 static uint64_t epoch = 1;		/* ctl_lock */
 
-void aa_stats_print_locked(void (*cb)(void *, const char *), void *opaque,
-			   const char *opts) AA_HIDDEN;
-
 struct ctl_req {
 	void *oldp;
 	size_t *oldlenp;
@@ -73,14 +70,30 @@ static int no_value(struct ctl_req *r)
 	return r->newp || r->newlen || (r->oldp && r->oldlenp) ? EINVAL : 0;
 }
 
+/* A read-only value: its getter writes it to @out. */
 #define RO_VALUE(fn, type, expr)					\
-	static int fn(struct ctl_req *r)				\
+	static void fn(void *out)					\
 	{								\
-		type v = (expr);					\
-		int err = read_only(r);					\
-									\
-		return err ? err : read_out(r, &v, sizeof(v));		\
+		*(type *)out = (expr);					\
 	}
+
+static int ctl_read_only_value(struct ctl_req *r, void (*get)(void *out), size_t size)
+{
+	union {
+		uint64_t u64;
+		size_t sz;
+		const char *str;
+		unsigned int u;
+		bool b;
+		ssize_t ss;
+	} v;
+	int err = read_only(r);
+
+	if (err)
+		return err;
+	get(&v);
+	return read_out(r, &v, size);
+}
 
 /* ==== Read-only values ======================================================= */
 
@@ -288,11 +301,14 @@ static int ctl_bin_size(struct ctl_req *r)
 
 static int ctl_thread_arena(struct ctl_req *r)
 {
-	struct arena *cur = aa_tsd.arena ? aa_tsd.arena :
-			    aa_tsd.state == AA_TSTATE_LIVE ? aa_tsd.tcache->arena : aa_arena_choose();
-	unsigned int old = cur ? cur->ind : 0, v;
-	int err = write_in(r, &v, sizeof(v));
+	struct arena *cur = aa_tsd.arena;
+	unsigned int old, v;
+	int err;
 
+	if (!cur)
+		cur = aa_tsd.state == AA_TSTATE_LIVE ? aa_tsd.tcache->arena : aa_arena_choose();
+	old = cur ? cur->ind : 0;
+	err = write_in(r, &v, sizeof(v));
 	if (err > 1)
 		return err;
 	if (err == 1) {
@@ -345,56 +361,58 @@ static int ctl_thread_deallocated(struct ctl_req *r)
 /* A name; "#" stands for a decimal index, handed to the handler. */
 static const struct ctl_name {
 	const char *name;
-	int (*fn)(struct ctl_req *r);
+	int (*fn)(struct ctl_req *r);	/* or, for a read-only value: */
+	void (*get)(void *out);
+	size_t size;
 } ctl_names[] = {
-	{ "version", ctl_version },
-	{ "epoch", ctl_epoch },
-	{ "background_thread", ctl_background_thread },
-	{ "arenas.narenas", ctl_arenas_narenas },
-	{ "arenas.create", ctl_arenas_create },
-	{ "arenas.page", ctl_arenas_page },
-	{ "arenas.quantum", ctl_arenas_quantum },
-	{ "arenas.chunk", ctl_arenas_chunk },
-	{ "arenas.nbins", ctl_arenas_nbins },
-	{ "arenas.tcache_max", ctl_arenas_tcache_max },
-	{ "arenas.bin.#.size", ctl_bin_size },
-	{ "arena.#.purge", ctl_arena_purge },
-	{ "arena.#.decay", ctl_arena_decay },
-	{ "arena.#.destroy", ctl_arena_destroy },
-	{ "arena.#.dirty_decay_ms", ctl_arena_dirty },
-	{ "arena.#.muzzy_decay_ms", ctl_arena_muzzy },
-	{ "thread.arena", ctl_thread_arena },
-	{ "thread.tcache.flush", ctl_thread_tcache_flush },
-	{ "thread.allocated", ctl_thread_allocated },
-	{ "thread.deallocated", ctl_thread_deallocated },
-	{ "opt.narenas", ctl_opt_narenas },
-	{ "opt.dirty_decay_ms", ctl_opt_dirty },
-	{ "opt.muzzy_decay_ms", ctl_opt_muzzy },
-	{ "opt.tcache", ctl_opt_tcache },
-	{ "opt.tcache_max", ctl_opt_tcache_max },
-	{ "opt.lg_chunk", ctl_opt_lg_chunk },
-	{ "opt.percpu_arena", ctl_opt_percpu },
-	{ "opt.background_thread", ctl_opt_bg },
-	{ "opt.chunk_source", ctl_opt_source },
-	{ "opt.stats_print", ctl_opt_stats_print },
-	{ "opt.abort_conf", ctl_opt_abort_conf },
-	{ "opt.junk", ctl_opt_junk },
-	{ "stats.allocated", ctl_stats_allocated },
-	{ "stats.active", ctl_stats_active },
-	{ "stats.metadata", ctl_stats_metadata },
-	{ "stats.resident", ctl_stats_resident },
-	{ "stats.mapped", ctl_stats_mapped },
-	{ "stats.retained", ctl_stats_retained },
-	{ "stats.dirty", ctl_stats_dirty },
-	{ "stats.muzzy", ctl_stats_muzzy },
-	{ "stats.chunks.device", ctl_chunks_device },
-	{ "stats.chunks.device_mapped", ctl_stats_dev_mapped },
-	{ "stats.chunks.mmap_mapped", ctl_stats_mmap_mapped },
-	{ "stats.chunks.device_fallbacks", ctl_stats_fallbacks },
-	{ "stats.chunks.npurge", ctl_stats_npurge },
-	{ "stats.chunks.purged", ctl_stats_purged },
-	{ "stats.arenas.#.pdirty", ctl_stats_arena_pdirty },
-	{ "stats.arenas.#.pmuzzy", ctl_stats_arena_pmuzzy },
+	{ "version", NULL, ctl_version, sizeof(const char *) },
+	{ "epoch", ctl_epoch, NULL, 0 },
+	{ "background_thread", ctl_background_thread, NULL, 0 },
+	{ "arenas.narenas", NULL, ctl_arenas_narenas, sizeof(unsigned int) },
+	{ "arenas.create", ctl_arenas_create, NULL, 0 },
+	{ "arenas.page", NULL, ctl_arenas_page, sizeof(size_t) },
+	{ "arenas.quantum", NULL, ctl_arenas_quantum, sizeof(size_t) },
+	{ "arenas.chunk", NULL, ctl_arenas_chunk, sizeof(size_t) },
+	{ "arenas.nbins", NULL, ctl_arenas_nbins, sizeof(unsigned int) },
+	{ "arenas.tcache_max", NULL, ctl_arenas_tcache_max, sizeof(size_t) },
+	{ "arenas.bin.#.size", ctl_bin_size, NULL, 0 },
+	{ "arena.#.purge", ctl_arena_purge, NULL, 0 },
+	{ "arena.#.decay", ctl_arena_decay, NULL, 0 },
+	{ "arena.#.destroy", ctl_arena_destroy, NULL, 0 },
+	{ "arena.#.dirty_decay_ms", ctl_arena_dirty, NULL, 0 },
+	{ "arena.#.muzzy_decay_ms", ctl_arena_muzzy, NULL, 0 },
+	{ "thread.arena", ctl_thread_arena, NULL, 0 },
+	{ "thread.tcache.flush", ctl_thread_tcache_flush, NULL, 0 },
+	{ "thread.allocated", ctl_thread_allocated, NULL, 0 },
+	{ "thread.deallocated", ctl_thread_deallocated, NULL, 0 },
+	{ "opt.narenas", NULL, ctl_opt_narenas, sizeof(unsigned int) },
+	{ "opt.dirty_decay_ms", NULL, ctl_opt_dirty, sizeof(ssize_t) },
+	{ "opt.muzzy_decay_ms", NULL, ctl_opt_muzzy, sizeof(ssize_t) },
+	{ "opt.tcache", NULL, ctl_opt_tcache, sizeof(bool) },
+	{ "opt.tcache_max", NULL, ctl_opt_tcache_max, sizeof(size_t) },
+	{ "opt.lg_chunk", NULL, ctl_opt_lg_chunk, sizeof(unsigned int) },
+	{ "opt.percpu_arena", NULL, ctl_opt_percpu, sizeof(const char *) },
+	{ "opt.background_thread", NULL, ctl_opt_bg, sizeof(bool) },
+	{ "opt.chunk_source", NULL, ctl_opt_source, sizeof(const char *) },
+	{ "opt.stats_print", NULL, ctl_opt_stats_print, sizeof(bool) },
+	{ "opt.abort_conf", NULL, ctl_opt_abort_conf, sizeof(bool) },
+	{ "opt.junk", NULL, ctl_opt_junk, sizeof(const char *) },
+	{ "stats.allocated", NULL, ctl_stats_allocated, sizeof(size_t) },
+	{ "stats.active", NULL, ctl_stats_active, sizeof(size_t) },
+	{ "stats.metadata", NULL, ctl_stats_metadata, sizeof(size_t) },
+	{ "stats.resident", NULL, ctl_stats_resident, sizeof(size_t) },
+	{ "stats.mapped", NULL, ctl_stats_mapped, sizeof(size_t) },
+	{ "stats.retained", NULL, ctl_stats_retained, sizeof(size_t) },
+	{ "stats.dirty", NULL, ctl_stats_dirty, sizeof(size_t) },
+	{ "stats.muzzy", NULL, ctl_stats_muzzy, sizeof(size_t) },
+	{ "stats.chunks.device", NULL, ctl_chunks_device, sizeof(bool) },
+	{ "stats.chunks.device_mapped", NULL, ctl_stats_dev_mapped, sizeof(size_t) },
+	{ "stats.chunks.mmap_mapped", NULL, ctl_stats_mmap_mapped, sizeof(size_t) },
+	{ "stats.chunks.device_fallbacks", NULL, ctl_stats_fallbacks, sizeof(uint64_t) },
+	{ "stats.chunks.npurge", NULL, ctl_stats_npurge, sizeof(uint64_t) },
+	{ "stats.chunks.purged", NULL, ctl_stats_purged, sizeof(uint64_t) },
+	{ "stats.arenas.#.pdirty", ctl_stats_arena_pdirty, NULL, 0 },
+	{ "stats.arenas.#.pmuzzy", ctl_stats_arena_pmuzzy, NULL, 0 },
 };
 
 /* Does @name match @pat, where "#" matches a decimal number?  Sets *@index. */
@@ -407,7 +425,9 @@ static bool name_match(const char *pat, const char *name, unsigned int *index)
 
 			while (*name >= '0' && *name <= '9' && v <= AA_NARENAS_MAX * 10UL)
 				v = v * 10 + (unsigned long)(*name++ - '0');
-			if (name == start || v > 0xffffffffUL || (name - start > 1 && *start == '0'))
+			/* digits, in range, no leading zero */
+			if (name == start || v > 0xffffffffUL ||
+			    (name - start > 1 && *start == '0'))
 				return false;
 			*index = (unsigned int)v;
 			pat++;
@@ -433,7 +453,8 @@ int arenalloc_ctl(const char *name, void *oldp, size_t *oldlenp, void *newp, siz
 	aa_mutex_lock(&ctl_lock);
 	for (i = 0; i < ARRAY_SIZE(ctl_names); i++) {
 		if (name_match(ctl_names[i].name, name, &r.index)) {
-			err = ctl_names[i].fn(&r);
+			err = ctl_names[i].fn ? ctl_names[i].fn(&r) :
+			      ctl_read_only_value(&r, ctl_names[i].get, ctl_names[i].size);
 			break;
 		}
 	}

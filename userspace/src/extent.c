@@ -384,14 +384,14 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 		for (struct aa_list *l = batch.next; l != &batch; l = l->next) {
 			struct extent *e = aa_container_of(l, struct extent, link);
 			size_t len = e->npages << aa_g.lg_page;
+			enum aa_chunk_kind kind = (enum aa_chunk_kind)e->chunk->kind;
 
-			if (lazy && aa_source_purge_lazy(e->addr, len, (enum aa_chunk_kind)e->chunk->kind)) {
+			if (lazy && aa_source_purge_lazy(e->addr, len, kind))
 				e->purge_to = AA_EXT_MUZZY;
-			} else if (aa_source_purge(e->addr, len, (enum aa_chunk_kind)e->chunk->kind)) {
+			else if (aa_source_purge(e->addr, len, kind))
 				e->purge_to = AA_EXT_CLEAN;
-			} else {
+			else
 				e->purge_to = AA_EXT_DIRTY;	/* could not: stays dirty */
-			}
 		}
 		aa_mutex_lock(&a->lock);
 		while (!aa_list_empty(&batch)) {

@@ -168,7 +168,7 @@ void aa_background_kick(void)
 		bg_tried = true;
 		aa_tsd.reentrant = 1;
 		if (bg_start_locked())
-			aa_msg("background_thread: cannot start a thread; decay runs on allocation");
+			aa_msg("background_thread: no thread; decay runs on allocation");
 		aa_tsd.reentrant = 0;
 	}
 	pthread_mutex_unlock(&bg_lock);

@@ -64,7 +64,13 @@
 #include "../../common/slab.h"
 #include "../include/arenalloc.h"
 
-#define AA_HIDDEN	__attribute__((visibility("hidden")))
+/*
+ * Everything declared below is internal: hidden from the shared library's
+ * symbol table (the build also passes -fvisibility=hidden; declaring it
+ * here lets the compiler address globals directly, without the GOT).
+ */
+#pragma GCC visibility push(hidden)
+
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
@@ -73,7 +79,7 @@
 #define AA_LG_CHUNK_MAX		30
 #define AA_LG_CHUNK_DEFAULT	21
 #define AA_TCACHE_MAX_DEFAULT	32768
-#define AA_TCACHE_MAX_LIMIT	(1 << 20)
+#define AA_TCACHE_MAX_LIMIT	BIT(20)
 #define AA_LOOKUP_MAX		4096	/* size2index table covers this */
 
 /* ==== Options (options.c) ============================================== */
@@ -103,21 +109,21 @@ struct aa_opts {
 	unsigned int junk;
 };
 
-extern struct aa_opts aa_opt AA_HIDDEN;
+extern struct aa_opts aa_opt;
 
-int aa_conf_parse(struct aa_opts *o, const char *conf) AA_HIDDEN;
-void aa_opts_defaults(struct aa_opts *o) AA_HIDDEN;
-unsigned int aa_ncpus_usable(void) AA_HIDDEN;
-const char *aa_source_name(enum aa_source_kind k) AA_HIDDEN;
+int aa_conf_parse(struct aa_opts *o, const char *conf);
+void aa_opts_defaults(struct aa_opts *o);
+unsigned int aa_ncpus_usable(void);
+const char *aa_source_name(enum aa_source_kind k);
 
 /* ==== Messages (util.c): no stdio, no allocation ========================== */
 
-void aa_write_err(const char *s) AA_HIDDEN;
-void aa_msg(const char *fmt, ...) AA_HIDDEN __attribute__((format(printf, 1, 2)));
-_Noreturn void aa_fatal(const char *fmt, ...) AA_HIDDEN
+void aa_write_err(const char *s);
+void aa_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void aa_fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-void aa_bad_free(const char *what, const void *ptr) AA_HIDDEN;
-uint64_t aa_now_ns(void) AA_HIDDEN;
+void aa_bad_free(const char *what, const void *ptr);
+uint64_t aa_now_ns(void);
 
 /* ==== Locks (util.c) ========================================================= */
 
@@ -130,8 +136,8 @@ struct aa_mutex {
 	pthread_mutex_t m;
 };
 
-void aa_mutex_init(struct aa_mutex *m) AA_HIDDEN;
-void aa_mutex_lock(struct aa_mutex *m) AA_HIDDEN;
+void aa_mutex_init(struct aa_mutex *m);
+void aa_mutex_lock(struct aa_mutex *m);
 
 static inline void aa_mutex_unlock(struct aa_mutex *m)
 {
@@ -155,26 +161,26 @@ struct aa_source_stats {
 	uint64_t meta_mapped;		/* bytes mapped for metadata */
 };
 
-extern struct aa_source_stats aa_source_stats AA_HIDDEN;
+extern struct aa_source_stats aa_source_stats;
 
-int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk) AA_HIDDEN;
-bool aa_source_has_device(void) AA_HIDDEN;
-int aa_source_node(void) AA_HIDDEN;
-void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind) AA_HIDDEN;
-void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind) AA_HIDDEN;
-bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind) AA_HIDDEN;
-bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind) AA_HIDDEN;
-void *aa_source_meta(size_t size) AA_HIDDEN;
-size_t aa_source_resident(void *addr, size_t size) AA_HIDDEN;
+int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk);
+bool aa_source_has_device(void);
+int aa_source_node(void);
+void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
+void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
+void *aa_source_meta(size_t size);
+size_t aa_source_resident(void *addr, size_t size);
 
 /* ==== Metadata (base.c) ==================================================== */
 
-void *aa_base_alloc(size_t size) AA_HIDDEN;	/* zeroed, 64-byte aligned */
-struct extent *aa_extent_new(void) AA_HIDDEN;
-void aa_extent_delete(struct extent *e) AA_HIDDEN;
-size_t aa_base_bytes(void) AA_HIDDEN;
-void aa_base_prefork(void) AA_HIDDEN;
-void aa_base_postfork(bool child) AA_HIDDEN;
+void *aa_base_alloc(size_t size);	/* zeroed, 64-byte aligned */
+struct extent *aa_extent_new(void);
+void aa_extent_delete(struct extent *e);
+size_t aa_base_bytes(void);
+void aa_base_prefork(void);
+void aa_base_postfork(bool child);
 
 /* ==== Extents and chunks (extent.c) ====================================== */
 
@@ -187,6 +193,7 @@ enum aa_ext_state {
 	AA_EXT_CLEAN,		/* free, given back */
 	AA_EXT_BUSY,		/* free, being purged with the lock dropped */
 };
+
 #define AA_NFREE_STATES	3	/* dirty, muzzy, clean: indices state - DIRTY */
 
 struct aa_list {
@@ -269,7 +276,7 @@ struct aa_geom {
 	uint32_t div_magic[ASC_NSMALL_MAX];	/* ceil(2^32 / class size) */
 };
 
-extern struct aa_geom aa_g AA_HIDDEN;
+extern struct aa_geom aa_g;
 
 static inline unsigned int aa_size2index(size_t size)
 {
@@ -285,13 +292,13 @@ static inline size_t aa_index2size(unsigned int ind)
 
 struct arena;
 struct extent *aa_extent_alloc(struct arena *a, size_t npages, size_t align_pages,
-			       bool zero, bool *zeroed) AA_HIDDEN;
-void aa_extent_free(struct arena *a, struct extent *e) AA_HIDDEN;
-bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages) AA_HIDDEN;
-bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero) AA_HIDDEN;
-void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind) AA_HIDDEN;
-void aa_extent_resized(struct extent *e, unsigned int szind) AA_HIDDEN;
-size_t aa_decay_run(struct arena *a, bool all, uint64_t now) AA_HIDDEN;
+			       bool zero, bool *zeroed);
+void aa_extent_free(struct arena *a, struct extent *e);
+bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages);
+bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero);
+void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind);
+void aa_extent_resized(struct extent *e, unsigned int szind);
+size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
 
 /* ==== Registry (rtree.c) ==================================================== */
 
@@ -300,10 +307,10 @@ size_t aa_decay_run(struct arena *a, bool all, uint64_t now) AA_HIDDEN;
 #define AA_RTREE_LEAF_BITS	16
 #define AA_RTREE_ROOT_MAX	(1UL << (48 - AA_LG_CHUNK_MIN - AA_RTREE_LEAF_BITS))
 
-extern uintptr_t *aa_rtree_root[AA_RTREE_ROOT_MAX] AA_HIDDEN;
+extern uintptr_t *aa_rtree_root[AA_RTREE_ROOT_MAX];
 
-bool aa_rtree_set(void *slot_addr, uintptr_t val) AA_HIDDEN;
-void aa_rtree_clear(void *slot_addr) AA_HIDDEN;
+bool aa_rtree_set(void *slot_addr, uintptr_t val);
+void aa_rtree_clear(void *slot_addr);
 
 /* What is registered for the slot @ptr lies in; 0 when nothing is. */
 static inline uintptr_t aa_rtree_get(const void *ptr)
@@ -400,32 +407,32 @@ struct arena {
 };
 
 /* Arena slots: automatic arenas first, then manual ones. */
-extern struct arena *aa_arenas[AA_NARENAS_MAX] AA_HIDDEN;
-extern unsigned int aa_narenas_auto AA_HIDDEN;
-extern unsigned int aa_narenas_total AA_HIDDEN;	/* atomic */
+extern struct arena *aa_arenas[AA_NARENAS_MAX];
+extern unsigned int aa_narenas_auto;
+extern unsigned int aa_narenas_total;	/* atomic */
 
-struct arena *aa_arena_get(unsigned int ind, bool create) AA_HIDDEN;
-struct arena *aa_arena_create_manual(unsigned int *ind) AA_HIDDEN;
-int aa_arena_destroy(unsigned int ind) AA_HIDDEN;
-struct arena *aa_arena_choose(void) AA_HIDDEN;
-void aa_arena_bind(struct arena *a) AA_HIDDEN;
-void aa_arena_unbind(struct arena *a) AA_HIDDEN;
+struct arena *aa_arena_get(unsigned int ind, bool create);
+struct arena *aa_arena_create_manual(unsigned int *ind);
+int aa_arena_destroy(unsigned int ind);
+struct arena *aa_arena_choose(void);
+void aa_arena_bind(struct arena *a);
+void aa_arena_unbind(struct arena *a);
 
 unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out,
-				 unsigned int n) AA_HIDDEN;
-void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c) AA_HIDDEN;
-void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero) AA_HIDDEN;
-void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero) AA_HIDDEN;
-void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero) AA_HIDDEN;
-void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind) AA_HIDDEN;
+				 unsigned int n);
+void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c);
+void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero);
+void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero);
+void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero);
+void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind);
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c,
-			    unsigned int szind) AA_HIDDEN;
-void aa_arena_dalloc_huge(struct extent *e) AA_HIDDEN;
-void aa_arena_decay_tick(struct arena *a) AA_HIDDEN;
-void aa_arena_purge(struct arena *a, bool all) AA_HIDDEN;
-void aa_arena_set_decay(struct arena *a, int which, long ms) AA_HIDDEN;
-void aa_arenas_prefork(void) AA_HIDDEN;
-void aa_arenas_postfork(bool child) AA_HIDDEN;
+			    unsigned int szind);
+void aa_arena_dalloc_huge(struct extent *e);
+void aa_arena_decay_tick(struct arena *a);
+void aa_arena_purge(struct arena *a, bool all);
+void aa_arena_set_decay(struct arena *a, int which, long ms);
+void aa_arenas_prefork(void);
+void aa_arenas_postfork(bool child);
 
 /* ==== Pointer lookup (arena.c) ============================================= */
 
@@ -496,7 +503,7 @@ struct tcache {
 	struct tbin bins[];
 };
 
-extern unsigned int aa_tcache_nbins AA_HIDDEN;	/* classes <= tcache_max */
+extern unsigned int aa_tcache_nbins;	/* classes <= tcache_max */
 
 /*
  * Per-thread state.  Initial-exec TLS: one small block the dynamic linker
@@ -516,37 +523,37 @@ struct aa_tsd {
 	uint8_t reentrant;	/* inside the library's own initialisation */
 };
 
-extern size_t aa_tcache_max_size AA_HIDDEN;
-extern __thread struct aa_tsd aa_tsd AA_HIDDEN
+extern size_t aa_tcache_max_size;
+extern __thread struct aa_tsd aa_tsd
 	__attribute__((tls_model("initial-exec")));
 
-int aa_tcache_init(void) AA_HIDDEN;
-struct tcache *aa_tcache_boot(void) AA_HIDDEN;
-void *aa_tcache_alloc_slow(struct tcache *tc, unsigned int ind, bool zero) AA_HIDDEN;
-void aa_tcache_dalloc_slow(struct tcache *tc, void *ptr, unsigned int ind) AA_HIDDEN;
-void aa_tcache_flush(struct tcache *tc) AA_HIDDEN;
-void aa_tcache_destroy(struct tcache *tc) AA_HIDDEN;
-void aa_tcache_thread_exit(void *arg) AA_HIDDEN;
-size_t aa_tcache_bytes(void) AA_HIDDEN;
-void aa_tcaches_prefork(void) AA_HIDDEN;
-void aa_tcaches_postfork(bool child) AA_HIDDEN;
+int aa_tcache_init(void);
+struct tcache *aa_tcache_boot(void);
+void *aa_tcache_alloc_slow(struct tcache *tc, unsigned int ind, bool zero);
+void aa_tcache_dalloc_slow(struct tcache *tc, void *ptr, unsigned int ind);
+void aa_tcache_flush(struct tcache *tc);
+void aa_tcache_destroy(struct tcache *tc);
+void aa_tcache_thread_exit(void *arg);
+size_t aa_tcache_bytes(void);
+void aa_tcaches_prefork(void);
+void aa_tcaches_postfork(bool child);
 
 /* ==== Initialisation, fork, background thread (init.c) ================== */
 
-extern bool aa_initialized AA_HIDDEN;
-bool aa_init_slow(void) AA_HIDDEN;
+extern bool aa_initialized;
+bool aa_init_slow(void);
 
 static inline bool aa_init(void)
 {
 	return likely(__atomic_load_n(&aa_initialized, __ATOMIC_ACQUIRE)) || aa_init_slow();
 }
 
-void aa_background_kick(void) AA_HIDDEN;
-int aa_background_set(bool on) AA_HIDDEN;
-bool aa_background_running(void) AA_HIDDEN;
+void aa_background_kick(void);
+int aa_background_set(bool on);
+bool aa_background_running(void);
 
-void aa_ctl_prefork(void) AA_HIDDEN;
-void aa_ctl_postfork(bool child) AA_HIDDEN;
+void aa_ctl_prefork(void);
+void aa_ctl_postfork(bool child);
 
 /* ==== Statistics (stats.c) ================================================== */
 
@@ -558,21 +565,24 @@ struct aa_stats {
 	unsigned int narenas;
 };
 
-void aa_stats_refresh(void) AA_HIDDEN;
-const struct aa_stats *aa_stats_snapshot(void) AA_HIDDEN;
-void aa_stats_print_at_exit(void) AA_HIDDEN;
+void aa_stats_refresh(void);
+const struct aa_stats *aa_stats_snapshot(void);
+void aa_stats_print_at_exit(void);
+void aa_stats_print_locked(void (*cb)(void *opaque, const char *text), void *opaque,
+			   const char *opts);
 
 /* ==== Allocation entry points (alloc.c, free.c) ========================== */
 
-void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags) AA_HIDDEN;
-void aa_free_slow(void *ptr, size_t size) AA_HIDDEN;
-size_t aa_usable_size(const void *ptr) AA_HIDDEN;
-void aa_junk_fill(void *p, int c, size_t n) AA_HIDDEN;
+void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags);
+void aa_free_slow(void *ptr, size_t size);
+size_t aa_usable_size(const void *ptr);
+void aa_junk_fill(void *p, int c, size_t n);
 
 /* list helpers */
 static inline void aa_list_init(struct aa_list *l)
 {
-	l->next = l->prev = l;
+	l->next = l;
+	l->prev = l;
 }
 
 static inline bool aa_list_empty(const struct aa_list *l)
@@ -597,10 +607,12 @@ static inline void aa_list_del(struct aa_list *n)
 {
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
-	n->next = n->prev = n;
+	aa_list_init(n);
 }
 
 #define aa_container_of(p, type, member) \
 	((type *)((char *)(p) - __builtin_offsetof(type, member)))
+
+#pragma GCC visibility pop
 
 #endif /* _ARENALLOC_INTERNAL_H */

@@ -4,8 +4,9 @@
  * preload it.
  *
  * Each forwards to its arenalloc_ function with a tail call (one jump:
- * the shared library binds its own calls locally, -Bsymbolic-functions).  With LD_PRELOAD, or when libarenalloc.a is linked into
- * a program, these definitions come before glibc's, and every malloc in
+ * the shared library binds its own calls locally, -Bsymbolic-functions).
+ * With LD_PRELOAD, or when libarenalloc.a is linked into a program, these
+ * definitions come before glibc's, and every malloc in
  * the process (C++'s operator new, strdup, stdio) is ours.  The
  * jemalloc names (mallocx, mallctl, malloc_stats_print, ...) let a
  * program written for jemalloc query this allocator and get true figures.
@@ -18,52 +19,156 @@
 
 #include "internal.h"
 
-/* ret NAME(params) { return TARGET(args); } with default visibility. */
-#define FWD(name, target, ret, params, args)					\
-	__attribute__((visibility("default"))) ret name params;			\
-	ret name params { return target args; }
+/* Everything defined here is exported. */
+#pragma GCC visibility push(default)
 
-FWD(malloc, arenalloc_malloc, void *, (size_t size), (size))
-FWD(calloc, arenalloc_calloc, void *, (size_t n, size_t size), (n, size))
-FWD(realloc, arenalloc_realloc, void *, (void *ptr, size_t size), (ptr, size))
-FWD(reallocarray, arenalloc_reallocarray, void *, (void *ptr, size_t n, size_t size), (ptr, n, size))
-FWD(free, arenalloc_free, void, (void *ptr), (ptr))
-FWD(cfree, arenalloc_free, void, (void *ptr), (ptr))
-FWD(posix_memalign, arenalloc_posix_memalign, int, (void **p, size_t align, size_t size), (p, align, size))
-FWD(aligned_alloc, arenalloc_aligned_alloc, void *, (size_t align, size_t size), (align, size))
-FWD(memalign, arenalloc_memalign, void *, (size_t align, size_t size), (align, size))
-FWD(valloc, arenalloc_valloc, void *, (size_t size), (size))
-FWD(pvalloc, arenalloc_pvalloc, void *, (size_t size), (size))
-FWD(malloc_usable_size, arenalloc_malloc_usable_size, size_t, (void *ptr), (ptr))
+void *malloc(size_t size)
+{
+	return arenalloc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return arenalloc_calloc(n, size);
+}
+
+void *realloc(void *ptr, size_t size)
+{
+	return arenalloc_realloc(ptr, size);
+}
+
+void *reallocarray(void *ptr, size_t n, size_t size)
+{
+	return arenalloc_reallocarray(ptr, n, size);
+}
+
+void free(void *ptr)
+{
+	arenalloc_free(ptr);
+}
+
+void cfree(void *ptr)
+{
+	arenalloc_free(ptr);
+}
+
+int posix_memalign(void **p, size_t align, size_t size)
+{
+	return arenalloc_posix_memalign(p, align, size);
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	return arenalloc_aligned_alloc(align, size);
+}
+
+void *memalign(size_t align, size_t size)
+{
+	return arenalloc_memalign(align, size);
+}
+
+void *valloc(size_t size)
+{
+	return arenalloc_valloc(size);
+}
+
+void *pvalloc(size_t size)
+{
+	return arenalloc_pvalloc(size);
+}
+
+size_t malloc_usable_size(void *ptr)
+{
+	return arenalloc_malloc_usable_size(ptr);
+}
 
 /* glibc's internal names, which some programs and libraries call directly. */
-FWD(__libc_malloc, arenalloc_malloc, void *, (size_t size), (size))
-FWD(__libc_calloc, arenalloc_calloc, void *, (size_t n, size_t size), (n, size))
-FWD(__libc_realloc, arenalloc_realloc, void *, (void *ptr, size_t size), (ptr, size))
-FWD(__libc_free, arenalloc_free, void, (void *ptr), (ptr))
-FWD(__libc_memalign, arenalloc_memalign, void *, (size_t align, size_t size), (align, size))
-FWD(__libc_valloc, arenalloc_valloc, void *, (size_t size), (size))
-FWD(__libc_pvalloc, arenalloc_pvalloc, void *, (size_t size), (size))
+void *__libc_malloc(size_t size)
+{
+	return arenalloc_malloc(size);
+}
+
+void *__libc_calloc(size_t n, size_t size)
+{
+	return arenalloc_calloc(n, size);
+}
+
+void *__libc_realloc(void *ptr, size_t size)
+{
+	return arenalloc_realloc(ptr, size);
+}
+
+void __libc_free(void *ptr)
+{
+	arenalloc_free(ptr);
+}
+
+void *__libc_memalign(size_t align, size_t size)
+{
+	return arenalloc_memalign(align, size);
+}
+
+void *__libc_valloc(size_t size)
+{
+	return arenalloc_valloc(size);
+}
+
+void *__libc_pvalloc(size_t size)
+{
+	return arenalloc_pvalloc(size);
+}
 
 /* jemalloc's non-standard API. */
-FWD(mallocx, arenalloc_mallocx, void *, (size_t size, int flags), (size, flags))
-FWD(rallocx, arenalloc_rallocx, void *, (void *ptr, size_t size, int flags), (ptr, size, flags))
-FWD(xallocx, arenalloc_xallocx, size_t, (void *ptr, size_t size, size_t extra, int flags), (ptr, size, extra, flags))
-FWD(sallocx, arenalloc_sallocx, size_t, (const void *ptr, int flags), (ptr, flags))
-FWD(dallocx, arenalloc_dallocx, void, (void *ptr, int flags), (ptr, flags))
-FWD(sdallocx, arenalloc_sdallocx, void, (void *ptr, size_t size, int flags), (ptr, size, flags))
-FWD(nallocx, arenalloc_nallocx, size_t, (size_t size, int flags), (size, flags))
-FWD(mallctl, arenalloc_ctl, int,
-    (const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen),
-    (name, oldp, oldlenp, newp, newlen))
-FWD(malloc_stats_print, arenalloc_stats_print, void,
-    (void (*cb)(void *, const char *), void *opaque, const char *opts), (cb, opaque, opts))
+void *mallocx(size_t size, int flags)
+{
+	return arenalloc_mallocx(size, flags);
+}
+
+void *rallocx(void *ptr, size_t size, int flags)
+{
+	return arenalloc_rallocx(ptr, size, flags);
+}
+
+size_t xallocx(void *ptr, size_t size, size_t extra, int flags)
+{
+	return arenalloc_xallocx(ptr, size, extra, flags);
+}
+
+size_t sallocx(const void *ptr, int flags)
+{
+	return arenalloc_sallocx(ptr, flags);
+}
+
+void dallocx(void *ptr, int flags)
+{
+	arenalloc_dallocx(ptr, flags);
+}
+
+void sdallocx(void *ptr, size_t size, int flags)
+{
+	arenalloc_sdallocx(ptr, size, flags);
+}
+
+size_t nallocx(size_t size, int flags)
+{
+	return arenalloc_nallocx(size, flags);
+}
+
+int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+	return arenalloc_ctl(name, oldp, oldlenp, newp, newlen);
+}
+
+void malloc_stats_print(void (*write_cb)(void *opaque, const char *text), void *cbopaque,
+			const char *opts)
+{
+	arenalloc_stats_print(write_cb, cbopaque, opts);
+}
 
 /*
  * glibc's malloc_trim(): give back every free page of every arena now.
  * Return: 1 (memory may have been released), as glibc does when it did.
  */
-__attribute__((visibility("default")))
 int malloc_trim(size_t pad)
 {
 	unsigned int i, n;
@@ -82,3 +187,5 @@ int malloc_trim(size_t pad)
 	}
 	return 1;
 }
+
+#pragma GCC visibility pop

@@ -122,7 +122,7 @@ const struct aa_stats *aa_stats_snapshot(void)
 /* ==== Printing ================================================================ */
 
 struct out {
-	void (*cb)(void *, const char *);
+	void (*cb)(void *opaque, const char *text);
 	void *opaque;
 	char buf[4096];
 	size_t len;
@@ -218,7 +218,8 @@ static void print_text(struct out *o, const struct aa_stats *t, bool arenas, boo
 		   s.st.nmalloc_huge, s.st.ndalloc_huge);
 		if (!bins)
 			continue;
-		pr(o, "  bins:     size   nslabs    curregs      nmalloc      ndalloc    nrequests\n");
+		pr(o, "  bins:     size   nslabs    curregs      nmalloc      ndalloc"
+		   "    nrequests\n");
 		for (b = 0; b < aa_g.sc.nsmall; b++) {
 			struct bin_snap *bs = &s.bins[b];
 
@@ -252,7 +253,8 @@ static void print_json(struct out *o, const struct aa_stats *t, bool arenas, boo
 	   "\"muzzy\": %zu,\n", t->allocated, t->active, t->metadata, t->resident, t->mapped,
 	   t->retained, t->dirty, t->muzzy);
 	pr(o, "  \"chunks\": {\"device\": %s, \"device_mapped\": %zu, \"mmap_mapped\": %zu, "
-	   "\"device_fallbacks\": %" PRIu64 ", \"npurge\": %" PRIu64 ", \"purged\": %" PRIu64 "}},\n",
+	   "\"device_fallbacks\": %" PRIu64 ", \"npurge\": %" PRIu64 ", \"purged\": %"
+	   PRIu64 "}},\n",
 	   B(aa_source_has_device()), t->device_mapped, t->mmap_mapped, t->device_fallbacks,
 	   t->npurge, t->purged);
 	pr(o, " \"arenas\": [");

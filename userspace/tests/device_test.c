@@ -25,7 +25,7 @@
 #include "tap.h"
 
 #define DEV	"/sys/kernel/arenalloc/dev/"
-#define MiB	(1UL << 20)
+#define MiB	(1024UL * 1024)
 #define PAGES(bytes)	((bytes) / 4096)
 
 static long read_long(const char *path)
@@ -142,11 +142,12 @@ struct node_job {
 	bool ok;
 };
 
+static __thread char *obj[32];
+
 /* A new thread makes (and binds to) a fresh arena on the node it runs on. */
 static void *node_worker(void *arg)
 {
 	struct node_job *j = arg;
-	static __thread char *obj[32];
 	cpu_set_t set;
 	int i;
 
@@ -155,7 +156,7 @@ static void *node_worker(void *arg)
 	j->ok = !sched_setaffinity(0, sizeof(set), &set);
 	for (i = 0; j->ok && i < 32; i++) {
 		obj[i] = arenalloc_malloc(OBJ * 4);
-		j->ok = obj[i] != NULL;
+		j->ok = obj[i];
 		if (j->ok)
 			memset(obj[i], 1, OBJ * 4);
 	}
@@ -209,7 +210,8 @@ AC_CASE(pages_on_the_arena_node)
 		pthread_barrier_destroy(&ready);
 		pthread_barrier_destroy(&measured);
 		AC_ASSERT(job.ok, "worker on CPU %d failed", job.cpu);
-		printf("# node %d (cpu %d): device pages %ld -> %ld\n", nid, job.cpu, before, after);
+		printf("# node %d (cpu %d): device pages %ld -> %ld\n", nid, job.cpu, before,
+		       after);
 		AC_ASSERT(after - before >= (long)PAGES(32 * 4 * (size_t)OBJ) * 9 / 10,
 			  "node %d gained %ld pages for 32 MiB", nid, after - before);
 		tested++;
