@@ -122,7 +122,6 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 				p = b->avail[--b->ncached];
 				if (b->ncached < b->low_water)
 					b->low_water = b->ncached;
-				b->nrequests++;
 				if (zero)
 					memset(p, 0, usize);
 			} else {
@@ -145,12 +144,11 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 	return p;
 }
 
-static inline void *aa_alloc_fast(size_t size, bool zero)
+static inline __attribute__((always_inline)) void *aa_alloc_fast(size_t size, bool zero)
 {
-	struct aa_tsd *t = &aa_tsd;
+	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
-	if (likely(size <= aa_tcache_max_size && t->state == AA_TSTATE_LIVE)) {
-		struct tcache *tc = t->tcache;
+	if (likely(size <= aa_tcache_max_size && tc)) {
 		unsigned int ind = aa_size2index(size);
 		struct tbin *b = &tc->bins[ind];
 
@@ -159,7 +157,6 @@ static inline void *aa_alloc_fast(size_t size, bool zero)
 
 			if (b->ncached < b->low_water)
 				b->low_water = b->ncached;
-			b->nrequests++;
 			tc->allocated += aa_index2size(ind);
 			if (unlikely(zero))
 				memset(p, 0, size);

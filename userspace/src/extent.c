@@ -68,7 +68,11 @@ static void map_set(struct extent *e, bool all_pages)
 /* Mark the pages of @e as holding no allocation start. */
 static void szind_clear(struct extent *e)
 {
-	memset(&e->chunk->szind[page_of(e->chunk, e->addr)], 0xff, e->npages);
+	uint16_t *pi = &e->chunk->pinfo[page_of(e->chunk, e->addr)];
+	size_t i;
+
+	for (i = 0; i < e->npages; i++)
+		__atomic_store_n(&pi[i], AA_PINFO_NONE, __ATOMIC_RELAXED);
 }
 
 /* Put a free run in its lists (no coalescing). */
@@ -157,11 +161,12 @@ static struct chunk *chunk_new(struct arena *a)
 	enum aa_chunk_kind kind;
 	struct chunk *c = aa_source_map(aa_g.chunk, aa_g.chunk, a->node, &kind);
 	struct extent *e;
+	size_t i;
 
 	if (!c)
 		return NULL;
 	e = aa_extent_new();
-	if (!e || !aa_rtree_set(c, (uintptr_t)c)) {
+	if (!e || !aa_rtree_set(c, (uintptr_t)c | (a->manual ? AA_RTREE_MANUAL : 0))) {
 		if (e)
 			aa_extent_delete(e);
 		aa_source_unmap(c, aa_g.chunk, kind);
@@ -169,10 +174,11 @@ static struct chunk *chunk_new(struct arena *a)
 	}
 	c->arena = a;
 	c->kind = (uint8_t)kind;
-	c->manual = a->manual;
 	c->hdr_pages = (uint16_t)aa_g.hdr_pages;
-	c->szind = (uint8_t *)&c->map[aa_g.chunk_pages];
-	memset(c->szind, 0xff, aa_g.chunk_pages);
+	/* pinfo[] first (free() reads it at a fixed offset), then map[]. */
+	c->map = (struct extent **)((char *)c + aa_g.map_offset);
+	for (i = 0; i < aa_g.chunk_pages; i++)
+		c->pinfo[i] = AA_PINFO_NONE;
 	aa_list_add_tail(&a->chunks, &c->link);
 	a->stats.nchunks++;
 
@@ -280,10 +286,15 @@ void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int sz
 
 	e->state = (uint8_t)st;
 	e->szind = (uint8_t)szind;
-	if (st == AA_EXT_SLAB)
-		memset(&c->szind[first], (int)szind, e->npages);
-	else
-		__atomic_store_n(&c->szind[first], (uint8_t)szind, __ATOMIC_RELAXED);
+	if (st == AA_EXT_SLAB) {
+		size_t i;
+
+		for (i = 0; i < e->npages; i++)
+			__atomic_store_n(&c->pinfo[first + i], (uint16_t)(szind | i << 8),
+					 __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&c->pinfo[first], (uint16_t)szind, __ATOMIC_RELAXED);
+	}
 	e->arena->nactive += e->npages;
 }
 
@@ -291,7 +302,7 @@ void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int sz
 void aa_extent_resized(struct extent *e, unsigned int szind)
 {
 	e->szind = (uint8_t)szind;
-	__atomic_store_n(&e->chunk->szind[page_of(e->chunk, e->addr)], (uint8_t)szind,
+	__atomic_store_n(&e->chunk->pinfo[page_of(e->chunk, e->addr)], (uint16_t)szind,
 			 __ATOMIC_RELAXED);
 }
 

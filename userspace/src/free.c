@@ -21,58 +21,80 @@
 
 #include "internal.h"
 
-static void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
+/* Is @ptr the start of a region of small class @l->szind? */
+static inline bool region_start(const void *ptr, const struct aa_lookup *l)
 {
-	struct aa_tsd *t = &aa_tsd;
-	struct tcache *tc;
+	/*
+	 * A pointer into a region rather than to its start would be handed
+	 * out again, overlapping.  The page's index in its slab came with
+	 * the class, so checking costs a multiply, and no load of the slab's
+	 * descriptor.
+	 */
+	size_t off = ((uintptr_t)ptr & (aa_g.page - 1)) + ((size_t)l->slab_pg << aa_g.lg_page);
+
+	return ((off * aa_g.div_magic[l->szind]) >> 32) * aa_index2size(l->szind) == off;
+}
+
+/* Everything but a thread-cache push: kept out of line so free() stays small. */
+static __attribute__((noinline)) void dalloc_slow(void *ptr, const struct aa_lookup *l,
+						  bool bypass)
+{
+	struct tcache *tc = aa_tsd.tcache;
 	size_t usize;
 
-	if (unlikely(l->huge)) {
-		if (t->state == AA_TSTATE_LIVE)
-			t->tcache->deallocated += l->huge->usize;
+	if (l->huge) {
+		if (tc)
+			tc->deallocated += l->huge->usize;
 		aa_arena_dalloc_huge(l->huge);
 		return;
 	}
-	usize = aa_index2size(l->szind);
-	if (asc_is_small(&aa_g.sc, l->szind)) {
-		/*
-		 * A pointer into a region rather than to its start would be
-		 * handed out again, overlapping: check it is a region start
-		 * (one load of the slab's address and a multiply).
-		 */
-		struct chunk *c = l->chunk;
-		const struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
-		size_t off = (size_t)((char *)ptr - (char *)e->addr);
-
-		if (unlikely(((off * aa_g.div_magic[l->szind]) >> 32) * usize != off)) {
-			aa_bad_free("free(): invalid pointer", ptr);
-			return;
-		}
+	if (asc_is_small(&aa_g.sc, l->szind) && !region_start(ptr, l)) {
+		aa_bad_free("free(): invalid pointer", ptr);
+		return;
 	}
+	usize = aa_index2size(l->szind);
 	if (unlikely(aa_opt.junk & AA_JUNK_FREE))
 		aa_junk_fill(ptr, 0x5a, usize);
-	if (likely(t->state == AA_TSTATE_LIVE) && !bypass && !l->chunk->manual &&
-	    l->szind < aa_tcache_nbins) {
-		struct tbin *b;
-
-		tc = t->tcache;
-		b = &tc->bins[l->szind];
+	if (tc)
 		tc->deallocated += usize;
+	if (tc && !bypass && !l->manual && l->szind < aa_tcache_nbins) {
+		struct tbin *b = &tc->bins[l->szind];
+
 #ifdef ARENALLOC_DEBUG
 		for (unsigned int i = 0; i < b->ncached; i++)
 			if (b->avail[i] == ptr)
 				aa_fatal("free(): double free: %p", ptr);
 #endif
-		if (likely(b->ncached < b->ncap)) {
+		if (b->ncached < b->ncap)
 			b->avail[b->ncached++] = ptr;
-			return;
-		}
-		aa_tcache_dalloc_slow(tc, ptr, l->szind);
+		else
+			aa_tcache_dalloc_slow(tc, ptr, l->szind);
 		return;
 	}
-	if (t->state == AA_TSTATE_LIVE)
-		t->tcache->deallocated += usize;
 	aa_arena_dalloc(ptr, l->chunk, l->szind);
+}
+
+#define aa_always_inline inline __attribute__((always_inline))
+
+static aa_always_inline void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
+{
+	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
+
+#ifndef ARENALLOC_DEBUG
+	/* The fast path: a region start of a cached class, room in its stack. */
+	if (likely(tc && !bypass && !l->huge && !l->manual && l->szind < aa_tcache_nbins &&
+		   !aa_opt.junk)) {
+		struct tbin *b = &tc->bins[l->szind];
+
+		if (likely(b->ncached < b->ncap &&
+			   (!asc_is_small(&aa_g.sc, l->szind) || region_start(ptr, l)))) {
+			b->avail[b->ncached++] = ptr;
+			tc->deallocated += aa_index2size(l->szind);
+			return;
+		}
+	}
+#endif
+	dalloc_slow(ptr, l, bypass);
 }
 
 __attribute__((visibility("default")))

@@ -238,7 +238,8 @@ static int geom_init(void)
 	/* Large classes go up to half a chunk; the header takes the rest's start. */
 	if (asc_table_init(&aa_g.sc, aa_g.lg_page, aa_g.lg_chunk - 1))
 		return -1;
-	hdr = sizeof(struct chunk) + aa_g.chunk_pages * (sizeof(struct extent *) + 1);
+	aa_g.map_offset = (sizeof(struct chunk) + aa_g.chunk_pages * sizeof(uint16_t) + 7) & ~7UL;
+	hdr = aa_g.map_offset + aa_g.chunk_pages * sizeof(struct extent *);
 	aa_g.hdr_pages = (unsigned int)((hdr + aa_g.page - 1) >> aa_g.lg_page);
 
 	for (i = 0; i < aa_g.sc.nsmall; i++) {
@@ -249,6 +250,8 @@ static int geom_init(void)
 		aa_g.div_magic[i] = (uint32_t)((((uint64_t)1 << 32) + size - 1) / size);
 	}
 	aa_g.extent_size = sizeof(struct extent) + ACS_WORDS(maxregs) * sizeof(unsigned long);
+	for (i = 0; i < aa_g.sc.nclasses; i++)
+		aa_g.class_size[i] = asc_index2size(i);
 	for (i = 0; i <= AA_LOOKUP_MAX / 8; i++)
 		aa_g.size2index[i] = (uint8_t)asc_size2index((size_t)i << 3);
 	return 0;

@@ -243,23 +243,25 @@ struct extent {
  * struct chunk - header at the start of each chunk
  * @arena:     owner; never changes
  * @kind:      where the chunk came from (enum aa_chunk_kind)
- * @manual:    @arena is a manual arena (frees bypass thread caches)
  * @hdr_pages: pages taken by this header
  * @link:      in the arena's chunk list (arena lock)
- * @szind:     per page: size class of the in-use extent covering it
- *             (written under the arena lock before the extent is handed
- *             out; read without it by free())
+ * @pinfo:     per page: the size class of the in-use extent covering it
+ *             in the low byte (0xff: none, or not the start of a large
+ *             one), and for a slab the page's index within the slab in
+ *             the high byte, so that free() can check a pointer is a
+ *             region start without touching the extent; written under
+ *             the arena lock before the memory is handed out, read
+ *             without it by free()
  * @map:       per page: the extent covering it, for in-use extents every
  *             page; for free runs their first and last page only
  */
 struct chunk {
 	struct arena *arena;
 	uint8_t kind;
-	uint8_t manual;
 	uint16_t hdr_pages;
 	struct aa_list link;
-	uint8_t *szind;
-	struct extent *map[];
+	struct extent **map;
+	uint16_t pinfo[];
 };
 
 /* Geometry fixed at initialisation. */
@@ -270,10 +272,12 @@ struct aa_geom {
 	size_t chunk;
 	unsigned int chunk_pages;
 	unsigned int hdr_pages;
+	size_t map_offset;		/* of chunk->map[] from the chunk's start */
 	size_t extent_size;		/* struct extent + largest bitmap */
 	struct asc_table sc;
 	uint8_t size2index[AA_LOOKUP_MAX / 8 + 1];
 	uint32_t div_magic[ASC_NSMALL_MAX];	/* ceil(2^32 / class size) */
+	size_t class_size[ASC_NCLASSES_MAX];	/* asc_index2size(), tabulated */
 };
 
 extern struct aa_geom aa_g;
@@ -287,7 +291,7 @@ static inline unsigned int aa_size2index(size_t size)
 
 static inline size_t aa_index2size(unsigned int ind)
 {
-	return asc_index2size(ind);
+	return aa_g.class_size[ind];
 }
 
 struct arena;
@@ -302,7 +306,10 @@ size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
 
 /* ==== Registry (rtree.c) ==================================================== */
 
-#define AA_RTREE_HUGE	1UL
+#define AA_RTREE_HUGE	1UL	/* the value is a huge extent */
+#define AA_RTREE_MANUAL	2UL	/* the chunk belongs to a manual arena */
+#define AA_RTREE_FLAGS	3UL
+#define AA_PINFO_NONE	0xff
 
 #define AA_RTREE_LEAF_BITS	16
 #define AA_RTREE_ROOT_MAX	(1UL << (48 - AA_LG_CHUNK_MIN - AA_RTREE_LEAF_BITS))
@@ -337,7 +344,6 @@ static inline uintptr_t aa_rtree_get(const void *ptr)
  * @nslabs:  slabs of the class, @cur included
  * @curregs: regions in use (counting those in thread caches)
  * @nmalloc, @ndalloc: regions handed out / taken back, ever
- * @nrequests: allocations served, thread caches included (at flush)
  *
  * Protected by the arena lock.
  */
@@ -348,7 +354,6 @@ struct bin {
 	size_t curregs;
 	uint64_t nmalloc;
 	uint64_t ndalloc;
-	uint64_t nrequests;
 };
 
 #define AA_NBUCKETS	64	/* free-run size buckets, see extent.c */
@@ -439,16 +444,21 @@ void aa_arenas_postfork(bool child);
 /*
  * What a pointer is: its chunk and class, or its huge extent; false when
  * it is not the start of something we handed out (or not ours at all).
+ * @slab_pg: a small region's page index within its slab.
+ * @manual:  the chunk is a manual arena's (its memory bypasses caches).
  */
 struct aa_lookup {
 	struct chunk *chunk;
 	struct extent *huge;
 	unsigned int szind;
+	unsigned int slab_pg;
+	bool manual;
 };
 
 static inline bool aa_lookup(const void *ptr, struct aa_lookup *l)
 {
 	uintptr_t v = aa_rtree_get(ptr);
+	uint16_t pi;
 	size_t pg;
 
 	if (unlikely(!v))
@@ -458,11 +468,15 @@ static inline bool aa_lookup(const void *ptr, struct aa_lookup *l)
 		l->chunk = NULL;
 		return l->huge->addr == ptr;
 	}
+	l->manual = v & AA_RTREE_MANUAL;
+	v &= ~AA_RTREE_FLAGS;
 	l->chunk = (struct chunk *)v;
 	l->huge = NULL;
 	pg = ((uintptr_t)ptr - v) >> aa_g.lg_page;
-	l->szind = __atomic_load_n(&l->chunk->szind[pg], __ATOMIC_RELAXED);
-	return l->szind != 0xff;
+	pi = __atomic_load_n(&l->chunk->pinfo[pg], __ATOMIC_RELAXED);
+	l->szind = pi & 0xff;
+	l->slab_pg = pi >> 8;
+	return l->szind != AA_PINFO_NONE;
 }
 
 /* ==== Thread caches (tcache.c) ============================================= */
@@ -473,14 +487,12 @@ static inline bool aa_lookup(const void *ptr, struct aa_lookup *l)
  * @ncached:   how many
  * @ncap:      capacity
  * @low_water: fewest cached since the last GC of this class
- * @nrequests: allocations served from here since the last flush
  */
 struct tbin {
 	void **avail;
 	uint16_t ncached;
 	uint16_t ncap;
 	uint16_t low_water;
-	uint32_t nrequests;
 };
 
 /**

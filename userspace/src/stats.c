@@ -27,7 +27,7 @@
 
 struct bin_snap {
 	size_t size, nslabs, curregs;
-	uint64_t nmalloc, ndalloc, nrequests;
+	uint64_t nmalloc, ndalloc;
 };
 
 struct arena_snap {
@@ -35,7 +35,7 @@ struct arena_snap {
 	int node;
 	bool manual;
 	size_t active, pages[AA_NFREE_STATES], allocated_small;
-	uint64_t nmalloc_small, ndalloc_small, nrequests_small;
+	uint64_t nmalloc_small, ndalloc_small;
 	struct arena_stats st;
 	struct bin_snap bins[ASC_NSMALL_MAX];
 };
@@ -66,11 +66,9 @@ static bool arena_snap(unsigned int ind, struct arena_snap *s)
 		bs->curregs = b->curregs;
 		bs->nmalloc = b->nmalloc;
 		bs->ndalloc = b->ndalloc;
-		bs->nrequests = b->nrequests;
 		s->allocated_small += b->curregs * bs->size;
 		s->nmalloc_small += b->nmalloc;
 		s->ndalloc_small += b->ndalloc;
-		s->nrequests_small += b->nrequests;
 	}
 	aa_mutex_unlock(&a->lock);
 	s->active += s->st.allocated_huge;
@@ -209,25 +207,23 @@ static void print_text(struct out *o, const struct aa_stats *t, bool arenas, boo
 		   " in %" PRIu64 " calls, lazily %" PRIu64 " in %" PRIu64 "\n",
 		   s.active >> aa_g.lg_page, s.pages[0], s.pages[1], s.pages[2], s.st.purged,
 		   s.st.npurge, s.st.purged_lazy, s.st.nmadvise_lazy);
-		pr(o, "                allocated      nmalloc      ndalloc    nrequests\n");
-		pr(o, "  small: %16zu %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
-		   s.allocated_small, s.nmalloc_small, s.ndalloc_small, s.nrequests_small);
+		pr(o, "                allocated      nmalloc      ndalloc\n");
+		pr(o, "  small: %16zu %12" PRIu64 " %12" PRIu64 "\n",
+		   s.allocated_small, s.nmalloc_small, s.ndalloc_small);
 		pr(o, "  large: %16zu %12" PRIu64 " %12" PRIu64 "\n", s.st.allocated_large,
 		   s.st.nmalloc_large, s.st.ndalloc_large);
 		pr(o, "  huge:  %16zu %12" PRIu64 " %12" PRIu64 "\n", s.st.allocated_huge,
 		   s.st.nmalloc_huge, s.st.ndalloc_huge);
 		if (!bins)
 			continue;
-		pr(o, "  bins:     size   nslabs    curregs      nmalloc      ndalloc"
-		   "    nrequests\n");
+		pr(o, "  bins:     size   nslabs    curregs      nmalloc      ndalloc\n");
 		for (b = 0; b < aa_g.sc.nsmall; b++) {
 			struct bin_snap *bs = &s.bins[b];
 
 			if (!bs->nmalloc)
 				continue;
-			pr(o, "  %12zu %8zu %10zu %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
-			   bs->size, bs->nslabs, bs->curregs, bs->nmalloc, bs->ndalloc,
-			   bs->nrequests);
+			pr(o, "  %12zu %8zu %10zu %12" PRIu64 " %12" PRIu64 "\n",
+			   bs->size, bs->nslabs, bs->curregs, bs->nmalloc, bs->ndalloc);
 		}
 	}
 	pr(o, "--- End arenalloc statistics ---\n");
@@ -271,8 +267,7 @@ static void print_json(struct out *o, const struct aa_stats *t, bool arenas, boo
 		   s.st.purged);
 		first = false;
 		pr(o, "   \"small\": {\"allocated\": %zu, \"nmalloc\": %" PRIu64 ", \"ndalloc\": %"
-		   PRIu64 ", \"nrequests\": %" PRIu64 "},\n", s.allocated_small, s.nmalloc_small,
-		   s.ndalloc_small, s.nrequests_small);
+		   PRIu64 "},\n", s.allocated_small, s.nmalloc_small, s.ndalloc_small);
 		pr(o, "   \"large\": {\"allocated\": %zu, \"nmalloc\": %" PRIu64 ", \"ndalloc\": %"
 		   PRIu64 "},\n", s.st.allocated_large, s.st.nmalloc_large, s.st.ndalloc_large);
 		pr(o, "   \"huge\": {\"allocated\": %zu, \"nmalloc\": %" PRIu64 ", \"ndalloc\": %"
@@ -282,9 +277,8 @@ static void print_json(struct out *o, const struct aa_stats *t, bool arenas, boo
 			struct bin_snap *bs = &s.bins[b];
 
 			pr(o, "%s{\"size\": %zu, \"nslabs\": %zu, \"curregs\": %zu, \"nmalloc\": %"
-			   PRIu64 ", \"ndalloc\": %" PRIu64 ", \"nrequests\": %" PRIu64 "}",
-			   bfirst ? "" : ", ", bs->size, bs->nslabs, bs->curregs, bs->nmalloc,
-			   bs->ndalloc, bs->nrequests);
+			   PRIu64 ", \"ndalloc\": %" PRIu64 "}", bfirst ? "" : ", ", bs->size,
+			   bs->nslabs, bs->curregs, bs->nmalloc, bs->ndalloc);
 			bfirst = false;
 		}
 		pr(o, "]}");

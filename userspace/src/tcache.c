@@ -126,6 +126,7 @@ static void tbin_flush(struct tbin *b, unsigned int ind, unsigned int n)
 	unsigned int rem = n, i;
 
 	while (rem) {
+		/* Cached regions are never a manual arena's: no flag bits to mask. */
 		struct arena *a = ((struct chunk *)aa_rtree_get(objs[0]))->arena;
 		unsigned int keep = 0;
 
@@ -139,10 +140,6 @@ static void tbin_flush(struct tbin *b, unsigned int ind, unsigned int n)
 				continue;
 			}
 			aa_arena_dalloc_locked(a, objs[i], c, ind);
-		}
-		if (asc_is_small(&aa_g.sc, ind)) {
-			a->bins[ind].nrequests += b->nrequests;
-			b->nrequests = 0;
 		}
 		aa_arena_decay_tick(a);
 		aa_mutex_unlock(&a->lock);
@@ -207,7 +204,6 @@ void *aa_tcache_alloc_slow(struct tcache *tc, unsigned int ind, bool zero)
 	}
 	b->ncached = (uint16_t)(n - 1);
 	b->low_water = b->ncached;
-	b->nrequests++;
 	p = b->avail[n - 1];
 	if (zero)
 		memset(p, 0, aa_index2size(ind));
@@ -234,7 +230,6 @@ void aa_tcache_flush(struct tcache *tc)
 		if (tc->bins[i].ncached)
 			tbin_flush(&tc->bins[i], i, tc->bins[i].ncached);
 		tc->bins[i].low_water = 0;
-		tc->bins[i].nrequests = 0;
 	}
 }
 
