@@ -144,7 +144,8 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 	return p;
 }
 
-static inline __attribute__((always_inline)) void *aa_alloc_fast(size_t size, bool zero)
+static inline __attribute__((always_inline))
+void *aa_alloc_fast(size_t size, bool zero)
 {
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 

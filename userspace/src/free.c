@@ -74,9 +74,8 @@ static __attribute__((noinline)) void dalloc_slow(void *ptr, const struct aa_loo
 	aa_arena_dalloc(ptr, l->chunk, l->szind);
 }
 
-#define aa_always_inline inline __attribute__((always_inline))
-
-static aa_always_inline void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
+static inline __attribute__((always_inline))
+void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
 {
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
