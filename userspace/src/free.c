@@ -77,9 +77,9 @@ static __attribute__((noinline)) void dalloc_slow(void *ptr, const struct aa_loo
 static inline __attribute__((always_inline))
 void dalloc(void *ptr, const struct aa_lookup *l, bool bypass)
 {
+#ifndef ARENALLOC_DEBUG
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
-#ifndef ARENALLOC_DEBUG
 	/* The fast path: a region start of a cached class, room in its stack. */
 	if (likely(tc && !bypass && !l->huge && !l->manual && l->szind < aa_tcache_nbins &&
 		   !aa_opt.junk)) {
