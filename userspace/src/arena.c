@@ -442,7 +442,8 @@ void aa_arena_decay_tick(struct arena *a)
 
 	if (++ticks & 31)
 		return;
-	if (aa_opt.dirty_decay_ms < 0 && aa_opt.muzzy_decay_ms < 0)
+	/* The arena's own times: "arena.<i>.*_decay_ms" may differ from opt. */
+	if (a->decay[0].decay_ms < 0 && a->decay[1].decay_ms < 0)
 		return;
 	now = aa_now_ns();
 	due = acd_deadline(&a->decay[0]);

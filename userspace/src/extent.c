@@ -377,7 +377,7 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 	struct aa_list batch;
 	size_t total = 0, nbatch;
 	bool failed = false;
-	bool lazy = s == 0 && aa_opt.muzzy_decay_ms != 0;
+	bool lazy = s == 0 && a->decay[1].decay_ms != 0;
 
 	while (a->npages[s] > limit) {
 		aa_list_init(&batch);
