@@ -3,11 +3,16 @@
 # `make check`: everything, ending with one line "N passed, N failed".
 #
 #  1. dependencies (scripts/deps.sh) and the debug kernel (built once)
-#  2. host tests: the harness's own verdict logic, the uapi header, the
-#     code shared with libarenalloc (plain and with ASan + UBSan)
+#  2. host tests: the harness's own verdict logic, the uapi header, and
+#     libarenalloc: its tests in four flavours (plain with the malloc
+#     overrides, ASan + UBSan, TSan, debug), real programs under
+#     LD_PRELOAD, a bounded libFuzzer run
 #  3. lint (scripts/lint.sh): checkpatch, sparse, W=1 on 6.12 and 6.1
-#  4. debug-kernel VM: kselftests, KUnit, kmemleak, splat and taint checks
-#  5. stock Debian 6.12 VM: load, kselftests, unload
+#  4. debug-kernel VM: kselftests, KUnit, kmemleak, splat and taint checks,
+#     libarenalloc over /dev/arenalloc (its device, stress and fork tests,
+#     sqlite3 preloaded)
+#  5. stock Debian 6.12 VM: load, kselftests, the same libarenalloc tests,
+#     unload
 #
 # A phase that fails is reported and the rest still run; the exit status is
 # non-zero if any test failed.  Logs and results stay in out/.
@@ -36,7 +41,11 @@ record 11-host-uapi "host/uapi header stands alone in C++" \
 	g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude/uapi \
 	-x c++ scripts/tests/uapi_header.c -o "$OUT/uapi_header_cxx" || :
 
-make -s -C userspace test >"$OUT/logs/host-userspace.log" 2>&1 || :
+{
+	make -s -C userspace test
+	userspace/tests/preload.sh
+	userspace/tests/run_fuzz.sh
+} >"$OUT/logs/host-userspace.log" 2>&1 || :
 python3 scripts/ktap.py groups "$OUT/logs/host-userspace.log" "$res/12-host-userspace" host
 
 phase "lint"
