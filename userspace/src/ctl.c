@@ -316,15 +316,7 @@ static int ctl_thread_arena(struct ctl_req *r)
 
 		if (!a)
 			return EINVAL;
-		/* The thread's cache keeps its regions; new fills come from @a. */
-		if (aa_tsd.state == AA_TSTATE_LIVE) {
-			aa_tcache_flush(aa_tsd.tcache);
-			aa_arena_unbind(aa_tsd.tcache->arena);
-			aa_arena_bind(a);
-			if (!a->manual)
-				aa_tsd.tcache->arena = a;
-		}
-		aa_tsd.arena = a;
+		aa_tcache_bind(a);
 	}
 	return read_out(r, &old, sizeof(old));
 }

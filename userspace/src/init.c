@@ -185,6 +185,7 @@ static void prefork(void)
 	pthread_mutex_lock(&bg_lock);
 	aa_arenas_prefork();
 	aa_tcaches_prefork();
+	aa_rtree_prefork();
 	aa_base_prefork();
 }
 
@@ -193,6 +194,7 @@ static void postfork(bool child)
 	if (!aa_initialized)
 		return;
 	aa_base_postfork(child);
+	aa_rtree_postfork(child);
 	aa_tcaches_postfork(child);
 	aa_arenas_postfork(child);
 	if (child) {

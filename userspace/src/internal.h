@@ -33,8 +33,9 @@
  *             leaves.  Never returns memory to the system; recycles.
  *
  * Lock order (outermost first):
- *   init_lock > ctl_lock > arena->lock (by index, only fork takes several)
- *   > base_lock.  rtree writers take rtree_lock, a leaf.  chunk source
+ *   init_lock > ctl_lock > bg_lock > arenas_lock > arena->lock (by index;
+ *   only fork takes several) > tcache_pool_lock, rtree_lock > base_lock.
+ *   chunk source
  *   calls take no lock.  No lock is held across a syscall that gives
  *   memory back (purge drops the arena lock first) except munmap of huge
  *   extents' own mappings, which take no lock at all.
@@ -317,6 +318,8 @@ size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
 extern uintptr_t *aa_rtree_root[AA_RTREE_ROOT_MAX];
 
 bool aa_rtree_set(void *slot_addr, uintptr_t val);
+void aa_rtree_prefork(void);
+void aa_rtree_postfork(bool child);
 void aa_rtree_clear(void *slot_addr);
 
 /* What is registered for the slot @ptr lies in; 0 when nothing is. */
@@ -546,6 +549,7 @@ void aa_tcache_dalloc_slow(struct tcache *tc, void *ptr, unsigned int ind);
 void aa_tcache_flush(struct tcache *tc);
 void aa_tcache_destroy(struct tcache *tc);
 void aa_tcache_thread_exit(void *arg);
+void aa_tcache_bind(struct arena *a);
 size_t aa_tcache_bytes(void);
 void aa_tcaches_prefork(void);
 void aa_tcaches_postfork(bool child);

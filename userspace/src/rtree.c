@@ -47,6 +47,20 @@ static uintptr_t *slot_of(const void *addr, bool create)
 	return leaf ? &leaf[lo] : NULL;
 }
 
+/* Fork: the leaf-creation lock must not be held by a thread that vanishes. */
+void aa_rtree_prefork(void)
+{
+	aa_mutex_lock(&rtree_lock);
+}
+
+void aa_rtree_postfork(bool child)
+{
+	if (child)
+		aa_mutex_init(&rtree_lock);
+	else
+		aa_mutex_unlock(&rtree_lock);
+}
+
 /* Register @val for the slot of @slot_addr; false when out of memory. */
 bool aa_rtree_set(void *slot_addr, uintptr_t val)
 {

@@ -258,6 +258,34 @@ void aa_tcache_thread_exit(void *arg)
 	aa_tcache_destroy(tc);
 }
 
+/*
+ * "thread.arena": bind the calling thread to @a.  A manual arena's memory
+ * must never sit in a thread cache (see free.c), so binding to one gives
+ * the cache up until the thread is bound to an automatic arena again.
+ */
+void aa_tcache_bind(struct arena *a)
+{
+	struct aa_tsd *t = &aa_tsd;
+	struct tcache *tc = t->tcache;
+
+	if (tc) {
+		aa_tcache_flush(tc);
+		aa_arena_unbind(tc->arena);
+		if (a->manual) {
+			pthread_setspecific(tcache_key, NULL);
+			t->tcache = NULL;
+			t->state = AA_TSTATE_NOCACHE;
+			aa_tcache_destroy(tc);
+		} else {
+			tc->arena = a;
+			aa_arena_bind(a);
+		}
+	} else if (!a->manual && t->state == AA_TSTATE_NOCACHE && aa_opt.tcache) {
+		t->state = AA_TSTATE_NEW;	/* set up again on the next allocation */
+	}
+	t->arena = a;
+}
+
 /* Fork: the pool lock must not be held by a thread that vanishes. */
 void aa_tcaches_prefork(void)
 {

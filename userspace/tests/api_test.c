@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arenalloc.h>
@@ -782,11 +784,14 @@ AC_CASE(automatic_or_missing_arenas_cannot_be_destroyed)
 	AC_ASSERT(!p, "mallocx(100000) from nonexistent arena 4000 = %p", p);
 }
 
+#define NBOUND	512
+
 AC_CASE(thread_arena_binding_reads_and_writes)
 {
-	unsigned int cur = 0, ind, back = 0;
-	size_t len = sizeof(cur);
-	void *p;
+	static void *objs[NBOUND];
+	unsigned int cur = 0, ind, back = 0, i;
+	size_t len = sizeof(cur), pdirty = 0;
+	char name[64];
 	int ret;
 
 	AC_ASSERT(arenalloc_ctl("thread.arena", &cur, &len, NULL, 0) == 0, "thread.arena read");
@@ -796,18 +801,102 @@ AC_CASE(thread_arena_binding_reads_and_writes)
 	len = sizeof(back);
 	AC_ASSERT(arenalloc_ctl("thread.arena", &back, &len, NULL, 0) == 0 && back == ind,
 		  "thread.arena reads %u after writing %u", back, ind);
-	p = arenalloc_malloc(100);
-	AC_ASSERT(p, "malloc while bound to a manual arena");
-	arenalloc_free(p);
+	/* While bound, malloc() is served by the manual arena itself... */
+	for (i = 0; i < NBOUND; i++) {
+		objs[i] = arenalloc_malloc(i % 2 ? 100 : 40000);
+		AC_ASSERT(objs[i], "malloc while bound to a manual arena");
+	}
+	for (i = 0; i < NBOUND; i++)
+		arenalloc_free(objs[i]);
+	snprintf(name, sizeof(name), "stats.arenas.%u.pdirty", ind);
+	AC_ASSERT(ac_ctl_size(name, &pdirty) == 0 && pdirty >= NBOUND / 2 * 40000 / 4096,
+		  "%s is %zu: the objects did not come from the manual arena", name, pdirty);
 	ret = arenalloc_ctl("thread.arena", NULL, NULL, &cur, sizeof(cur));
 	AC_ASSERT(ret == 0, "thread.arena <- %u back: %d", cur, ret);
 	ret = arenalloc_ctl("thread.arena", NULL, NULL, &(unsigned int){ 4000 },
 			    sizeof(unsigned int));
 	AC_ASSERT(ret != 0, "binding to nonexistent arena 4000 succeeded");
 	AC_ASSERT(destroy_arena(ind) == 0, "arena.%u.destroy", ind);
+	/* ...and none of its memory stayed in the thread's cache after destroy. */
+	for (i = 0; i < NBOUND; i++) {
+		objs[i] = arenalloc_malloc(100);
+		AC_ASSERT(objs[i], "malloc after destroy");
+		memset(objs[i], 0x3c, 100);
+	}
+	for (i = 0; i < NBOUND; i++)
+		arenalloc_free(objs[i]);
+}
+
+/*
+ * Out of address space: with RLIMIT_AS a little above what the process
+ * uses, allocations of every kind fail with NULL and ENOMEM, nothing
+ * crashes, and once memory is freed allocation works again.  In a child,
+ * since the limit cannot be raised back.
+ */
+static int oom_child(void)
+{
+	static void *held[65536];
+	struct rlimit rl = { 256UL << 20, 256UL << 20 };
+	/* Largest first: once mappings fail, smaller sizes run dry within a chunk. */
+	size_t sizes[] = { 5UL << 20, 300000, 20000, 100 };
+	unsigned int n = 0, k;
+	int ret = 0;
+
+	/* What the process maps already stays under the limit; new mappings count. */
+	if (setrlimit(RLIMIT_AS, &rl))
+		return 10;
+	for (k = 0; k < 4; k++) {
+		void *p;
+
+		for (;;) {
+			errno = 0;
+			p = arenalloc_malloc(sizes[k]);
+			if (!p)
+				break;
+			if (n == 65536)
+				return 11;	/* the limit never bit */
+			memset(p, 1, sizes[k] < 4096 ? sizes[k] : 4096);
+			held[n++] = p;
+		}
+		if (errno != ENOMEM)
+			ret = 12;
+	}
+	errno = 0;
+	if (arenalloc_calloc(1, 64UL << 20) || errno != ENOMEM)
+		ret = 13;
+	if (!arenalloc_posix_memalign(&held[0], 1UL << 20, 64UL << 20))
+		ret = 14;
+	while (n)
+		arenalloc_free(held[--n]);
+	for (k = 0; k < 4 && !ret; k++) {
+		void *p = arenalloc_malloc(sizes[k]);
+
+		if (!p)
+			ret = 15;
+		arenalloc_free(p);
+	}
+	return ret;
+}
+
+AC_CASE(out_of_memory_is_null_and_enomem)
+{
+	int status = 0;
+	pid_t pid;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	AC_SKIP("sanitizers reserve more address space than any limit allows");
+#endif
+	pid = fork();
+	AC_ASSERT(pid >= 0, "fork");
+	if (!pid)
+		_exit(oom_child());
+	AC_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	AC_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %#x (exit code names the failed step)", status);
 }
 
 static AC_CASE_TYPE cases[] = {
+	AC_CASE_ENTRY(out_of_memory_is_null_and_enomem),
 	AC_CASE_ENTRY(malloc_zero_is_unique_and_freeable),
 	AC_CASE_ENTRY(free_null_is_a_no_op),
 	AC_CASE_ENTRY(calloc_overflow_fails_with_enomem),
