@@ -69,10 +69,13 @@
  *   those are zapped first, unless the mm has no other user; the parent
  *   faults them back in afterwards.  Then each page the parent has in the
  *   range is copied into a fresh page for the child: fork costs a copy of
- *   every resident page.  ->open cannot fail: a copy that cannot be
- *   allocated leaves the page absent in the child, which reads zeroes
- *   there, and is counted in fork_failed.  A fork during which the parent
- *   is killed stops copying, since the child will never run.
+ *   every resident page.  ->open cannot fail: a page whose copy cannot be
+ *   allocated is marked lost in the child's xarray (a value entry, not a
+ *   page), counted in fork_failed, and a touch of it in the child is
+ *   SIGBUS rather than a silent page of zeroes; PURGE of the range clears
+ *   the mark, since purged contents are not wanted anyway.  A fork during
+ *   which the parent is killed stops copying, since the child will never
+ *   run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -219,7 +222,8 @@ static void aa_backing_put(struct aa_backing *b)
 		return;
 	/* No vma is left, so no PTE maps these pages and no one looks. */
 	xa_for_each(&b->pages, index, page) {
-		aa_dev_page_free(page);
+		if (!xa_is_value(page))		/* not a lost page's mark */
+			aa_dev_page_free(page);
 		cond_resched();
 	}
 	xa_destroy(&b->pages);
@@ -238,6 +242,11 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 	for (;;) {
 		xa_lock(&b->pages);
 		page = xa_load(&b->pages, index);
+		if (xa_is_value(page)) {
+			/* Lost at fork (see above): its data cannot be had. */
+			xa_unlock(&b->pages);
+			return VM_FAULT_SIGBUS;
+		}
 		if (page)
 			get_page(page);
 		xa_unlock(&b->pages);
@@ -294,7 +303,7 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	xa_for_each_range(&parent->pages, index, page, first, last) {
 		if (fatal_signal_pending(current))
 			break;		/* the fork fails: the child never runs */
-		copy = aa_dev_page_alloc(child->nid, 0);
+		copy = xa_is_value(page) ? NULL : aa_dev_page_alloc(child->nid, 0);
 		if (copy) {
 			copy_highpage(copy, page);
 			if (xa_err(xa_store(&child->pages, index, copy, GFP_KERNEL))) {
@@ -302,7 +311,14 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 				copy = NULL;
 			}
 		}
-		atomic_long_inc(copy ? &aa_dev_fork_copied : &aa_dev_fork_failed);
+		if (!copy) {
+			/* Mark it lost; if even that fails, the child reads zeroes. */
+			xa_store(&child->pages, index, xa_mk_value(0), GFP_KERNEL);
+			if (!xa_is_value(page))
+				atomic_long_inc(&aa_dev_fork_failed);
+		} else {
+			atomic_long_inc(&aa_dev_fork_copied);
+		}
 		cond_resched();
 	}
 	return child;
@@ -462,6 +478,13 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 	while (index <= last) {
 		xa_lock(&b->pages);
 		page = xa_find(&b->pages, &index, last, XA_PRESENT);
+		if (xa_is_value(page)) {
+			/* A page lost at fork: purging it means it is not wanted. */
+			__xa_erase(&b->pages, index);
+			xa_unlock(&b->pages);
+			index++;
+			continue;
+		}
 		if (page)
 			get_page(page);
 		xa_unlock(&b->pages);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -698,6 +699,99 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 	EXPECT_EQ(0, munmap(r.p, r.n * page_size));
 	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+/* ==== A copy that fails at fork ========================================== */
+
+#define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/* 1 when reading page @i of @p raises SIGBUS, 0 when it reads @tag. */
+static int read_bus(const char *p, long i, char tag)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus;
+
+	sigaction(SIGBUS, &sa, &old);
+	bus = sigsetjmp(bus_jmp, 1);
+	if (!bus)
+		bus = holds(p, i, tag) ? 0 : 2;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+/*
+ * Pages whose copy cannot be allocated at fork are lost to the child:
+ * SIGBUS when touched, never a silent page of zeroes, until a PURGE says
+ * their contents are not wanted.  The page allocator's failures are
+ * injected (fail_arenalloc_pages, for this task only, twice), so this
+ * runs only on a kernel with fault injection in debugfs.
+ */
+TEST_F(dev, failed_fork_copy_is_sigbus_in_the_child)
+{
+	long failed0 = counter("dev/fork_failed");
+	__u64 purged = 0;
+	int status;
+	pid_t pid;
+	char *p;
+	long i;
+
+	if (access(FAIL_DIR "times", W_OK))
+		SKIP(return, "no " FAIL_DIR " (fault injection in debugfs)");
+	p = map(_metadata, self->fd, 4, 0);
+	for (i = 0; i < 4; i++)
+		fill(p, i, 'P');
+	ASSERT_EQ(0, write_str(FAIL_DIR "verbose", "0"));
+	ASSERT_EQ(0, write_str(FAIL_DIR "task-filter", "Y"));
+	ASSERT_EQ(0, write_str(FAIL_DIR "probability", "100"));
+	ASSERT_EQ(0, write_str(FAIL_DIR "interval", "1"));
+	ASSERT_EQ(0, write_str(FAIL_DIR "times", "2"));
+	ASSERT_EQ(0, write_str("/proc/self/make-it-fail", "1"));
+
+	pid = fork();
+	if (!pid) {
+		/* The first two pages' copies failed; the others were made. */
+		write_str("/proc/self/make-it-fail", "0");
+		if (read_bus(p, 0, 'P') != 1 || read_bus(p, 1, 'P') != 1)
+			_exit(1);
+		if (read_bus(p, 2, 'P') || read_bus(p, 3, 'P'))
+			_exit(2);
+		if (purge(self->fd, p, 2 * page_size, &purged) || purged != 0)
+			_exit(3);
+		if (read_bus(p, 0, 0) || read_bus(p, 1, 0))	/* zeroes now */
+			_exit(4);
+		_exit(0);
+	}
+	write_str("/proc/self/make-it-fail", "0");
+	write_str(FAIL_DIR "probability", "0");
+	write_str(FAIL_DIR "times", "1");
+	write_str(FAIL_DIR "task-filter", "N");
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child failed at step %d (status %#x)", WEXITSTATUS(status), status);
+	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
+	for (i = 0; i < 4; i++)
+		EXPECT_TRUE(holds(p, i, 'P')) TH_LOG("parent page %ld", i);
+	EXPECT_EQ(0, munmap(p, 4 * page_size));
 }
 
 TEST_HARNESS_MAIN
