@@ -18,6 +18,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -856,7 +857,39 @@ AC_CASE(stats_print_text_and_json)
 	arenalloc_free(keep);
 }
 
+/*
+ * The default arena count follows the CPUs the process may use, not the
+ * machine's: a child started with a one-CPU affinity mask gets 4 arenas
+ * (jemalloc's four per CPU), and 1 with percpu_arena.
+ */
+AC_CASE(default_narenas_follows_affinity)
+{
+	cpu_set_t all, one;
+	struct ac_child r;
+	bool four, percpu;
+
+	AC_ASSERT(!sched_getaffinity(0, sizeof(all), &all), "sched_getaffinity");
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &all)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	}
+	AC_ASSERT(!sched_setaffinity(0, sizeof(one), &one), "sched_setaffinity");
+	run_opts(test, &r, NULL);
+	four = opt_is(&r, "opt.narenas", "4");
+	ac_child_release(&r);
+	run_opts(test, &r, "percpu_arena:percpu");
+	percpu = opt_is(&r, "opt.narenas", "1") && opt_is(&r, "opt.percpu_arena", "percpu");
+	ac_child_release(&r);
+	AC_ASSERT(!sched_setaffinity(0, sizeof(all), &all), "restoring the affinity");
+	AC_ASSERT(four, "one allowed CPU did not give 4 arenas");
+	AC_ASSERT(percpu, "one allowed CPU with percpu_arena did not give 1 arena");
+}
+
 static AC_CASE_TYPE cases[] = {
+	AC_CASE_ENTRY(default_narenas_follows_affinity),
 	AC_CASE_ENTRY(defaults_are_sane),
 	AC_CASE_ENTRY(bad_entries_are_reported_once_and_ignored),
 	AC_CASE_ENTRY(parsing_goes_on_after_a_bad_entry),
