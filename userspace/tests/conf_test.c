@@ -123,12 +123,49 @@ static int child_stats_to_stderr(void)
 	return 0;
 }
 
+/*
+ * junk: new memory reads 0xa5 (when junk covers allocation), freed memory
+ * 0x5a (when it covers freeing), small and large alike.  Exit status 0
+ * when what the configuration asks for is what happens.
+ */
+static int child_junk(void)
+{
+	const char *junk = NULL;
+	size_t sizes[] = { 100, 40000 }, len = sizeof(junk);
+	bool on_alloc, on_free;
+	unsigned int k;
+
+	if (arenalloc_ctl("opt.junk", &junk, &len, NULL, 0))
+		return 3;
+	on_alloc = !strcmp(junk, "true") || !strcmp(junk, "alloc");
+	on_free = !strcmp(junk, "true") || !strcmp(junk, "free");
+	for (k = 0; k < 2; k++) {
+		unsigned char *p = arenalloc_malloc(sizes[k]);
+		size_t i, n = arenalloc_malloc_usable_size(p);
+
+		for (i = 0; on_alloc && i < n; i++)
+			if (p[i] != 0xa5)
+				return 4;
+		memset(p, 0, n);
+		arenalloc_free(p);
+		/* The allocator's memory stays mapped: reading it here is safe. */
+		for (i = 0; on_free && i < n; i++)
+			if (p[i] != 0x5a)
+				return 5;
+		if (!on_free && p[n - 1] != 0)
+			return 6;
+	}
+	return 0;
+}
+
 static int child_main(const char *mode)
 {
 	int ret = 2;
 
 	if (!strcmp(mode, "opts"))
 		ret = child_opts();
+	else if (!strcmp(mode, "junk"))
+		ret = child_junk();
 	else if (!strcmp(mode, "stats"))
 		ret = child_stats_to_stderr();
 	fflush(stdout);
@@ -888,7 +925,25 @@ AC_CASE(default_narenas_follows_affinity)
 	AC_ASSERT(percpu, "one allowed CPU with percpu_arena did not give 1 arena");
 }
 
+AC_CASE(junk_fills_new_and_freed_memory)
+{
+	static const char * const confs[] = { "junk:true", "junk:alloc", "junk:free", "junk:false" };
+	struct ac_child r;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		bool ok;
+
+		AC_ASSERT(ac_run_self(&r, "junk", NULL, confs[i], CHILD_LIMIT_S) == 0, "start");
+		ok = ac_child_ok(&r);
+		ac_child_release(&r);
+		AC_ASSERT(ok, "%s: child status %#x (exit code names the failed step)", confs[i],
+			  r.status);
+	}
+}
+
 static AC_CASE_TYPE cases[] = {
+	AC_CASE_ENTRY(junk_fills_new_and_freed_memory),
 	AC_CASE_ENTRY(default_narenas_follows_affinity),
 	AC_CASE_ENTRY(defaults_are_sane),
 	AC_CASE_ENTRY(bad_entries_are_reported_once_and_ignored),
