@@ -927,7 +927,9 @@ AC_CASE(default_narenas_follows_affinity)
 
 AC_CASE(junk_fills_new_and_freed_memory)
 {
-	static const char * const confs[] = { "junk:true", "junk:alloc", "junk:free", "junk:false" };
+	static const char * const confs[] = {
+		"junk:true", "junk:alloc", "junk:free", "junk:false",
+	};
 	struct ac_child r;
 	unsigned int i;
 
