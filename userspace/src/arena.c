@@ -212,7 +212,7 @@ static struct extent *slab_new(struct arena *a, unsigned int ind)
 	struct extent *e;
 	bool zeroed;
 
-	e = aa_extent_alloc(a, geo->pages, 1, false, &zeroed);
+	e = aa_extent_alloc(a, geo->pages, 1, &zeroed);
 	if (!e)
 		return NULL;
 	aa_extent_set_inuse(e, AA_EXT_SLAB, ind);
@@ -319,7 +319,7 @@ void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool ze
 	bool zeroed;
 
 	aa_mutex_lock(&a->lock);
-	e = aa_extent_alloc(a, npages, align_pages, zero, &zeroed);
+	e = aa_extent_alloc(a, npages, align_pages, &zeroed);
 	if (e) {
 		aa_extent_set_inuse(e, AA_EXT_LARGE, asc_size2index(usize));
 		a->stats.nmalloc_large++;

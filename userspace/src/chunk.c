@@ -235,23 +235,3 @@ void *aa_source_meta(size_t size)
 	STAT_ADD(meta_mapped, size);
 	return p;
 }
-
-/* Bytes of [@addr, @addr + @size) resident now, by mincore(). */
-size_t aa_source_resident(void *addr, size_t size)
-{
-	unsigned char vec[256];
-	size_t done = 0, res = 0;
-
-	while (done < size) {
-		size_t n = (size - done) >> aa_g.lg_page, i;
-
-		if (n > sizeof(vec))
-			n = sizeof(vec);
-		if (mincore((char *)addr + done, n << aa_g.lg_page, vec))
-			return res;
-		for (i = 0; i < n; i++)
-			res += vec[i] & 1;
-		done += n << aa_g.lg_page;
-	}
-	return res << aa_g.lg_page;
-}

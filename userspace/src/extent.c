@@ -223,7 +223,6 @@ static struct extent *avail_take(struct arena *a, unsigned int s, size_t need)
  * @a:           arena, locked
  * @npages:      pages wanted, at most a chunk's worth less its header
  * @align_pages: alignment in pages, a power of two
- * @zero:        the caller will want zeroed memory
  * @zeroed:      out: the pages read as zero already
  *
  * The extent comes back in no list with its pages mapped to it; the
@@ -232,13 +231,12 @@ static struct extent *avail_take(struct arena *a, unsigned int s, size_t need)
  * Return: the extent, or NULL when no chunk could be mapped.
  */
 struct extent *aa_extent_alloc(struct arena *a, size_t npages, size_t align_pages,
-			       bool zero, bool *zeroed)
+			       bool *zeroed)
 {
 	size_t need = npages + align_pages - 1;
 	struct extent *e = NULL;
 	unsigned int s;
 
-	(void)zero;
 	for (;;) {
 		for (s = 0; s < AA_NFREE_STATES && !e; s++)
 			e = avail_take(a, s, need);

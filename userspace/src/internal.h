@@ -92,8 +92,8 @@ enum aa_junk { AA_JUNK_NONE, AA_JUNK_ALLOC = 1, AA_JUNK_FREE = 2,
 /*
  * struct aa_opts - settings from ARENALLOC_CONF; written once during
  * initialisation (before any other thread can call in), read-only after,
- * except the decay times, which "arena.<i>.*_decay_ms" and
- * "arenas.*_decay_ms" change under ctl_lock.
+ * except @background_thread, which "background_thread" changes under
+ * ctl_lock.  Decay times set at run time are per arena (arena->decay).
  */
 struct aa_opts {
 	unsigned int narenas;		/* 0: from the usable CPUs */
@@ -172,7 +172,6 @@ void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
 void *aa_source_meta(size_t size);
-size_t aa_source_resident(void *addr, size_t size);
 
 /* ==== Metadata (base.c) ==================================================== */
 
@@ -297,7 +296,7 @@ static inline size_t aa_index2size(unsigned int ind)
 
 struct arena;
 struct extent *aa_extent_alloc(struct arena *a, size_t npages, size_t align_pages,
-			       bool zero, bool *zeroed);
+			       bool *zeroed);
 void aa_extent_free(struct arena *a, struct extent *e);
 bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages);
 bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero);
@@ -550,7 +549,6 @@ void aa_tcache_flush(struct tcache *tc);
 void aa_tcache_destroy(struct tcache *tc);
 void aa_tcache_thread_exit(void *arg);
 void aa_tcache_bind(struct arena *a);
-size_t aa_tcache_bytes(void);
 void aa_tcaches_prefork(void);
 void aa_tcaches_postfork(bool child);
 
@@ -575,7 +573,7 @@ void aa_ctl_postfork(bool child);
 
 struct aa_stats {
 	size_t allocated, active, metadata, resident, mapped, retained;
-	size_t dirty, muzzy, tcache_bytes;
+	size_t dirty, muzzy;
 	size_t device_mapped, mmap_mapped;
 	uint64_t device_fallbacks, npurge, purged;
 	unsigned int narenas;
@@ -590,7 +588,6 @@ void aa_stats_print_locked(void (*cb)(void *opaque, const char *text), void *opa
 /* ==== Allocation entry points (alloc.c, free.c) ========================== */
 
 void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags);
-void aa_free_slow(void *ptr, size_t size);
 size_t aa_usable_size(const void *ptr);
 void aa_junk_fill(void *p, int c, size_t n);
 
