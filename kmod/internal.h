@@ -420,6 +420,8 @@ struct aa_stats {
 };
 
 void aa_stats_collect(struct aa_stats *t);
+void aa_stats_debugfs_init(void);
+void aa_stats_debugfs_exit(void);
 
 /* ==== /dev/arenalloc (chardev.c) ======================================= */
 

@@ -5,7 +5,8 @@
  * Load order: knobs are checked together first (a bad combination refuses
  * the load before anything is allocated), then the size classes, the page
  * layer, the arenas and per-CPU caches, /dev/arenalloc (which needs only
- * the page layer), and last the sysfs tree that exposes them all.  Unload
+ * the page layer), and last the sysfs tree that exposes them all and the
+ * JSON dump in debugfs (which may be missing without harm).  Unload
  * undoes the same steps in reverse.
  * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
  * glossary.
@@ -48,6 +49,7 @@ static int __init arenalloc_init(void)
 	ret = arenalloc_sysfs_init();
 	if (ret)
 		goto undo_dev;
+	aa_stats_debugfs_init();
 
 	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -67,6 +69,7 @@ undo_page:
 
 static void __exit arenalloc_exit(void)
 {
+	aa_stats_debugfs_exit();
 	arenalloc_sysfs_exit();
 	aa_dev_exit();
 	aa_api_exit();

@@ -3,6 +3,13 @@
  * Statistics: totals over every arena and every CPU's cache, named as
  * jemalloc names them (stats.allocated, stats.active, ...).
  *
+ * Two readers: the files of /sys/kernel/arenalloc/stats/ (one value each,
+ * sysfs.c) and /sys/kernel/debug/arenalloc/stats.json, everything at once
+ * in the JSON shape libarenalloc's malloc_stats_print("J") uses: one
+ * top-level "arenalloc" object with "version", "opt", "stats" and
+ * "arenas", each arena with "ind", "manual", "node", "nthreads",
+ * "nchunks", "pactive" and "small"/"large"/"huge" objects.
+ *
  * Locking: aa_arenas_lock keeps private arenas from being destroyed while
  * they are summed; each arena is read under its own lock; per-CPU cache
  * counters are read without theirs (see aa_tcache_stats_get()).  The
@@ -11,8 +18,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 
 #include "internal.h"
 
@@ -56,4 +65,94 @@ void aa_stats_collect(struct aa_stats *t)
 	/* Objects waiting in a cache are not allocated to anyone. */
 	t->allocated -= min(t->allocated, t->tcache_bytes);
 	t->metadata = atomic_long_read(&aa_metadata_bytes);
+}
+
+/* ==== The JSON dump ====================================================== */
+
+static struct dentry *aa_stats_dir;
+
+static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first)
+{
+	struct aa_arena_stats st;
+
+	aa_arena_stats_get(arena, &st);
+	seq_printf(m, "%s\n  {\"ind\": %u, \"manual\": %s, \"node\": %d, \"nthreads\": %u, ",
+		   first ? "" : ",", arena->id, arena->private ? "true" : "false", arena->nid,
+		   READ_ONCE(arena->nthreads));
+	seq_printf(m, "\"nchunks\": %lu, \"pactive\": %lu,\n", st.nchunks, st.active_pages);
+	seq_printf(m, "   \"small\": {\"allocated\": %lu, \"curregs\": %lu},\n",
+		   st.small_bytes, st.small_regs);
+	seq_printf(m, "   \"large\": {\"allocated\": %lu, \"curlextents\": %lu},\n",
+		   st.large_bytes, st.large_live);
+	seq_printf(m, "   \"huge\": {\"allocated\": %lu},\n", st.huge_pages << PAGE_SHIFT);
+	seq_printf(m, "   \"nmalloc\": %llu, \"ndalloc\": %llu}", st.nmalloc, st.ndalloc);
+}
+
+static int aa_json_show(struct seq_file *m, void *unused)
+{
+	struct aa_dev_stats dev;
+	struct aa_stats t;
+	bool first = true;
+	unsigned int i;
+
+	aa_stats_collect(&t);
+	aa_dev_stats_get(&dev);
+	seq_printf(m, "{\"arenalloc\": {\"version\": \"%s\",\n", ARENALLOC_VERSION);
+	seq_printf(m, " \"opt\": {\"narenas\": %ld, \"lg_chunk\": %ld, \"dirty_decay_ms\": %ld, ",
+		   arenalloc_knob_get(&arenalloc_knob_narenas),
+		   arenalloc_knob_get(&arenalloc_knob_lg_chunk),
+		   arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms));
+	seq_printf(m, "\"muzzy_decay_ms\": %ld, \"tcache_max\": %ld, \"tcache_gc_interval\": %ld, ",
+		   arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms),
+		   arenalloc_knob_get(&arenalloc_knob_tcache_max),
+		   arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval));
+	seq_printf(m, "\"debug\": %ld},\n", arenalloc_knob_get(&arenalloc_knob_debug));
+	seq_printf(m, " \"stats\": {\"allocated\": %llu, \"active\": %llu, \"metadata\": %llu, ",
+		   t.allocated, t.active, t.metadata);
+	seq_printf(m, "\"mapped\": %llu, \"tcache_bytes\": %llu, \"nmalloc\": %llu, ",
+		   t.mapped, t.tcache_bytes, t.nmalloc);
+	seq_printf(m, "\"ndalloc\": %llu,\n  \"tcache\": {\"hits\": %llu, \"misses\": %llu, ",
+		   t.ndalloc, t.tcache_hits, t.tcache_misses);
+	seq_printf(m, "\"fills\": %llu, \"flushes\": %llu},\n", t.tcache_fills,
+		   t.tcache_flushes);
+	seq_printf(m, "  \"dev\": {\"mappings\": %llu, \"pages\": %llu, \"faults\": %llu, ",
+		   dev.mappings, dev.pages, dev.faults);
+	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu}},\n",
+		   dev.purged, dev.fork_copied, dev.fork_failed);
+	seq_puts(m, " \"arenas\": [");
+	mutex_lock(&aa_arenas_lock);
+	for (i = 0; i < AA_ARENAS_MAX; i++) {
+		if (!aa_arenas[i])
+			continue;
+		aa_json_arena(m, aa_arenas[i], first);
+		first = false;
+	}
+	mutex_unlock(&aa_arenas_lock);
+	seq_puts(m, "]}}\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aa_json);
+
+/**
+ * aa_stats_debugfs_init() - create /sys/kernel/debug/arenalloc/stats.json
+ *
+ * Without debugfs there is no dump, and nothing else changes: the
+ * statistics stay readable in sysfs.
+ *
+ * Context: Process context, at module load.
+ */
+void aa_stats_debugfs_init(void)
+{
+	aa_stats_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats.json", 0444, aa_stats_dir, NULL, &aa_json_fops);
+}
+
+/**
+ * aa_stats_debugfs_exit() - remove what aa_stats_debugfs_init() made
+ *
+ * Context: Process context, at module unload.
+ */
+void aa_stats_debugfs_exit(void)
+{
+	debugfs_remove_recursive(aa_stats_dir);
 }

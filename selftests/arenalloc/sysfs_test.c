@@ -21,6 +21,8 @@
 
 #include "kselftest_harness.h"
 
+#include "../../common/tests/json_check.h"
+
 struct knob {
 	const char *name;
 	mode_t mode;
@@ -334,6 +336,56 @@ TEST_F(sysfs, arenas_cover_every_cpu)
 	snprintf(name, sizeof(name), "arenas/%ld/node", narenas);
 	EXPECT_EQ(-ENOENT, read_long(name, &node));
 	EXPECT_EQ(cpus, total);
+}
+
+#define JSON_PATH "/sys/kernel/debug/arenalloc/stats.json"
+
+/* The value after "@key": in @json, or -1. */
+static long long json_number_of(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(json, pat);
+	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+/*
+ * The JSON dump in debugfs is one valid document, in libarenalloc's shape,
+ * and agrees with the sysfs files (the module is idle meanwhile).
+ */
+TEST_F(sysfs, json_dump_is_valid_and_agrees)
+{
+	static const char head[] = "{\"arenalloc\": {\"version\": ";
+	static char json[1 << 17];
+	long narenas, mapped;
+	const char *p;
+	size_t where;
+	ssize_t n;
+	int fd, count = 0;
+
+	fd = open(JSON_PATH, O_RDONLY);
+	if (fd < 0)
+		SKIP(return, "no " JSON_PATH " (debugfs not mounted?)");
+	n = read(fd, json, sizeof(json) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	ASSERT_GT((ssize_t)sizeof(json) - 1, n) TH_LOG("dump larger than the test's buffer");
+	json[n] = 0;
+	EXPECT_TRUE(json_valid(json, &where)) TH_LOG("invalid at %zu: %.40s", where, json + where);
+	EXPECT_EQ(0, strncmp(json, head, strlen(head)));
+	EXPECT_NE(NULL, strstr(json, "\"opt\": {"));
+	EXPECT_NE(NULL, strstr(json, "\"stats\": {"));
+	EXPECT_NE(NULL, strstr(json, "\"arenas\": ["));
+	for (p = json; (p = strstr(p, "\"ind\": ")); p++)
+		count++;
+	ASSERT_EQ(0, read_long("stats/narenas", &narenas));
+	EXPECT_EQ(narenas, count);
+	ASSERT_EQ(0, read_long("stats/mapped", &mapped));
+	EXPECT_EQ(mapped, json_number_of(json, "mapped"));
+	ASSERT_EQ(0, read_long("narenas", &narenas));
+	EXPECT_EQ(narenas, json_number_of(json, "narenas"));
 }
 
 TEST_HARNESS_MAIN
