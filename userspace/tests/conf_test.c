@@ -159,6 +159,55 @@ static int child_junk(void)
 	return 0;
 }
 
+/*
+ * percpu_arena: large allocations (no thread cache) come from the arena
+ * of the CPU the thread runs on, and follow it when it moves.  Exit
+ * status 0 when each of two CPUs' arenas got the pages, 77 when the
+ * process may run on only one CPU.
+ */
+static int child_percpu(void)
+{
+	cpu_set_t all, one;
+	int cpus[2], n = 0, k, i;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return 3;
+	for (k = 0; k < CPU_SETSIZE && n < 2; k++)
+		if (CPU_ISSET(k, &all))
+			cpus[n++] = k;
+	if (n < 2)
+		return 77;
+	for (k = 0; k < 2; k++) {
+		void *p[32];
+		size_t pdirty = 0, len = sizeof(pdirty);
+		unsigned int narenas = 0;
+		size_t ulen = sizeof(narenas);
+		char name[64];
+
+		CPU_ZERO(&one);
+		CPU_SET(cpus[k], &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return 4;
+		for (i = 0; i < 32; i++) {
+			p[i] = arenalloc_malloc(64 << 10);
+			if (!p[i])
+				return 5;
+			memset(p[i], 1, 64 << 10);
+		}
+		for (i = 0; i < 32; i++)
+			arenalloc_free(p[i]);
+		if (arenalloc_ctl("opt.narenas", &narenas, &ulen, NULL, 0) || !narenas)
+			return 6;
+		snprintf(name, sizeof(name), "stats.arenas.%u.pdirty",
+			 (unsigned int)cpus[k] % narenas);
+		if (arenalloc_ctl(name, &pdirty, &len, NULL, 0) || pdirty < 32 * 16) {
+			printf("# cpu %d: %s = %zu\n", cpus[k], name, pdirty);
+			return 7 + k;
+		}
+	}
+	return 0;
+}
+
 static int child_main(const char *mode)
 {
 	int ret = 2;
@@ -167,6 +216,8 @@ static int child_main(const char *mode)
 		ret = child_opts();
 	else if (!strcmp(mode, "junk"))
 		ret = child_junk();
+	else if (!strcmp(mode, "percpu"))
+		ret = child_percpu();
 	else if (!strcmp(mode, "stats"))
 		ret = child_stats_to_stderr();
 	fflush(stdout);
@@ -799,7 +850,24 @@ AC_CASE(junk_fills_new_and_freed_memory)
 	}
 }
 
+AC_CASE(percpu_arena_follows_the_cpu)
+{
+	struct ac_child r;
+	int status;
+
+	AC_ASSERT(ac_run_self(&r, "percpu", NULL, "percpu_arena:percpu,dirty_decay_ms:-1",
+			      CHILD_LIMIT_S) == 0, "start");
+	fputs(r.out, stdout);
+	status = r.status;
+	ac_child_release(&r);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		AC_SKIP("the process may run on one CPU only");
+	AC_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %#x (exit code names the failed step)", status);
+}
+
 static AC_CASE_TYPE cases[] = {
+	AC_CASE_ENTRY(percpu_arena_follows_the_cpu),
 	AC_CASE_ENTRY(junk_fills_new_and_freed_memory),
 	AC_CASE_ENTRY(default_narenas_follows_affinity),
 	AC_CASE_ENTRY(defaults_are_sane),
