@@ -35,10 +35,10 @@
  * Lock order (outermost first):
  *   init_lock > ctl_lock > bg_lock > arenas_lock > arena->lock (by index;
  *   only fork takes several) > tcache_pool_lock, rtree_lock > base_lock.
- *   chunk source
- *   calls take no lock.  No lock is held across a syscall that gives
- *   memory back (purge drops the arena lock first) except munmap of huge
- *   extents' own mappings, which take no lock at all.
+ *   The chunk source takes no lock.  Purging drops the arena lock around
+ *   its system calls (the runs are marked busy first); mapping a new chunk
+ *   (rare: chunks are retained) and "arena.<i>.destroy" do theirs under
+ *   it.  Huge allocations map and unmap with no lock held.
  *
  * Lockless paths
  *   - tcache hits: the tcache belongs to its thread.
@@ -46,11 +46,17 @@
  *     release, read with acquire; an entry is set before its memory is
  *     handed out and cleared only after the owner gave it up (huge free),
  *     so any pointer a correct program frees maps to its live entry.
+ *   - chunk->pinfo[]: written (relaxed) under the arena lock before a
+ *     region or extent is handed out, read (relaxed) by free() without
+ *     it.  The hand-out itself orders the write before any free() of that
+ *     memory: another thread can only free what it was given through some
+ *     synchronisation of the program's own.
  *   - statistics counters read without the lock are approximate by design
  *     (snapshots at "epoch" take the locks).
  *
  * Signals: no function here is async-signal-safe (as with glibc).
- * Fork: arenalloc_prefork() takes every lock, both sides release them.
+ * Fork: init.c's prefork handler takes every lock in the order above; the
+ * parent releases them, the child reinitialises them.
  */
 #ifndef _ARENALLOC_INTERNAL_H
 #define _ARENALLOC_INTERNAL_H
