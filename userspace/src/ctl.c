@@ -252,7 +252,8 @@ static int ctl_arena_muzzy(struct ctl_req *r)
 	return arena_decay_ms(r, 1);
 }
 
-static int ctl_stats_arena_pdirty(struct ctl_req *r)
+/* An arena's free pages of state index @s (0 dirty, 1 muzzy), read live. */
+static int arena_free_pages(struct ctl_req *r, unsigned int s)
 {
 	struct arena *a = arena_of(r);
 	size_t v;
@@ -263,25 +264,19 @@ static int ctl_stats_arena_pdirty(struct ctl_req *r)
 	if (!a)
 		return ENOENT;
 	aa_mutex_lock(&a->lock);
-	v = a->npages[0];
+	v = a->npages[s];
 	aa_mutex_unlock(&a->lock);
 	return read_out(r, &v, sizeof(v));
 }
 
+static int ctl_stats_arena_pdirty(struct ctl_req *r)
+{
+	return arena_free_pages(r, 0);
+}
+
 static int ctl_stats_arena_pmuzzy(struct ctl_req *r)
 {
-	struct arena *a = arena_of(r);
-	size_t v;
-	int err = read_only(r);
-
-	if (err)
-		return err;
-	if (!a)
-		return ENOENT;
-	aa_mutex_lock(&a->lock);
-	v = a->npages[1];
-	aa_mutex_unlock(&a->lock);
-	return read_out(r, &v, sizeof(v));
+	return arena_free_pages(r, 1);
 }
 
 static int ctl_bin_size(struct ctl_req *r)
