@@ -46,7 +46,7 @@ export -f build_copy copy_module_tree
 export ROOT
 
 quiet "checkpatch --strict" perl "$src/scripts/checkpatch.pl" --terse --no-tree --strict \
-	--show-types --file "${KERNEL_C[@]}" selftests/arenalloc/*.c
+	--show-types --file "${KERNEL_C[@]}" selftests/arenalloc/*.[ch]
 # libarenalloc is userspace C in the kernel's style; what checkpatch says
 # only of kernel code is left out: kernel types (u64 for uint64_t),
 # negative errnos (mallctl() returns positive ones), ARRAY_SIZE and

@@ -30,28 +30,9 @@
 #include <linux/arenalloc.h>
 
 #include "kselftest_harness.h"
+#include "sysfs_read.h"
 
 static long page_size;
-
-/* Reads /sys/kernel/arenalloc/@name into @buf; its length or -errno. */
-static int read_sysfs(const char *name, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
 
 /* A counter file: one number and a newline.  -1 when unreadable. */
 static long counter(const char *name)

@@ -20,6 +20,7 @@
 #include <linux/arenalloc.h>
 
 #include "kselftest_harness.h"
+#include "sysfs_read.h"
 
 #include "../../common/tests/json_check.h"
 
@@ -47,26 +48,6 @@ static int path_of(char *buf, size_t len, const char *name)
 	return snprintf(buf, len, "%s/%s", ARENALLOC_SYSFS_DIR, name);
 }
 
-/* Reads a file into @buf; returns its length or -errno. */
-static int read_file(const char *name, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	path_of(path, sizeof(path), name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
-
 /* Writes @text in one write(); returns 0 or -errno (open or write). */
 static int write_file(const char *name, const char *text)
 {
@@ -87,7 +68,7 @@ static int write_file(const char *name, const char *text)
 static int read_long(const char *name, long *val)
 {
 	char buf[64], *end;
-	int n = read_file(name, buf, sizeof(buf));
+	int n = read_sysfs(name, buf, sizeof(buf));
 
 	if (n < 0)
 		return n;
@@ -239,7 +220,7 @@ TEST_F(sysfs, version_is_semver)
 	char buf[64], nl;
 	int n;
 
-	ASSERT_LT(0, read_file("version", buf, sizeof(buf)));
+	ASSERT_LT(0, read_sysfs("version", buf, sizeof(buf)));
 	n = sscanf(buf, "%u.%u.%u%c", &major, &minor, &patch, &nl);
 	EXPECT_EQ(4, n);
 	EXPECT_EQ('\n', nl);
@@ -279,7 +260,7 @@ TEST_F(sysfs, pages_has_one_entry_per_memory_node)
 
 	nodes = count_list("/sys/devices/system/node/has_memory");
 	ASSERT_LT(0, nodes);
-	ASSERT_LT(0, read_file("pages", buf, sizeof(buf)));
+	ASSERT_LT(0, read_sysfs("pages", buf, sizeof(buf)));
 	ASSERT_EQ('\n', buf[strlen(buf) - 1]);
 	buf[strlen(buf) - 1] = '\0';
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
