@@ -8,7 +8,8 @@
  *   1. aa_arenas_lock (mutex): arena creation and destruction
  *   2. the per-CPU cache lock (tcache.c, a local_lock)
  *   3. arena->lock (spinlock, irqsave)
- *   4. the registry's xa_lock (irqsave)
+ *   4. the registry's xa_lock (irqsave; never dropped while held: XArray
+ *      nodes are allocated outside it, by xas_nomem(), with the caller's gfp)
  *
  * arena->lock protects the arena's chunk list, free runs, bins, huge list
  * and statistics, and every extent descriptor and chunk page map of the
@@ -19,14 +20,16 @@
  *
  * The registry (aa_registry) maps every chunk-sized slot of the direct map
  * that arenalloc owns to its chunk or huge block.  Lookups are lockless
- * under RCU; writers are chunk and huge-block creation and release, which
- * take the XArray's own lock.  A block leaves the registry before it is
- * freed, and is freed after an RCU grace period, so a lookup never reads
- * freed memory.  Inside a chunk, the page map gives the extent of any page
- * in O(1).  Extent descriptors come from a SLAB_TYPESAFE_BY_RCU cache: a
- * lockless reader racing with a bad free may read a recycled descriptor,
- * never freed memory; everything read locklessly is checked again under
- * the arena lock before anything is changed.
+ * under RCU (the free path's too: a bad pointer may lead to a block of
+ * another arena, which that arena may be releasing); writers are chunk and
+ * huge-block creation and release, which take the XArray's own lock.  A
+ * block leaves the registry before it is freed, and is freed after an RCU
+ * grace period, so a lookup never reads freed memory.  Inside a chunk, the
+ * page map gives the extent of any page in O(1).  Extent descriptors come
+ * from a SLAB_TYPESAFE_BY_RCU cache: a lockless reader racing with a bad
+ * free may read a recycled descriptor, never freed memory; everything read
+ * locklessly is checked again under the arena lock before anything is
+ * changed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -66,18 +69,34 @@ static int aa_registry_insert(struct aa_block *b, unsigned int order, gfp_t gfp)
 {
 	unsigned long key = aa_key(b->base);
 	unsigned long n = max(1UL, (PAGE_SIZE << order) >> aa_lg_chunk);
+	XA_STATE(xas, &aa_registry, key);
 	unsigned long i, flags;
-	int ret = 0;
+	int err;
 
-	/* __xa_store() drops the lock to allocate only if @gfp may sleep. */
-	xa_lock_irqsave(&aa_registry, flags);
-	for (i = 0; i < n && !ret; i++)
-		ret = xa_err(__xa_store(&aa_registry, key + i, b, aa_meta_gfp(gfp)));
-	if (ret)
-		while (i--)
-			__xa_erase(&aa_registry, key + i);
-	xa_unlock_irqrestore(&aa_registry, flags);
-	return ret;
+	/*
+	 * All slots or none.  A store that needs a node it cannot get without
+	 * sleeping fails with -ENOMEM; the slots stored so far are taken back
+	 * and xas_nomem() allocates the node with @gfp, outside the lock.
+	 */
+	do {
+		xas_lock_irqsave(&xas, flags);
+		for (i = 0; i < n; i++) {
+			xas_set(&xas, key + i);
+			xas_store(&xas, b);
+			if (xas_error(&xas))
+				break;
+		}
+		err = xas_error(&xas);
+		if (err) {
+			while (i--) {
+				xas_set(&xas, key + i);
+				xas_store(&xas, NULL);
+			}
+			xas_set_err(&xas, err);
+		}
+		xas_unlock_irqrestore(&xas, flags);
+	} while (xas_nomem(&xas, aa_meta_gfp(gfp)));
+	return xas_error(&xas);
 }
 
 static void aa_registry_remove(struct aa_block *b, unsigned int order)
@@ -596,8 +615,14 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 	struct aa_block *b;
 
 	lockdep_assert_held(&arena->lock);
+	/* A bad @ptr may lead to a block of another arena, freed under its lock. */
+	rcu_read_lock();
 	b = xa_load(&aa_registry, aa_key(ptr));
-	if (!b || b->arena != arena)
+	if (b && b->arena != arena)
+		b = NULL;
+	rcu_read_unlock();
+	/* One of ours, then: our lock keeps it registered and alive. */
+	if (!b)
 		return false;
 	if (b->kind == AA_BLOCK_HUGE) {
 		struct aa_huge *h = container_of(b, struct aa_huge, b);
