@@ -3,8 +3,9 @@
  * KUnit: arenas and per-CPU caches.
  *
  *   arenalloc_arena  private arenas, extents, chunk reuse
- *   arenalloc_numa   which node memory comes from, CPU-to-arena binding
  *   arenalloc_pcpu   per-CPU cache hits, fill and flush, GC, CPU offline
+ *
+ * NUMA placement is in numa_kunit.c.
  *
  * Nothing else allocates from arenalloc while these run, so "no live
  * objects once every cache is flushed" is an exact check.
@@ -13,6 +14,7 @@
 #include <linux/arenalloc.h>
 #include <linux/cpu.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/workqueue.h>
 
 #include "helpers.h"
@@ -139,91 +141,6 @@ static struct kunit_case arenalloc_arena_cases[] = {
 static struct kunit_suite arenalloc_arena_suite = {
 	.name = "arenalloc_arena",
 	.test_cases = arenalloc_arena_cases,
-};
-
-/* ==== arenalloc_numa =================================================== */
-
-struct on_cpu {
-	struct work_struct work;
-	unsigned int cpu;
-	int arena_nid;
-	int nids[4];
-	bool got_all;
-};
-
-/* Runs on @oc->cpu: where does memory for this CPU come from? */
-static void alloc_on_cpu(struct work_struct *work)
-{
-	struct on_cpu *oc = container_of(work, struct on_cpu, work);
-	static const size_t sizes[] = { 64, 3000, 40000, 14336 };
-	unsigned int i;
-
-	oc->arena_nid = aa_this_cpu_arena()->nid;
-	oc->got_all = true;
-	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		void *p = arenalloc_mallocx(sizes[i], i & 1 ? ARENALLOC_TCACHE_NONE : 0,
-					    GFP_KERNEL);
-
-		if (!p) {
-			oc->got_all = false;
-			continue;
-		}
-		oc->nids[i] = page_to_nid(virt_to_page(p));
-		arenalloc_free(p);
-	}
-}
-
-static void memory_comes_from_the_cpus_node(struct kunit *test)
-{
-	struct on_cpu oc;
-	unsigned int cpu, i;
-
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		memset(&oc, 0, sizeof(oc));
-		oc.cpu = cpu;
-		INIT_WORK_ONSTACK(&oc.work, alloc_on_cpu);
-		queue_work_on(cpu, system_wq, &oc.work);
-		flush_work(&oc.work);
-		destroy_work_on_stack(&oc.work);
-
-		KUNIT_EXPECT_TRUE(test, oc.got_all);
-		KUNIT_EXPECT_EQ_MSG(test, oc.arena_nid, cpu_to_mem(cpu), "cpu %u", cpu);
-		for (i = 0; i < ARRAY_SIZE(oc.nids); i++)
-			KUNIT_EXPECT_EQ_MSG(test, oc.nids[i], cpu_to_mem(cpu),
-					    "cpu %u allocation %u", cpu, i);
-	}
-	cpus_read_unlock();
-}
-
-static void every_memory_node_has_an_arena(struct kunit *test)
-{
-	unsigned int i, threads = 0;
-	int nid;
-
-	for_each_node_state(nid, N_MEMORY) {
-		bool found = false;
-
-		for (i = 0; i < aa_narenas_auto; i++)
-			found |= aa_arenas[i]->nid == nid;
-		KUNIT_EXPECT_TRUE_MSG(test, found, "node %d", nid);
-	}
-	for (i = 0; i < aa_narenas_auto; i++)
-		threads += aa_arenas[i]->nthreads;
-	KUNIT_EXPECT_EQ(test, threads, num_possible_cpus());
-	if (num_node_state(N_MEMORY) < 2)
-		kunit_skip(test, "one node: placement across nodes not exercised");
-}
-
-static struct kunit_case arenalloc_numa_cases[] = {
-	KUNIT_CASE(memory_comes_from_the_cpus_node),
-	KUNIT_CASE(every_memory_node_has_an_arena),
-	{}
-};
-
-static struct kunit_suite arenalloc_numa_suite = {
-	.name = "arenalloc_numa",
-	.test_cases = arenalloc_numa_cases,
 };
 
 /* ==== arenalloc_pcpu =================================================== */
@@ -369,27 +286,72 @@ static void offline_cpu_cache_is_drained(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aa_test_auto_live(), 0UL);
 }
 
+static unsigned long arena_small_regs(struct aa_arena *arena)
+{
+	struct aa_arena_stats st;
+
+	aa_arena_stats_get(arena, &st);
+	return st.small_regs;
+}
+
+/*
+ * Objects allocated on CPU @a and freed on CPU @b, whose arena differs,
+ * wait on @b's remote list (their home arena still counts them live) and
+ * go home when it is flushed.
+ */
 static void remote_frees_go_home(struct kunit *test)
 {
-	struct cache_work cw = { .n = 32, .size = 1024 };
+	long gc = arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval);
+	struct aa_arena *home = NULL, *away = NULL;
+	unsigned long live0 = 0, live1 = 0;
+	const size_t size = 1024;
 	unsigned int a, b, i;
-	void *p[32];
+	cpumask_var_t saved;
+	bool bound = false;
+	void *p[32] = { };
 
+	if (arenalloc_knob_get(&arenalloc_knob_tcache_max) < size)
+		kunit_skip(test, "tcache_max is below %zu", size);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two online CPUs");
 	a = cpumask_first(cpu_online_mask);
 	b = cpumask_last(cpu_online_mask);
-	/* Allocated while bound to @a, freed on @b through its remote list. */
-	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(a)), 0);
-		p[i] = arenalloc_malloc(cw.size, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	}
-	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(b)), 0);
-	for (i = 0; i < ARRAY_SIZE(p); i++)
-		arenalloc_free(p[i]);
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_ASSERT_TRUE(test, alloc_cpumask_var(&saved, GFP_KERNEL));
+	cpumask_copy(saved, current->cpus_ptr);
+	/* Empty remote lists, and no GC step to flush them midway. */
 	aa_tcache_flush_all();
+	WRITE_ONCE(arenalloc_knob_tcache_gc_interval.val, 0);
+
+	/* Allocated while bound to @a, freed on @b; nothing may fail in between. */
+	if (!set_cpus_allowed_ptr(current, cpumask_of(a))) {
+		home = aa_this_cpu_arena();
+		for (i = 0; i < ARRAY_SIZE(p); i++)
+			p[i] = arenalloc_malloc(size, GFP_KERNEL);
+		if (!set_cpus_allowed_ptr(current, cpumask_of(b))) {
+			bound = true;
+			away = aa_this_cpu_arena();
+			live0 = arena_small_regs(home);
+			for (i = 0; i < ARRAY_SIZE(p); i++)
+				arenalloc_free(p[i]);
+			live1 = arena_small_regs(home);
+		}
+	}
+	set_cpus_allowed_ptr(current, saved);
+	free_cpumask_var(saved);
+	WRITE_ONCE(arenalloc_knob_tcache_gc_interval.val, gc);
+
+	KUNIT_ASSERT_TRUE(test, bound);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+	if (home == away) {
+		aa_tcache_flush_all();
+		kunit_skip(test, "cpus %u and %u share an arena: no remote free", a, b);
+	}
+	/* Queued on @b, not yet home... */
+	KUNIT_EXPECT_EQ(test, live1, live0);
+	/* ...and home once @b's cache is flushed. */
+	aa_tcache_flush_all();
+	KUNIT_EXPECT_LE(test, arena_small_regs(home) + ARRAY_SIZE(p), live0);
 	KUNIT_EXPECT_EQ(test, aa_test_auto_live(), 0UL);
 }
 
@@ -408,4 +370,4 @@ static struct kunit_suite arenalloc_pcpu_suite = {
 	.test_cases = arenalloc_pcpu_cases,
 };
 
-kunit_test_suites(&arenalloc_arena_suite, &arenalloc_numa_suite, &arenalloc_pcpu_suite);
+kunit_test_suites(&arenalloc_arena_suite, &arenalloc_pcpu_suite);
