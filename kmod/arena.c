@@ -13,10 +13,12 @@
  *
  * arena->lock protects the arena's chunk list, free runs, bins, huge list
  * and statistics, and every extent descriptor and chunk page map of the
- * arena.  It is irq-safe because the API may be called from interrupts
- * with GFP_ATOMIC.  Nothing that may sleep runs under it: extent
- * descriptors and chunks are allocated, with the caller's gfp mask, before
- * it is taken, and handed back after it is dropped if unused.
+ * arena.  The statistics are running counters, so reading them holds the
+ * lock for a fixed time, whatever the arena's size.  It is irq-safe
+ * because the API may be called from interrupts with GFP_ATOMIC.  Nothing
+ * that may sleep runs under it: extent descriptors and chunks are
+ * allocated, with the caller's gfp mask, before it is taken, and handed
+ * back after it is dropped if unused.
  *
  * The registry (aa_registry) maps every chunk-sized slot of the direct map
  * that arenalloc owns to its chunk or huge block.  Lookups are lockless
@@ -195,6 +197,7 @@ found:
 	}
 	aa_map_set(e);
 	e->chunk->nactive += npages;
+	arena->nactive_pages += npages;
 	return e;
 }
 
@@ -208,6 +211,7 @@ static void aa_run_free(struct aa_arena *arena, struct aa_extent *e)
 
 	lockdep_assert_held(&arena->lock);
 	chunk->nactive -= e->npages;
+	arena->nactive_pages -= e->npages;
 
 	if (e->first) {
 		nb = chunk->map[e->first - 1];
@@ -702,19 +706,20 @@ bool aa_arena_free(struct aa_arena *arena, void *ptr)
  * @arena: the arena
  * @st:    filled in
  *
+ * Reads running counters: the lock is held for O(size classes), never for
+ * a walk over the arena's chunks, since any user may read the statistics.
+ *
  * Context: Any context; takes @arena->lock.
  */
 void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 {
-	struct aa_chunk *chunk;
 	unsigned long flags;
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
 	spin_lock_irqsave(&arena->lock, flags);
 	st->nchunks = arena->nchunks;
-	list_for_each_entry(chunk, &arena->chunks, link)
-		st->active_pages += chunk->nactive;
+	st->active_pages = arena->nactive_pages;
 	st->huge_pages = arena->nhuge_pages;
 	for (i = 0; i < arenalloc_sc.nsmall; i++) {
 		st->small_regs += arena->bins[i].curregs;

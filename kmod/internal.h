@@ -230,6 +230,7 @@ struct aa_bin {
  * @free_runs: free runs, by log2 of length in pages
  * @huge:      its huge allocations
  * @nhuge_pages: pages in @huge
+ * @nactive_pages: pages of its chunks in slabs and large allocations
  * @large_nmalloc: large allocations handed out, ever
  * @large_ndalloc: large allocations given back, ever
  * @large_cur: large allocations live
@@ -248,6 +249,7 @@ struct aa_arena {
 	struct list_head free_runs[AA_NBUCKETS];
 	struct list_head huge;
 	unsigned long nhuge_pages;
+	unsigned long nactive_pages;
 	u64 large_nmalloc;
 	u64 large_ndalloc;
 	unsigned long large_cur;

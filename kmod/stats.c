@@ -11,9 +11,12 @@
  * "nchunks", "pactive" and "small"/"large"/"huge" objects.
  *
  * Locking: aa_arenas_lock keeps private arenas from being destroyed while
- * they are summed; each arena is read under its own lock; per-CPU cache
- * counters are read without theirs (see aa_tcache_stats_get()).  The
- * totals are a snapshot, not an atomic one across arenas.
+ * they are summed; each arena is read under its own lock, which it holds
+ * for a fixed time (running counters, no walk over chunks), so a reader,
+ * any user, cannot hold interrupts off for longer as memory grows;
+ * per-CPU cache counters are read without theirs (see
+ * aa_tcache_stats_get()).  The totals are a snapshot, not an atomic one
+ * across arenas.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

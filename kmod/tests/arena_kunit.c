@@ -129,12 +129,58 @@ static void freed_run_is_reused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
 }
 
+/* Sum of the chunks' active pages, walked as the statistics once did. */
+static unsigned long walk_active_pages(struct aa_arena *arena)
+{
+	struct aa_chunk *chunk;
+	unsigned long flags, n = 0;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	list_for_each_entry(chunk, &arena->chunks, link)
+		n += chunk->nactive;
+	spin_unlock_irqrestore(&arena->lock, flags);
+	return n;
+}
+
+static void active_pages_counter_matches_the_chunks(struct kunit *test)
+{
+	static const size_t sizes[] = { 64, 8192, 20000, 300000, SZ_1M, 14336 };
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	struct aa_arena_stats st;
+	void *p[60];
+	unsigned int i;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = arenalloc_mallocx(sizes[i % ARRAY_SIZE(sizes)], ARENALLOC_ARENA(id),
+					 GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	aa_arena_stats_get(aa_arenas[id], &st);
+	KUNIT_EXPECT_GT(test, st.active_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, st.active_pages, walk_active_pages(aa_arenas[id]));
+	for (i = 0; i < ARRAY_SIZE(p); i += 3)
+		arenalloc_free(p[i]);
+	aa_arena_stats_get(aa_arenas[id], &st);
+	KUNIT_EXPECT_EQ(test, st.active_pages, walk_active_pages(aa_arenas[id]));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		if (i % 3)
+			arenalloc_free(p[i]);
+	/* Each bin keeps its last empty slab: only those pages stay active. */
+	aa_arena_stats_get(aa_arenas[id], &st);
+	KUNIT_EXPECT_EQ(test, st.active_pages, walk_active_pages(aa_arenas[id]));
+	KUNIT_EXPECT_EQ(test, st.large_live, 0UL);
+	KUNIT_EXPECT_EQ(test, st.small_regs, 0UL);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
 static struct kunit_case arenalloc_arena_cases[] = {
 	KUNIT_CASE(private_arena_on_each_node),
 	KUNIT_CASE(arena_create_refuses_bad_arguments),
 	KUNIT_CASE(arena_slots_run_out_cleanly),
 	KUNIT_CASE(freed_runs_coalesce_and_chunks_return),
 	KUNIT_CASE(freed_run_is_reused),
+	KUNIT_CASE(active_pages_counter_matches_the_chunks),
 	{}
 };
 
