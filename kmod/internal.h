@@ -87,6 +87,12 @@ int arenalloc_config_init(void);
 
 /* ==== Page layer (page.c) =============================================== */
 
+/*
+ * References the page layer holds on each block besides the allocation's
+ * own, so that stray puts (kfree() of arenalloc memory) cannot free it.
+ */
+#define AA_PAGE_PIN		BIT(20)
+
 struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
 struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp);
@@ -338,6 +344,7 @@ void aa_api_exit(void);
 
 void aa_report_bad_free(const void *ptr, unsigned long caller);
 void aa_report_corruption(const void *ptr, const void *where, unsigned long caller);
+void aa_report_lost_ref(const void *block, int lost);
 
 /* ==== Debug mode (debug.c) ============================================== */
 

@@ -14,6 +14,15 @@
  * they are counted with the rest, but may come from another node when
  * theirs is full, and are reference counted because userspace maps them.
  *
+ * Blocks are compound (__GFP_COMP), as large kmalloc() memory is, so that
+ * what looks at a page from outside sees the whole block: hardened
+ * usercopy (check_heap_object() in mm/usercopy.c) refuses a copy that runs
+ * past the end of the block holding the object.  Each block also carries
+ * AA_PAGE_PIN extra references besides its own, so that a kfree(),
+ * kvfree() or put_page() of arenalloc memory by mistake (free_large_kmalloc()
+ * puts the folio) cannot free a block still in use: the block stays, and
+ * arenalloc_pages_free() notices the missing references and reports them.
+ *
  * Locking: none.  The counters are atomic_long_t, updated once per call; the
  * page allocator does its own locking.  Both functions may be called from
  * any context the gfp mask allows (GFP_ATOMIC from interrupts).
@@ -33,6 +42,16 @@
 
 /* Pages held per node, indexed by node id; nr_node_ids entries. */
 static atomic_long_t *arenalloc_node_pages;
+
+/* The block as arenalloc holds it: compound, one reference per owner. */
+static struct page *arenalloc_block_prepare(struct page *page, unsigned int order)
+{
+	if (!page)
+		return NULL;
+	page_ref_add(page, AA_PAGE_PIN);
+	atomic_long_add(1L << order, &arenalloc_node_pages[page_to_nid(page)]);
+	return page;
+}
 
 #ifdef CONFIG_FAULT_INJECTION
 /*
@@ -81,23 +100,20 @@ static void arenalloc_fail_exit(void) { }
  * @gfp:   allocation flags of the caller
  *
  * Context: Whatever @gfp allows; GFP_ATOMIC works in interrupt context.
- * Return: the first page of a non-compound block of 1 << @order pages on
- * node @nid, or NULL (quietly: callers decide whether a failure matters),
- * also for an order or node that does not exist.
+ * Return: the first page of a compound block of 1 << @order pages on node
+ * @nid, holding 1 + AA_PAGE_PIN references, or NULL (quietly: callers
+ * decide whether a failure matters), also for an order or node that does
+ * not exist.
  */
 struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp)
 {
-	struct page *page;
-
 	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_node_ids ||
 	    arenalloc_should_fail(order))
 		return NULL;
 
-	page = alloc_pages_node(nid, gfp | __GFP_THISNODE | __GFP_NOWARN, order);
-	if (!page)
-		return NULL;
-	atomic_long_add(1L << order, &arenalloc_node_pages[page_to_nid(page)]);
-	return page;
+	return arenalloc_block_prepare(alloc_pages_node(nid, gfp | __GFP_THISNODE |
+							__GFP_NOWARN | __GFP_COMP, order),
+				       order);
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_alloc);
 
@@ -106,11 +122,22 @@ EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_alloc);
  * @page:  first page of the block
  * @order: the order it was allocated with
  *
+ * A block that lost references to someone else's put (a kfree() of
+ * arenalloc memory) is reported, and still freed exactly once: its pages
+ * were never given back in between, because of the pin.
+ *
  * Context: Any context.
  */
 void arenalloc_pages_free(struct page *page, unsigned int order)
 {
+	int lost = (int)AA_PAGE_PIN + 1 - page_ref_count(page);
+
+	/* Extra references are speculative ones (a pfn walker's): fine. */
+	lost = clamp(lost, 0, (int)AA_PAGE_PIN);
+	if (unlikely(lost))
+		aa_report_lost_ref(page_address(page), lost);
 	atomic_long_sub(1L << order, &arenalloc_node_pages[page_to_nid(page)]);
+	page_ref_sub(page, AA_PAGE_PIN - lost);
 	__free_pages(page, order);
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_free);

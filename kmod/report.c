@@ -68,3 +68,21 @@ void aa_report_bad_free(const void *ptr, unsigned long caller)
 	WARN_ONCE(1, "arenalloc: free of %p, not a live allocation (foreign pointer or double free), from %pS\n",
 		  ptr, (void *)caller);
 }
+
+/**
+ * aa_report_lost_ref() - report a block that someone else put (page.c)
+ * @block: the block's address
+ * @lost:  references missing from it
+ *
+ * Only a kfree(), kvfree() or put_page() of arenalloc memory takes them:
+ * the caller passed arenalloc memory to the wrong free function.
+ *
+ * Context: Any context.
+ */
+void aa_report_lost_ref(const void *block, int lost)
+{
+	if (aa_report_to_kunit())
+		return;
+	WARN_ONCE(1, "arenalloc: block %p lost %d page references: kfree(), kvfree() or put_page() of arenalloc memory\n",
+		  block, lost);
+}

@@ -2,7 +2,8 @@
 /*
  * KUnit: arenas and per-CPU caches.
  *
- *   arenalloc_arena  private arenas, extents, chunk reuse
+ *   arenalloc_arena  private arenas, extents, chunk reuse, what the
+ *                    kernel sees of the pages (usercopy, kfree)
  *   arenalloc_pcpu   per-CPU cache hits, fill and flush, GC, CPU offline
  *
  * NUMA placement is in numa_kunit.c.
@@ -15,6 +16,7 @@
 #include <linux/cpu.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/vmstat.h>
 #include <linux/workqueue.h>
 
 #include "helpers.h"
@@ -129,6 +131,91 @@ static void freed_run_is_reused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
 }
 
+/*
+ * Hardened usercopy (mm/usercopy.c, check_heap_object()) bounds a copy
+ * from a page that is not slab by the folio around it.  Each object must
+ * lie inside one compound block: its chunk, or for a huge object exactly
+ * its own block.
+ */
+static void objects_lie_inside_one_compound_block(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 64, 1000, 8192, 14336, 16384, 100000, SZ_1M };
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	size_t huge = arenalloc_sc.large_max + 1;
+	unsigned int i, k;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i <= ARRAY_SIZE(sizes) + 1; i++) {
+			size_t size = i < ARRAY_SIZE(sizes) ? sizes[i] :
+				      i == ARRAY_SIZE(sizes) ? arenalloc_sc.large_max : huge;
+			void *p = arenalloc_mallocx(size, k ? ARENALLOC_ARENA(id) : 0, GFP_KERNEL);
+			size_t usable = arenalloc_usable_size(p);
+			struct folio *folio;
+			void *start, *end;
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			folio = virt_to_folio(p);
+			start = folio_address(folio);
+			end = start + folio_size(folio);
+			KUNIT_EXPECT_TRUE_MSG(test, folio_test_large(folio), "size %zu", size);
+			KUNIT_EXPECT_TRUE_MSG(test, p >= start && p + usable <= end,
+					      "size %zu", size);
+			if (size == huge) {
+				KUNIT_EXPECT_PTR_EQ(test, p, start);
+				KUNIT_EXPECT_EQ(test, folio_size(folio), usable);
+			} else {
+				KUNIT_EXPECT_EQ_MSG(test, folio_size(folio), arenalloc_sc.large_max,
+						    "size %zu", size);
+			}
+			arenalloc_free(p);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+/*
+ * kfree() of arenalloc memory (a caller's mistake) puts the folio, as for
+ * large kmalloc() memory (free_large_kmalloc()).  The block must survive
+ * it, and the page layer must say so when the block goes back.  The
+ * objects start their block, so KASAN's check of kfree() passes.
+ */
+static void kfree_of_arenalloc_memory_is_caught(struct kunit *test)
+{
+	const size_t sizes[] = { 4 * PAGE_SIZE, arenalloc_sc.large_max + 1 };
+	int *errors = aa_test_track_errors(test);
+	unsigned long held = arenalloc_pages_held(NUMA_NO_NODE);
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	unsigned int i;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		void *p = arenalloc_mallocx(sizes[i], ARENALLOC_ARENA(id) |
+					    ARENALLOC_ALIGN(arenalloc_sc.large_max), GFP_KERNEL);
+		struct folio *folio;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		folio = virt_to_folio(p);
+		if (!folio_test_large(folio) || p != folio_address(folio)) {
+			/* kfree() would free a page of a live block: don't. */
+			KUNIT_FAIL(test, "size %zu: not the start of a compound block", sizes[i]);
+			continue;
+		}
+		memset(p, 0x6b, sizes[i]);
+		kfree(p);
+		/* free_large_kmalloc() took it off the node's slab count: put it back. */
+		mod_node_page_state(folio_pgdat(folio), NR_SLAB_UNRECLAIMABLE_B,
+				    folio_size(folio));
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio), (int)AA_PAGE_PIN);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x6b, sizes[i]));
+		arenalloc_free(p);
+	}
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+	/* Both blocks were reported, once each, and went back once each. */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(NUMA_NO_NODE), held);
+}
+
 /* Sum of the chunks' active pages, walked as the statistics once did. */
 static unsigned long walk_active_pages(struct aa_arena *arena)
 {
@@ -180,6 +267,8 @@ static struct kunit_case arenalloc_arena_cases[] = {
 	KUNIT_CASE(arena_slots_run_out_cleanly),
 	KUNIT_CASE(freed_runs_coalesce_and_chunks_return),
 	KUNIT_CASE(freed_run_is_reused),
+	KUNIT_CASE(objects_lie_inside_one_compound_block),
+	KUNIT_CASE(kfree_of_arenalloc_memory_is_caught),
 	KUNIT_CASE(active_pages_counter_matches_the_chunks),
 	{}
 };

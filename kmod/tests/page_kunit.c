@@ -10,7 +10,7 @@
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 
-#include "internal.h"
+#include "helpers.h"
 
 static void pages_lie_on_requested_node(struct kunit *test)
 {
@@ -83,12 +83,46 @@ static void total_is_sum_of_nodes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(NUMA_NO_NODE), total);
 }
 
+/*
+ * A block is compound, as large kmalloc() memory is (hardened usercopy
+ * bounds copies by it), and pinned: a stray put -- what kfree() of such
+ * memory does -- leaves it allocated, and the free that follows reports
+ * it and still gives every page back exactly once.
+ */
+static void blocks_are_compound_and_survive_a_stray_put(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	int nid = first_memory_node;
+	unsigned long before = arenalloc_pages_held(nid);
+	struct page *page = arenalloc_pages_alloc(nid, 2, GFP_KERNEL);
+	struct folio *folio;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page + 3);
+	KUNIT_EXPECT_PTR_EQ(test, &folio->page, page);
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+	KUNIT_EXPECT_EQ(test, folio_order(folio), 2U);
+	if (!folio_test_large(folio) || folio_ref_count(folio) <= 1) {
+		/* The put below would free a block still in use. */
+		KUNIT_FAIL(test, "block not pinned: %d references", folio_ref_count(folio));
+		arenalloc_pages_free(page, 2);
+		return;
+	}
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(nid), before + 4);
+	arenalloc_pages_free(page, 2);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(nid), before);
+}
+
 static struct kunit_case arenalloc_page_cases[] = {
 	KUNIT_CASE(pages_lie_on_requested_node),
 	KUNIT_CASE(second_node_is_used),
 	KUNIT_CASE(largest_block_is_served),
 	KUNIT_CASE(bad_arguments_fail_quietly),
 	KUNIT_CASE(total_is_sum_of_nodes),
+	KUNIT_CASE(blocks_are_compound_and_survive_a_stray_put),
 	{}
 };
 
