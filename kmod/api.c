@@ -165,7 +165,8 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_mallocx, ARENALLOC);
  *
  * Context: As arenalloc_mallocx().
  * Return: at least @size bytes aligned to at least 8 (16 from 16 bytes
- * up), or NULL.
+ * up; to @size itself when @size is a power of two, as with kmalloc()),
+ * or NULL.
  */
 void *arenalloc_malloc(size_t size, gfp_t gfp)
 {

@@ -327,6 +327,18 @@ static void *aa_slab_region(const struct aa_extent *slab, unsigned int idx)
 	return aa_extent_addr(slab) + (size_t)idx * asc_index2size(slab->szind);
 }
 
+/*
+ * Pages a run of class @szind is aligned to.  A power-of-two size is
+ * aligned to itself, as kmalloc() guarantees (and code ported from it
+ * relies on for buffers, bitmaps and DMA); other sizes to a page.
+ */
+static unsigned int aa_class_align_pages(unsigned int szind)
+{
+	size_t size = asc_index2size(szind);
+
+	return is_power_of_2(size) && size > PAGE_SIZE ? size >> PAGE_SHIFT : 1;
+}
+
 /* Makes a slab of class @szind from a free run; false if none fits. */
 static bool aa_slab_new(struct aa_arena *arena, unsigned int szind,
 			struct aa_extent **spares)
@@ -334,7 +346,7 @@ static bool aa_slab_new(struct aa_arena *arena, unsigned int szind,
 	const struct asc_slab *geo = &arenalloc_sc.slab[szind];
 	struct aa_extent *slab;
 
-	slab = aa_run_take(arena, geo->pages, 1, spares);
+	slab = aa_run_take(arena, geo->pages, aa_class_align_pages(szind), spares);
 	if (!slab)
 		return false;
 	slab->state = AA_EXTENT_SLAB;
@@ -385,6 +397,7 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 			 int n, gfp_t gfp)
 {
 	struct aa_extent *spares[2] = { NULL, NULL };
+	bool aligned = aa_class_align_pages(szind) > 1;
 	struct aa_chunk *chunk = NULL;
 	unsigned long flags;
 	int got;
@@ -403,9 +416,11 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 			break;
 
 		/* Nothing in the bin or the free runs: get memory, unlocked. */
-		if (!spares[0]) {
-			spares[0] = aa_extent_new(gfp);
-			if (!spares[0])
+		if (!spares[0] || (aligned && !spares[1])) {
+			struct aa_extent **spare = &spares[!!spares[0]];
+
+			*spare = aa_extent_new(gfp);
+			if (!*spare)
 				break;
 			continue;
 		}
@@ -414,6 +429,7 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 			break;
 	}
 	aa_extent_put(spares[0]);
+	aa_extent_put(spares[1]);
 	return got;
 }
 
@@ -450,6 +466,8 @@ static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *p
  * @align: alignment, a power of two up to the chunk size
  * @gfp:   the caller's allocation flags
  *
+ * A class whose size is a power of two is aligned to its size as well.
+ *
  * Context: Any context @gfp allows; takes @arena->lock.
  * Return: the allocation, or NULL.
  */
@@ -457,7 +475,8 @@ void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t al
 			   gfp_t gfp)
 {
 	unsigned int npages = asc_index2size(szind) >> PAGE_SHIFT;
-	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
+	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT,
+					 aa_class_align_pages(szind));
 	struct aa_extent *spares[2] = { NULL, NULL }, *e = NULL;
 	struct aa_chunk *chunk = NULL;
 	unsigned long flags;

@@ -2,8 +2,8 @@
 /*
  * KUnit: arenas and per-CPU caches.
  *
- *   arenalloc_arena  private arenas, extents, chunk reuse, what the
- *                    kernel sees of the pages (usercopy, kfree)
+ *   arenalloc_arena  private arenas, extents, chunk reuse, alignment,
+ *                    what the kernel sees of the pages (usercopy, kfree)
  *   arenalloc_pcpu   per-CPU cache hits, fill and flush, GC, CPU offline
  *
  * NUMA placement is in numa_kunit.c.
@@ -128,6 +128,56 @@ static void freed_run_is_reused(struct kunit *test)
 	arenalloc_free(b);
 	d = arenalloc_mallocx(16384, ARENALLOC_ARENA(id), GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, d, b);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+/*
+ * kmalloc()'s promise since 5.4: a power-of-two size comes back aligned to
+ * itself.  Every power of two from 8 bytes to the largest block the page
+ * allocator has (huge sizes above the chunk size included), @n objects of
+ * each, with @flags; a page-sized object is taken first, so that the next
+ * free run of a fresh arena starts one page into its chunk.
+ */
+static unsigned int pow2_misaligned(struct kunit *test, const char *how, int flags)
+{
+	unsigned int lg, i, bad = 0;
+	void *p[4], *spacer;
+
+	for (lg = ASC_LG_TINY; lg <= PAGE_SHIFT + MAX_PAGE_ORDER; lg++) {
+		size_t size = 1UL << lg;
+		unsigned int n = size > arenalloc_sc.large_max ? 1 : ARRAY_SIZE(p);
+
+		spacer = arenalloc_mallocx(PAGE_SIZE, flags, GFP_KERNEL);
+		KUNIT_EXPECT_NOT_NULL(test, spacer);
+		for (i = 0; i < n; i++) {
+			p[i] = arenalloc_mallocx(size, flags, GFP_KERNEL);
+			KUNIT_EXPECT_NOT_NULL_MSG(test, p[i], "%s: size %zu", how, size);
+			if (p[i] && !IS_ALIGNED((unsigned long)p[i], size)) {
+				kunit_info(test, "%s: %zu bytes at offset %lu of a %zu-aligned block\n",
+					   how, size, (unsigned long)p[i] & (size - 1), size);
+				bad++;
+			}
+		}
+		for (i = 0; i < n; i++)
+			arenalloc_free(p[i]);
+		arenalloc_free(spacer);
+	}
+	return bad;
+}
+
+static void pow2_sizes_are_naturally_aligned(struct kunit *test)
+{
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	KUNIT_EXPECT_EQ(test, pow2_misaligned(test, "automatic arena, cached", 0), 0U);
+	KUNIT_EXPECT_EQ(test, pow2_misaligned(test, "automatic arena, TCACHE_NONE",
+					      ARENALLOC_TCACHE_NONE), 0U);
+	KUNIT_EXPECT_EQ(test, pow2_misaligned(test, "automatic arena, ALIGN(PAGE_SIZE)",
+					      ARENALLOC_ALIGN(PAGE_SIZE)), 0U);
+	KUNIT_EXPECT_EQ(test, pow2_misaligned(test, "private arena", ARENALLOC_ARENA(id)), 0U);
+	KUNIT_EXPECT_EQ(test, pow2_misaligned(test, "private arena, ALIGN(16)",
+					      ARENALLOC_ARENA(id) | ARENALLOC_ALIGN(16)), 0U);
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
 }
 
@@ -267,6 +317,7 @@ static struct kunit_case arenalloc_arena_cases[] = {
 	KUNIT_CASE(arena_slots_run_out_cleanly),
 	KUNIT_CASE(freed_runs_coalesce_and_chunks_return),
 	KUNIT_CASE(freed_run_is_reused),
+	KUNIT_CASE(pow2_sizes_are_naturally_aligned),
 	KUNIT_CASE(objects_lie_inside_one_compound_block),
 	KUNIT_CASE(kfree_of_arenalloc_memory_is_caught),
 	KUNIT_CASE(active_pages_counter_matches_the_chunks),
