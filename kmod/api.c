@@ -343,8 +343,11 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_realloc, ARENALLOC);
 
 /**
  * arenalloc_arena_create() - a new arena for one user
- * @node:  node its memory comes from, or NUMA_NO_NODE for the caller's
- * @flags: 0, or ARENALLOC_ARENA_STRICT_NODE to refuse a node without memory
+ * @node:  node its memory comes from, or NUMA_NO_NODE for the caller's;
+ *         for a node without memory, the nearest node that has some
+ * @flags: 0 (memory comes from another node when @node has no free chunk),
+ *         or ARENALLOC_ARENA_STRICT_NODE to refuse a node without memory
+ *         and never leave @node
  *
  * Allocate from it with ARENALLOC_ARENA(id).  Its objects never pass
  * through the per-CPU caches, and arenalloc_arena_destroy() frees them all.
@@ -379,8 +382,10 @@ int arenalloc_arena_create(int node, unsigned int flags)
 		return -ENOSPC;
 	}
 	arena = aa_arena_new(id, node, true, GFP_KERNEL);
-	if (arena)
+	if (arena) {
+		arena->strict_node = flags & ARENALLOC_ARENA_STRICT_NODE;
 		WRITE_ONCE(aa_arenas[id], arena);
+	}
 	mutex_unlock(&aa_arenas_lock);
 	return arena ? id : -ENOMEM;
 }

@@ -4,6 +4,11 @@
  * that are either a slab of one small class or one large allocation.  Huge
  * allocations, larger than a chunk, take a block of their own.
  *
+ * Chunks and huge blocks come from the arena's node; an arena not created
+ * with ARENALLOC_ARENA_STRICT_NODE takes them from the nearest node that
+ * has one when its own has none (fragmented, full, or without memory), and
+ * counts each in node_fallbacks.
+ *
  * Lock order
  *   1. aa_arenas_lock (mutex): arena creation and destruction
  *   2. the per-CPU cache lock (tcache.c, a local_lock)
@@ -244,6 +249,25 @@ static size_t aa_chunk_header_size(void)
 	return struct_size_t(struct aa_chunk, map, aa_chunk_pages);
 }
 
+/*
+ * A block of pages for @arena: from its node, or, unless the arena is
+ * strict, from the nearest node that has one (aa_block_add() counts it).
+ */
+static struct page *aa_block_pages(struct aa_arena *arena, unsigned int order, gfp_t gfp)
+{
+	if (arena->strict_node)
+		return arenalloc_pages_alloc(arena->nid, order, gfp);
+	return arenalloc_pages_alloc_near(arena->nid, order, gfp);
+}
+
+/* Accounts a new block of @arena that lies on node @nid. */
+static void aa_block_add(struct aa_arena *arena, int nid)
+{
+	lockdep_assert_held(&arena->lock);
+	if (nid != arena->nid)
+		arena->node_fallbacks++;
+}
+
 /* A new chunk for @arena, registered, holding one free run. */
 static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 {
@@ -255,7 +279,7 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = arenalloc_pages_alloc(arena->nid, order, aa_meta_gfp(gfp));
+	chunk->page = aa_block_pages(arena, order, aa_meta_gfp(gfp));
 	if (!chunk->page)
 		goto undo_meta;
 	chunk->b.kind = AA_BLOCK_CHUNK;
@@ -287,6 +311,7 @@ static void aa_chunk_add(struct aa_arena *arena, struct aa_chunk *chunk)
 	lockdep_assert_held(&arena->lock);
 	list_add(&chunk->link, &arena->chunks);
 	arena->nchunks++;
+	aa_block_add(arena, page_to_nid(chunk->page));
 	aa_run_insert(arena, chunk->map[0]);
 }
 
@@ -540,8 +565,7 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
 	h->b.kind = AA_BLOCK_HUGE;
 	h->b.arena = arena;
 	/* A block of its own can be charged to the caller's cgroup. */
-	page = arenalloc_pages_alloc(arena->nid, order,
-				     aa_meta_gfp(gfp) | (gfp & __GFP_ACCOUNT));
+	page = aa_block_pages(arena, order, aa_meta_gfp(gfp) | (gfp & __GFP_ACCOUNT));
 	if (!page)
 		goto undo_h;
 	h->b.base = page_address(page);
@@ -551,6 +575,7 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp)
 	spin_lock_irqsave(&arena->lock, flags);
 	list_add(&h->link, &arena->huge);
 	arena->nhuge_pages += 1UL << order;
+	aa_block_add(arena, page_to_nid(page));
 	spin_unlock_irqrestore(&arena->lock, flags);
 	atomic_long_add(sizeof(*h), &aa_metadata_bytes);
 	return h->b.base;
@@ -750,6 +775,7 @@ void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 	st->large_bytes = arena->large_bytes;
 	st->nmalloc += arena->large_nmalloc;
 	st->ndalloc += arena->large_ndalloc;
+	st->node_fallbacks = arena->node_fallbacks;
 	spin_unlock_irqrestore(&arena->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);

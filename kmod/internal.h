@@ -94,6 +94,7 @@ int arenalloc_config_init(void);
 #define AA_PAGE_PIN		BIT(20)
 
 struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp);
+struct page *arenalloc_pages_alloc_near(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
 struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp);
 void arenalloc_user_page_put(struct page *page);
@@ -223,12 +224,14 @@ struct aa_bin {
 /**
  * struct aa_arena - a set of chunks on one node and the allocator state
  * over them
- * @lock:      protects everything below but @id, @nid, @private, which are
- *             fixed at creation, and @nthreads, fixed once the per-CPU
- *             caches are set up at load
+ * @lock:      protects everything below but @id, @nid, @private and
+ *             @strict_node, which are fixed at creation, and @nthreads,
+ *             fixed once the per-CPU caches are set up at load
  * @id:        index in the arena table
  * @nid:       node its memory comes from
  * @private:   created by arenalloc_arena_create(); never in a CPU's cache
+ * @strict_node: created with ARENALLOC_ARENA_STRICT_NODE: its chunks and
+ *             huge blocks come from @nid or not at all
  * @nthreads:  CPUs bound to it
  * @chunks:    its chunks
  * @nchunks:   length of @chunks
@@ -241,6 +244,8 @@ struct aa_bin {
  * @large_ndalloc: large allocations given back, ever
  * @large_cur: large allocations live
  * @large_bytes: bytes in them
+ * @node_fallbacks: chunks and huge blocks it took from another node than
+ *             @nid, ever
  * @bins:      one per small class
  */
 struct aa_arena {
@@ -248,6 +253,7 @@ struct aa_arena {
 	unsigned int id;
 	int nid;
 	bool private;
+	bool strict_node;
 	unsigned int nthreads;
 	struct list_head chunks;
 	unsigned long nchunks;
@@ -260,6 +266,7 @@ struct aa_arena {
 	u64 large_ndalloc;
 	unsigned long large_cur;
 	unsigned long large_bytes;
+	u64 node_fallbacks;
 	struct aa_bin bins[ASC_NSMALL_MAX];
 };
 
@@ -313,6 +320,7 @@ int aa_lookup(const void *ptr, struct aa_ptr_info *info);
  * @large_bytes:  bytes in them
  * @nmalloc:      small and large allocations handed out by the arena, ever
  * @ndalloc:      small and large allocations given back to it, ever
+ * @node_fallbacks: chunks and huge blocks taken from another node, ever
  */
 struct aa_arena_stats {
 	unsigned long nchunks;
@@ -324,6 +332,7 @@ struct aa_arena_stats {
 	unsigned long large_bytes;
 	u64 nmalloc;
 	u64 ndalloc;
+	u64 node_fallbacks;
 };
 
 void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st);
@@ -412,6 +421,8 @@ struct aa_arena *aa_this_cpu_arena(void);
  * @tcache_misses:  allocations that refilled a cache
  * @tcache_fills:   objects moved into caches
  * @tcache_flushes: objects moved out of caches
+ * @node_fallbacks: chunks and huge blocks arenas took from another node
+ *                  than their own, ever
  */
 struct aa_stats {
 	u64 narenas;
@@ -426,6 +437,7 @@ struct aa_stats {
 	u64 tcache_misses;
 	u64 tcache_fills;
 	u64 tcache_flushes;
+	u64 node_fallbacks;
 };
 
 void aa_stats_collect(struct aa_stats *t);

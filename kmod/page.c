@@ -2,7 +2,8 @@
 /*
  * The page layer: the only file that calls the page allocator.
  *
- * Arenas take their chunks through arenalloc_pages_alloc() and give them
+ * Arenas take their chunks through arenalloc_pages_alloc() (or
+ * arenalloc_pages_alloc_near(), which may leave the node) and give them
  * back through arenalloc_pages_free(), which keep a per-node count of the
  * pages the module holds.  The count feeds the statistics and lets module
  * exit prove that the page allocator got back everything it lent: a page
@@ -116,6 +117,39 @@ struct page *arenalloc_pages_alloc(int nid, unsigned int order, gfp_t gfp)
 				       order);
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_alloc);
+
+/**
+ * arenalloc_pages_alloc_near() - a block of pages from a node, or its nearest
+ * @nid:   node the pages should lie on
+ * @order: log2 of the number of pages, at most MAX_PAGE_ORDER
+ * @gfp:   allocation flags of the caller
+ *
+ * Tries @nid alone first without retrying hard (as SLUB tries its
+ * preferred slab order), then the page allocator's fallback list of @nid
+ * (nearest nodes first) with @gfp as given: a node that is fragmented or
+ * full, or has no memory at all, does not fail the request while another
+ * node can serve it.  The caller counts a block that left @nid
+ * (page_to_nid() differs).
+ *
+ * Context: Whatever @gfp allows; GFP_ATOMIC works in interrupt context.
+ * Return: as arenalloc_pages_alloc(), but the block may lie on any node.
+ */
+struct page *arenalloc_pages_alloc_near(int nid, unsigned int order, gfp_t gfp)
+{
+	struct page *page = NULL;
+
+	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_node_ids ||
+	    arenalloc_should_fail(order))
+		return NULL;
+
+	gfp |= __GFP_NOWARN | __GFP_COMP;
+	if (node_state(nid, N_MEMORY))
+		page = alloc_pages_node(nid, gfp | __GFP_THISNODE | __GFP_NORETRY, order);
+	if (!page)
+		page = alloc_pages_node(nid, gfp, order);
+	return arenalloc_block_prepare(page, order);
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_alloc_near);
 
 /**
  * arenalloc_pages_free() - give back a block from arenalloc_pages_alloc()

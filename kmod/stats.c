@@ -54,6 +54,7 @@ void aa_stats_collect(struct aa_stats *t)
 		t->mapped += st.nchunks * chunk + (st.huge_pages << PAGE_SHIFT);
 		t->nmalloc += st.nmalloc;
 		t->ndalloc += st.ndalloc;
+		t->node_fallbacks += st.node_fallbacks;
 	}
 	mutex_unlock(&aa_arenas_lock);
 
@@ -69,6 +70,7 @@ void aa_stats_collect(struct aa_stats *t)
 	t->allocated -= min(t->allocated, t->tcache_bytes);
 	t->metadata = atomic_long_read(&aa_metadata_bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(aa_stats_collect);
 
 /* ==== The JSON dump ====================================================== */
 
@@ -88,7 +90,8 @@ static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first
 	seq_printf(m, "   \"large\": {\"allocated\": %lu, \"curlextents\": %lu},\n",
 		   st.large_bytes, st.large_live);
 	seq_printf(m, "   \"huge\": {\"allocated\": %lu},\n", st.huge_pages << PAGE_SHIFT);
-	seq_printf(m, "   \"nmalloc\": %llu, \"ndalloc\": %llu}", st.nmalloc, st.ndalloc);
+	seq_printf(m, "   \"nmalloc\": %llu, \"ndalloc\": %llu, \"node_fallbacks\": %llu}",
+		   st.nmalloc, st.ndalloc, st.node_fallbacks);
 }
 
 static int aa_json_show(struct seq_file *m, void *unused)
@@ -118,6 +121,7 @@ static int aa_json_show(struct seq_file *m, void *unused)
 		   t.ndalloc, t.tcache_hits, t.tcache_misses);
 	seq_printf(m, "\"fills\": %llu, \"flushes\": %llu},\n", t.tcache_fills,
 		   t.tcache_flushes);
+	seq_printf(m, "  \"node_fallbacks\": %llu,\n", t.node_fallbacks);
 	seq_printf(m, "  \"dev\": {\"mappings\": %llu, \"pages\": %llu, \"faults\": %llu, ",
 		   dev.mappings, dev.pages, dev.faults);
 	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu}},\n",

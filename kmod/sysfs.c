@@ -120,6 +120,7 @@ STATS_ATTR(tcache_hits);
 STATS_ATTR(tcache_misses);
 STATS_ATTR(tcache_fills);
 STATS_ATTR(tcache_flushes);
+STATS_ATTR(node_fallbacks);
 
 static struct attribute *stats_attrs[] = {
 	&stats_narenas_attr.attr.attr,
@@ -134,6 +135,7 @@ static struct attribute *stats_attrs[] = {
 	&stats_tcache_misses_attr.attr.attr,
 	&stats_tcache_fills_attr.attr.attr,
 	&stats_tcache_flushes_attr.attr.attr,
+	&stats_node_fallbacks_attr.attr.attr,
 	NULL,
 };
 

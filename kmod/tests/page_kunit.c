@@ -116,6 +116,23 @@ static void blocks_are_compound_and_survive_a_stray_put(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(nid), before);
 }
 
+/* Without a stray put nothing is reported; near allocations stay home. */
+static void near_blocks_stay_home_when_they_can(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		struct page *page = arenalloc_pages_alloc_near(nid, 1, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ(test, page_to_nid(page), nid);
+		KUNIT_EXPECT_EQ(test, page_ref_count(page), (int)AA_PAGE_PIN + 1);
+		arenalloc_pages_free(page, 1);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
 static struct kunit_case arenalloc_page_cases[] = {
 	KUNIT_CASE(pages_lie_on_requested_node),
 	KUNIT_CASE(second_node_is_used),
@@ -123,6 +140,7 @@ static struct kunit_case arenalloc_page_cases[] = {
 	KUNIT_CASE(bad_arguments_fail_quietly),
 	KUNIT_CASE(total_is_sum_of_nodes),
 	KUNIT_CASE(blocks_are_compound_and_survive_a_stray_put),
+	KUNIT_CASE(near_blocks_stay_home_when_they_can),
 	{}
 };
 

@@ -277,7 +277,7 @@ TEST_F(sysfs, pages_has_one_entry_per_memory_node)
 static const char *const stats_files[] = {
 	"narenas", "allocated", "active", "mapped", "metadata", "tcache_bytes",
 	"nmalloc", "ndalloc", "tcache_hits", "tcache_misses", "tcache_fills",
-	"tcache_flushes",
+	"tcache_flushes", "node_fallbacks",
 };
 
 TEST_F(sysfs, stats_are_consistent)
