@@ -781,9 +781,38 @@ void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);
 
 /**
+ * aa_nearest_memory_node() - the node with memory nearest to @nid
+ * @nid: a node id, or NUMA_NO_NODE for this CPU's node
+ *
+ * Where kmalloc_node() and the page allocator take memory for a node that
+ * has none (a CPU-only node): @nid itself if it has memory, else the node
+ * with memory at the smallest node_distance() (the lowest id on a tie).
+ * Unlike numa_mem_id(), this works on architectures without
+ * CONFIG_HAVE_MEMORYLESS_NODES (x86), where a CPU's memory node is its own.
+ *
+ * Context: Any context.
+ * Return: a node in N_MEMORY.
+ */
+int aa_nearest_memory_node(int nid)
+{
+	int n, best = NUMA_NO_NODE;
+
+	if (nid == NUMA_NO_NODE)
+		nid = numa_node_id();
+	if (node_state(nid, N_MEMORY))
+		return nid;
+	for_each_node_state(n, N_MEMORY)
+		if (best == NUMA_NO_NODE || node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	return best == NUMA_NO_NODE ? first_memory_node : best;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_nearest_memory_node);
+
+/**
  * aa_arena_new() - a new, empty arena on node @nid
  * @id:      its index in aa_arenas[]
- * @nid:     node its memory will come from
+ * @nid:     node its memory will come from; for a node without memory,
+ *           the nearest node that has some (aa_nearest_memory_node())
  * @private: created for one user through arenalloc_arena_create()
  * @gfp:     allocation flags for its descriptor
  *
@@ -792,9 +821,11 @@ EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);
  */
 struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp)
 {
-	struct aa_arena *arena = kzalloc_node(sizeof(*arena), gfp, nid);
+	struct aa_arena *arena;
 	unsigned int i;
 
+	nid = aa_nearest_memory_node(nid);
+	arena = kzalloc_node(sizeof(*arena), gfp, nid);
 	if (!arena)
 		return NULL;
 	spin_lock_init(&arena->lock);

@@ -294,6 +294,7 @@ extern atomic_long_t aa_metadata_bytes;
 
 int aa_arenas_init(void);
 void aa_arenas_exit(void);
+int aa_nearest_memory_node(int nid);
 struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp);
 void aa_arena_delete(struct aa_arena *arena);
 

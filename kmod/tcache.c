@@ -420,20 +420,27 @@ static int aa_tcache_cpu_dead(unsigned int cpu)
 
 /*
  * CPU to arena: the arenas of each node are dealt out round-robin to the
- * node's CPUs; a CPU whose node has no memory uses its nearest node's.
+ * node's CPUs; a CPU whose node has no arena (no memory: a CPU-only node,
+ * or fewer arenas than nodes) uses those of the nearest node that has one,
+ * by node_distance(), as the page allocator would.  cpu_to_mem() cannot
+ * say which: without CONFIG_HAVE_MEMORYLESS_NODES (x86) it is the CPU's
+ * own node.
  */
 static struct aa_arena *aa_arena_for_cpu(unsigned int cpu, unsigned int *rank)
 {
-	int nid = cpu_to_mem(cpu);
+	int nid = cpu_to_node(cpu), best = aa_arenas[0]->nid;
 	unsigned int i, n = 0, k;
 
+	if (nid == NUMA_NO_NODE)
+		nid = best;
 	for (i = 0; i < aa_narenas_auto; i++)
-		n += aa_arenas[i]->nid == nid;
-	if (!n)
-		return aa_arenas[cpu % aa_narenas_auto];
-	k = rank[nid]++ % n;
+		if (node_distance(nid, aa_arenas[i]->nid) < node_distance(nid, best))
+			best = aa_arenas[i]->nid;
 	for (i = 0; i < aa_narenas_auto; i++)
-		if (aa_arenas[i]->nid == nid && !k--)
+		n += aa_arenas[i]->nid == best;
+	k = rank[best]++ % n;
+	for (i = 0; i < aa_narenas_auto; i++)
+		if (aa_arenas[i]->nid == best && !k--)
 			break;
 	return aa_arenas[i];
 }

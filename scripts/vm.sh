@@ -9,6 +9,12 @@
 # kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
 # KUnit kernel) and ../samples/arenalloc_sample.ko are taken from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
+#   VM_MEMLESS_NODES (none): node ids, separated by spaces or commas, that
+#   get CPUs but no memory (CPU-only nodes, as on some PowerPC LPARs and
+#   CXL or HBM machines); the memory is split over the other nodes.  For
+#   example VM_CPUS=3 VM_NODES=3 VM_MEMLESS_NODES=2 puts CPU 2 on a node
+#   without memory.  A node left without CPUs (VM_NODES > VM_CPUS) is a
+#   memory-only node.
 #   VM_QUIET=1 to keep the console out of the terminal.
 # The VM is killed at VM_TIMEOUT; the log then lacks "@@@ DONE" and the
 # verdict counts the run as failed.
@@ -21,8 +27,16 @@ params="$*"
 
 cpus=${VM_CPUS:-2} nodes=${VM_NODES:-2} mem=${VM_MEM_MB:-2048}
 timeout=${VM_TIMEOUT:-900}
-((nodes >= 1 && cpus >= 1 && mem % nodes == 0)) ||
-	die "VM_MEM_MB ($mem) must split evenly over VM_NODES ($nodes)"
+declare -A memless=()
+memless_ids=${VM_MEMLESS_NODES:-}
+for i in ${memless_ids//,/ }; do
+	[[ $i =~ ^[0-9]+$ ]] && ((i < nodes)) ||
+		die "VM_MEMLESS_NODES: '$i' is not a node id below VM_NODES ($nodes)"
+	memless[$i]=1
+done
+memnodes=$((nodes - ${#memless[@]}))
+((nodes >= 1 && cpus >= 1 && memnodes >= 1 && mem % memnodes == 0)) ||
+	die "VM_MEM_MB ($mem) must split evenly over the $memnodes of VM_NODES ($nodes) with memory"
 
 # ---- initramfs: busybox, the guest scripts, modules, selftests -----------
 work=$(mktemp -d)
@@ -69,20 +83,22 @@ fi
 # ---- NUMA topology: node i gets an even share of memory and CPUs ---------
 # One socket per vCPU: a socket (and so a last-level cache) shared across
 # nodes makes the kernel WARN at boot that the topology is insane.
+# A node in VM_MEMLESS_NODES gets its CPUs but no memory backend.
 numa=()
-per=$((mem / nodes))
+per=$((mem / memnodes))
 for ((i = 0; i < nodes; i++)); do
-	numa+=(-object "memory-backend-ram,id=m$i,size=${per}M")
 	lo=$((i * cpus / nodes)) hi=$(((i + 1) * cpus / nodes - 1))
-	if ((hi >= lo)); then
-		numa+=(-numa "node,nodeid=$i,cpus=$lo-$hi,memdev=m$i")
-	else
-		numa+=(-numa "node,nodeid=$i,memdev=m$i")	# memory-only node
+	node="node,nodeid=$i"
+	((hi >= lo)) && node+=",cpus=$lo-$hi"		# else a memory-only node
+	if [[ -z ${memless[$i]:-} ]]; then
+		numa+=(-object "memory-backend-ram,id=m$i,size=${per}M")
+		node+=",memdev=m$i"
 	fi
+	numa+=(-numa "$node")
 done
 
 mkdir -p "$(dirname "$log")"
-log "booting $(basename "$kernel") ($mode, $cpus vCPUs, $nodes nodes, ${mem} MiB), log: $log"
+log "booting $(basename "$kernel") ($mode, $cpus vCPUs, $nodes nodes${VM_MEMLESS_NODES:+ (without memory: $VM_MEMLESS_NODES)}, ${mem} MiB), log: $log"
 start=$(date +%s)
 # /dev/kvm on this kind of host cannot run a stock guest: TCG only.
 set +e

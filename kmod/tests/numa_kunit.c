@@ -4,11 +4,12 @@
  * binding in kmod/tcache.c).
  *
  *   arenalloc_numa  which node memory comes from, CPU-to-arena binding,
- *                   and the fallback to another node when an arena's own
- *                   node has no free chunk
+ *                   CPUs of memoryless nodes, and the fallback to another
+ *                   node when an arena's own node has no free chunk
  *
- * Cases that need a topology the machine lacks (two nodes with memory)
- * skip before checking anything.
+ * Cases that need a topology the machine lacks (two nodes with memory, a
+ * CPU on a node without memory) skip before checking anything.  scripts/
+ * vm.sh makes such a CPU with VM_MEMLESS_NODES (Documentation/testing.rst).
  */
 #include <kunit/test.h>
 #include <linux/arenalloc.h>
@@ -23,6 +24,25 @@
 #include <linux/workqueue.h>
 
 #include "helpers.h"
+
+/*
+ * The node memory for @cpu should come from: its own if it has memory,
+ * else the nearest node with memory (lowest id on a tie), as the page
+ * allocator's fallback order has it.  Written apart from the module's own
+ * aa_nearest_memory_node() on purpose.
+ */
+static int expected_mem_node(unsigned int cpu)
+{
+	int nid = cpu_to_node(cpu), n, best = NUMA_NO_NODE;
+
+	if (node_state(nid, N_MEMORY))
+		return nid;
+	for_each_node_state(n, N_MEMORY) {
+		if (best == NUMA_NO_NODE || node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	}
+	return best;
+}
 
 struct on_cpu {
 	struct work_struct work;
@@ -61,7 +81,7 @@ static void memory_comes_from_the_cpus_node(struct kunit *test)
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		int want = cpu_to_mem(cpu);
+		int want = expected_mem_node(cpu);
 
 		memset(&oc, 0, sizeof(oc));
 		oc.cpu = cpu;
@@ -102,6 +122,71 @@ static void every_memory_node_has_an_arena(struct kunit *test)
 				      "arena %u on node %d", i, aa_arenas[i]->nid);
 	}
 	KUNIT_EXPECT_EQ(test, threads, num_possible_cpus());
+}
+
+/* ---- a CPU of a node without memory (kmalloc_node() falls back) ---------- */
+
+/* A CPU whose node has no memory, or -1. */
+static int memoryless_cpu(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		if (!node_state(cpu_to_node(cpu), N_MEMORY))
+			return cpu;
+	return -1;
+}
+
+/* A private arena made for @node serves small and large requests. */
+static void private_arena_serves(struct kunit *test, int node, int want)
+{
+	int id = arenalloc_arena_create(node, 0);
+	void *small, *big;
+
+	KUNIT_ASSERT_GE_MSG(test, id, 0, "arenalloc_arena_create(%d, 0)", node);
+	small = arenalloc_mallocx(64, ARENALLOC_ARENA(id), GFP_KERNEL);
+	big = arenalloc_mallocx(SZ_64K, ARENALLOC_ARENA(id), GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, small, "64 B from the arena of node %d", node);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, big, "64 KiB from the arena of node %d", node);
+	KUNIT_EXPECT_EQ(test, aa_arenas[id]->nid, want);
+	if (small)
+		KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(small)), want);
+	arenalloc_free(small);
+	arenalloc_free(big);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+static void memoryless_node_uses_the_nearest(struct kunit *test)
+{
+	int cpu = memoryless_cpu(), node, want;
+	cpumask_var_t saved;
+	void *p;
+
+	if (cpu < 0)
+		kunit_skip(test, "no online CPU on a node without memory (VM_MEMLESS_NODES)");
+	node = cpu_to_node(cpu);
+	want = expected_mem_node(cpu);
+	KUNIT_ASSERT_TRUE(test, alloc_cpumask_var(&saved, GFP_KERNEL));
+	cpumask_copy(saved, current->cpus_ptr);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	kunit_info(test, "cpu %d, node %d (no memory), numa_mem_id() %d, nearest node with memory %d\n",
+		   cpu, node, numa_mem_id(), want);
+
+	/* The CPU's automatic arena is the nearest node's. */
+	KUNIT_EXPECT_EQ(test, aa_this_cpu_arena()->nid, want);
+	p = arenalloc_malloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	arenalloc_free(p);
+
+	/* As kmalloc_node() does, a private arena falls back to it too. */
+	private_arena_serves(test, node, want);
+	private_arena_serves(test, NUMA_NO_NODE, want);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_create(node, ARENALLOC_ARENA_STRICT_NODE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_create(NUMA_NO_NODE, ARENALLOC_ARENA_STRICT_NODE),
+			-EINVAL);
+
+	set_cpus_allowed_ptr(current, saved);
+	free_cpumask_var(saved);
 }
 
 /* ---- a node with memory but no free chunk: fall back to another node ---- */
@@ -324,6 +409,7 @@ static void fragmented_node_falls_back(struct kunit *test)
 static struct kunit_case arenalloc_numa_cases[] = {
 	KUNIT_CASE(memory_comes_from_the_cpus_node),
 	KUNIT_CASE(every_memory_node_has_an_arena),
+	KUNIT_CASE(memoryless_node_uses_the_nearest),
 	KUNIT_CASE_SLOW(fragmented_node_falls_back),
 	{}
 };
