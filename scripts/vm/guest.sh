@@ -95,6 +95,21 @@ userspace_tests() {
 	done
 }
 
+# make check's smoke run of the benchmark module: every test, tiny rounds;
+# a failed allocation shows as a round of 0 ns.
+bench_smoke() {
+	b=/arenalloc/modules/arenalloc_bench.ko
+	[ -f $b ] || return 0
+	insmod $b iterations=200 && rmmod arenalloc_bench
+	rows=$(dmesg | grep -c 'arenalloc_bench: row ')
+	zero=$(dmesg | grep 'arenalloc_bench: row ' | grep -c ' 0$')
+	if dmesg | grep -q 'arenalloc_bench: done' && [ "$rows" -gt 0 ] && [ "$zero" = 0 ]; then
+		echo "ok 1 arenalloc_bench.ko ran every test ($rows rounds)"
+	else
+		echo "not ok 1 arenalloc_bench.ko ran every test ($rows rounds, $zero failed)"
+	fi
+}
+
 show_tree() {
 	for f in /sys/kernel/arenalloc/* /sys/kernel/arenalloc/stats/* \
 		/sys/kernel/arenalloc/arenas/*/*; do
@@ -159,6 +174,7 @@ smoke)
 	group insmod insmod_ktap
 	selftests loaded
 	userspace_tests
+	group bench-smoke bench_smoke
 	group rmmod rmmod_ktap
 	;;
 run)
