@@ -53,6 +53,10 @@ static unsigned int iterations = PAIRS;
 module_param(iterations, uint, 0444);
 MODULE_PARM_DESC(iterations, "alloc+free pairs per round (default 20000)");
 
+static bool count;
+module_param(count, bool, 0444);
+MODULE_PARM_DESC(count, "warm up only, for scripts/bench-count.sh (instruction counts)");
+
 static void **batch;
 
 /* ---- contenders, all called directly (no function pointers) ---------- */
@@ -376,6 +380,93 @@ static void bench_multi(const char *test, u64 (*round)(enum who w, size_t size),
 	}
 }
 
+/* ---- instruction counts ------------------------------------------------ */
+
+/*
+ * With count=1 the module only warms the caches up.  scripts/bench-count.sh
+ * then attaches gdb to QEMU's gdb stub, breaks on each count_*() below and
+ * single-steps one call to its return, counting every instruction executed
+ * (interrupts are held off while QEMU single-steps), then sets count_go so
+ * the guest writes count_now and the calls run.  Each function is one
+ * warmed-up allocation and free of COUNT_SIZE bytes.
+ */
+#define COUNT_SIZE	64
+#define COUNT_CALLS	3
+
+static int count_go;
+module_param(count_go, int, 0444);
+MODULE_PARM_DESC(count_go, "set by the debugger once its breakpoints are in");
+
+static noinline void count_arenalloc(void)
+{
+	char *p = arenalloc_malloc(COUNT_SIZE, GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	arenalloc_free(p);
+}
+
+static noinline void count_kmalloc(void)
+{
+	char *p = kmalloc(COUNT_SIZE, GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	kfree(p);
+}
+
+static noinline void count_kmem_cache(void)
+{
+	char *p = kmem_cache_alloc(cache, GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	kmem_cache_free(cache, p);
+}
+
+/* Not through count_*(): the debugger's breakpoints are on those. */
+static void count_warm(void)
+{
+	round_pairs(AA, COUNT_SIZE, 1000);
+	round_pairs(KM, COUNT_SIZE, 1000);
+	round_pairs(KC, COUNT_SIZE, 1000);
+}
+
+/* Writing count_now runs COUNT_CALLS calls of each, on one CPU. */
+static int count_now_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int i;
+
+	if (!cache)
+		return -ENODEV;
+	/*
+	 * Preemption is off around each call so that a reschedule pending
+	 * from before the breakpoint is not stepped through: the allocators'
+	 * preemption points then cost their check, as on any hit.
+	 */
+	migrate_disable();
+	count_warm();
+	for (i = 0; i < COUNT_CALLS; i++) {
+		preempt_disable();
+		count_arenalloc();
+		preempt_enable();
+		preempt_disable();
+		count_kmalloc();
+		preempt_enable();
+		preempt_disable();
+		count_kmem_cache();
+		preempt_enable();
+	}
+	migrate_enable();
+	return 0;
+}
+
+static const struct kernel_param_ops count_now_ops = {
+	.set = count_now_set,
+};
+module_param_cb(count_now, &count_now_ops, NULL, 0200);
+MODULE_PARM_DESC(count_now, "write 1: run the counted calls");
+
 static int __init arenalloc_bench_init(void)
 {
 	static const size_t sizes[] = { 8, 16, 24, 64, 100, 256, 1000, 1024, 3000, 4096,
@@ -383,6 +474,14 @@ static int __init arenalloc_bench_init(void)
 	static const size_t large[] = { 32 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20 };
 	unsigned int i;
 
+	if (count) {
+		cache = kmem_cache_create("arenalloc_bench", COUNT_SIZE, 0, 0, NULL);
+		if (!cache)
+			return -ENOMEM;
+		count_warm();
+		pr_info("count: warmed up, %d bytes\n", COUNT_SIZE);
+		return 0;
+	}
 	batch = kcalloc(BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
@@ -405,6 +504,7 @@ static int __init arenalloc_bench_init(void)
 
 static void __exit arenalloc_bench_exit(void)
 {
+	kmem_cache_destroy(cache);
 }
 
 module_init(arenalloc_bench_init);

@@ -10,7 +10,9 @@
 # and arenalloc must too) and with init_on_alloc=0.  The bench module
 # prints one line per test, contender and round (see bench/arenalloc_bench.c);
 # they become out/bench/kernel.tsv.  Under TCG the absolute numbers
-# describe the emulator, not a real CPU: compare ratios only.
+# describe the emulator, not a real CPU: compare ratios only.  Then
+# scripts/bench-count.sh counts the instructions of one warmed-up hit pair
+# of each allocator (out/bench/count.tsv), which TCG cannot distort.
 #   BENCH_PARAMS: passed to arenalloc_bench.ko (e.g. iterations=50000)
 #   BENCH_REPORT=0: leave the report to the caller (make bench)
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +40,8 @@ for init in 1 0; do
 		u = ($1 ~ /^(pair|batch|large|remote|allcpu)_/) ? "ns/pair" : "ns";
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t-\t-\n", s, $1, $2, $3, $4, u }' "$vmlog" >>"$tsv"
 done
+# Instruction-exact counts of the hit pair (a third VM, with a gdb stub).
+scripts/bench-count.sh
 {
 	echo "kernel suite: Debian $(basename "$(stock_vmlinuz)") under QEMU $(qemu-system-x86_64 --version |
 		head -1 | awk '{print $4}') TCG, ${VM_CPUS:-2} vCPUs, 2 nodes; tables 'kernel' as booted (init_on_alloc=1), 'kernel-init0' with init_on_alloc=0"
