@@ -21,6 +21,8 @@ PACKAGES=(
 	# real programs run under LD_PRELOAD (and timed by GNU time in the
 	# benchmarks' smoke run)
 	clang libclang-rt-14-dev sqlite3 git time
+	# arenastat reads the module's JSON dump with json-c
+	libjson-c-dev
 )
 # make bench: the allocators compared against, redis for the server
 # workload, gnuplot for the plots.

@@ -60,8 +60,8 @@ lib=$ROOT/userspace/build/libarenalloc.so
 if [[ -f $lib && $mode != bench && $mode != count ]]; then
 	mkdir -p "$root/arenalloc/lib" "$root/arenalloc/bin"
 	cp "$lib" "$root/arenalloc/lib/"
-	for t in device_test stress_test fork_test; do
-		[[ -x $ROOT/userspace/build/t/$t ]] && cp "$ROOT/userspace/build/t/$t" "$root/arenalloc/bin/"
+	for t in t/device_test t/stress_test t/fork_test arenastat; do
+		[[ -x $ROOT/userspace/build/$t ]] && cp "$ROOT/userspace/build/$t" "$root/arenalloc/bin/"
 	done
 	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"
 fi
