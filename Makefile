@@ -41,7 +41,12 @@ check:
 run:
 	scripts/run.sh
 
-bench: bench-kernel bench-user
+# make bench: the performance report, out/bench/report.md and its plots;
+# BENCH_PUBLISH=1 also writes Documentation/benchmarks.rst.
+bench:
+	BENCH_REPORT=0 scripts/bench.sh
+	BENCH_REPORT=0 scripts/bench-user.sh
+	scripts/bench-report.py out/bench $(if $(BENCH_PUBLISH),--publish Documentation/benchmarks.rst)
 
 bench-kernel:
 	scripts/bench.sh

@@ -1,27 +1,44 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench-user` (and the second half of `make bench`): libarenalloc
-# against glibc, jemalloc, mimalloc and tcmalloc, side by side, same
-# machine, same run.
+# `make bench-user` (and part of `make bench`): libarenalloc against glibc,
+# jemalloc, mimalloc and tcmalloc, side by side, same machine, same run.
 #
-# One benchmark binary (userspace/bench/malloc_bench.c) runs every
-# workload under each allocator in turn, by LD_PRELOAD; the allocators
-# alternate within each round so drift in the machine's speed hits all of
-# them alike, and each figure is the median of ROUNDS rounds (default 5).
-# Peak RSS is that of the same runs.  Ratios are to glibc: for ns/pair
-# lower is better, for Mops/s higher is better.
-#   ROUNDS=N  MT_THREADS="1 2 4"  BENCH_SIZES="16 64 256 1024 4096"
+# Workloads: the project's own (userspace/bench/malloc_bench.c: pairs and
+# batches by size, mixed-size churn, realloc growth, large-block churn, a
+# producer/consumer, thread churn, cache thrash, a larson-style server and
+# a multithreaded window with cross-thread frees) and real programs
+# (scripts/bench/programs.sh: sqlite3, python3, git, xz, gcc, redis).
+# Every allocator is loaded the same way, by LD_PRELOAD (glibc: none).
+# Within each round the allocators alternate, starting from a different one
+# each round, so drift in the machine's speed hits all of them alike.
+# Every run's result is compared with glibc's: a wrong answer fails the
+# benchmark instead of counting as fast.  Then a burst-then-idle run per
+# allocator records RSS over time (decay), libarenalloc with and without
+# its background thread.
+#
+# Writes out/bench/user.tsv (one line per run) and out/bench/burst-*.tsv;
+# scripts/bench-report.py turns them into the report and plots.
+#   ROUNDS=N (5)  MT_THREADS="1 2 4"  BENCH_SIZES="16 64 256 1024 4096"
+#   BENCH_ONLY="regex" (workloads to run)  BURST_MIB (256)  BURST_IDLE_S (10)
+#   BENCH_SMOKE=1: make check's version: one round, tiny sizes, results
+#   still checked against glibc; no figures are kept.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+smoke=${BENCH_SMOKE:-0}
 rounds=${ROUNDS:-5}
 sizes=${BENCH_SIZES:-16 64 256 1024 4096}
-threads=${MT_THREADS:-1 $(nproc) $((2 * $(nproc)))}
+ncpu=$(nproc)
+threads=${MT_THREADS:-1 $ncpu $((2 * ncpu))}
+only=${BENCH_ONLY:-.}
+burst_mib=${BURST_MIB:-256} burst_idle=${BURST_IDLE_S:-10}
+dir=$OUT/bench
+((smoke)) && { rounds=1 sizes="64 4096" threads=2 dir=$OUT/bench-smoke burst_mib=8 burst_idle=1; }
 
-scripts/deps.sh bench
+((smoke)) || scripts/deps.sh bench
 make -s -C userspace all
-mkdir -p "$OUT"
-bin=$OUT/malloc_bench
+mkdir -p "$dir"
+bin=$dir/malloc_bench
 gcc -O2 -g -pthread userspace/bench/malloc_bench.c -o "$bin"
 
 libdir=/usr/lib/$(gcc -print-multiarch)
@@ -33,37 +50,102 @@ declare -A lib=(
 	[tcmalloc]="$libdir/libtcmalloc_minimal.so.4"
 )
 names=(glibc arenalloc jemalloc mimalloc tcmalloc)
+# The smoke run checks our results against glibc's, nothing more.
+((smoke)) && names=(glibc arenalloc)
 for n in "${names[@]}"; do
 	[[ -z ${lib[$n]} || -f ${lib[$n]} ]] || die "missing ${lib[$n]} (scripts/deps.sh bench installs it)"
 done
 
-workloads=()
-for s in $sizes; do workloads+=("pair $s" "batch $s"); done
-for t in $threads; do workloads+=("mt $t"); done
+# Workload arguments: "<suite> <malloc_bench args | program name>".
+if ((smoke)); then
+	micro_n=(pair:20000 batch:20 mixed:20000 realloc:2000 large:4 xmalloc:2000 churn:4
+		thrash:100000 larson:1 mt:1)
+else
+	micro_n=(pair: batch: mixed: realloc: large:100 xmalloc:500000 churn:500 thrash:
+		larson:2 mt:2)
+fi
+declare -A nargs
+for kv in "${micro_n[@]}"; do nargs[${kv%%:*}]=${kv#*:}; done
+work=()
+for s in $sizes; do work+=("micro pair $s" "micro batch $s"); done
+work+=("micro mixed" "micro realloc" "micro large" "micro xmalloc $ncpu" "micro churn $ncpu"
+	"micro thrash $ncpu")
+for t in $threads; do work+=("micro larson $t" "micro mt $t"); done
+progdata=$dir/programs
+scripts/bench/programs.sh prepare "$progdata" "$smoke"
+for p in $(scripts/bench/programs.sh list); do work+=("program $p"); done
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+tsv=$dir/user.tsv
+rm -f "$dir"/burst-*.tsv
+printf 'suite\ttest\tallocator\tround\tvalue\tunit\tmaxrss_kb\tcheck\n' >"$tsv"
 
-log "libarenalloc benchmark: $rounds rounds, $(nproc) CPUs, $(uname -r)"
-printf '%-12s' workload
-for n in "${names[@]}"; do printf ' %19s' "$n"; done
-printf '   (value [ratio to glibc] peak RSS MiB)\n'
-for w in "${workloads[@]}"; do
-	declare -A vals=() rss=()
+# run_one SUITE ARGS...: prints "test value unit maxrss_kb check".
+run_one() {
+	local suite=$1 out t0 t1 st
+	shift
+	if [[ $suite == micro ]]; then
+		local w=$1 a=${2:-} n=${nargs[$1]}
+		if [[ $w == pair || $w == batch || $w == larson || $w == mt ]]; then
+			out=$("$bin" "$w" "$a" $n)
+		elif [[ $w == mixed || $w == realloc || $w == large ]]; then
+			out=$("$bin" "$w" $n)
+		else
+			out=$("$bin" "$w" "$a" $n)
+		fi
+		awk '{ print $1, $2, $3, $5, $7 }' <<<"${out##*$'\n'}"
+	else
+		st=$(mktemp)
+		out=$(/usr/bin/time -f '%e %M' -o "$st" scripts/bench/programs.sh run "$1" "$progdata" "$smoke" |
+			sha256sum | cut -c1-16)
+		read -r t0 t1 <"$st"
+		rm -f "$st"
+		echo "$1 $t0 s $t1 $out"
+	fi
+}
+
+log "userspace benchmark: $rounds rounds, $ncpu CPUs, $(uname -r), allocators: ${names[*]}"
+bad=0
+for w in "${work[@]}"; do
+	[[ $w =~ $only ]] || continue
+	# shellcheck disable=SC2206
+	args=($w)
+	declare -A ref=()
 	for ((r = 0; r < rounds; r++)); do
-		for n in "${names[@]}"; do
-			out=$(LD_PRELOAD=${lib[$n]} "$bin" $w)
-			vals[$n]+="$(awk '{print $2}' <<<"$out") "
-			rss[$n]+="$(awk '{print $5}' <<<"$out") "
+		for ((i = 0; i < ${#names[@]}; i++)); do
+			n=${names[$(((i + r) % ${#names[@]}))]}
+			if ! res=$(LD_PRELOAD=${lib[$n]} run_one "${args[@]}"); then
+				log "FAILED: $w under $n"
+				bad=1
+				continue
+			fi
+			read -r test val unit rss chk <<<"$res"
+			printf '%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n' "${args[0]}" "$test" "$n" "$r" "$val" \
+				"$unit" "$rss" "$chk" >>"$tsv"
+			ref[$n]=$chk
 		done
 	done
-	base=$(tr ' ' '\n' <<<"${vals[glibc]}" | grep . | median)
-	unit=$(LD_PRELOAD= "$bin" ${w/mt */mt 1 1} | awk '{print $3}')
-	printf '%-12s' "${w// /_}"
 	for n in "${names[@]}"; do
-		v=$(tr ' ' '\n' <<<"${vals[$n]}" | grep . | median)
-		m=$(tr ' ' '\n' <<<"${rss[$n]}" | grep . | median)
-		printf ' %8.1f [%4.2f] %4.0f' "$v" "$(awk -v a="$v" -v b="$base" 'BEGIN{print a/b}')" \
-			"$(awk -v k="$m" 'BEGIN{print k/1024}')"
+		if [[ ${ref[$n]:-} != "${ref[glibc]:-}" ]]; then
+			log "WRONG RESULT: $w under $n (check ${ref[$n]:-none}, glibc ${ref[glibc]:-none})"
+			bad=1
+		fi
 	done
-	printf '   %s\n' "$unit"
+	log "done: $w"
+	unset ref
 done
+
+# RSS over time after a burst is freed: does the memory go back?
+if [[ burst =~ $only ]]; then
+	for n in "${names[@]}" arenalloc-bg; do
+		l=${lib[${n%-bg}]} conf=
+		[[ $n == arenalloc-bg ]] && conf=background_thread:true
+		LD_PRELOAD=$l ARENALLOC_CONF=$conf "$bin" burst "$burst_mib" "$burst_idle" |
+			awk '$1 == "rss" { print $2 "\t" $3 }' >"$dir/burst-$n.tsv" || bad=1
+		[[ -s $dir/burst-$n.tsv ]] || { log "FAILED: burst under $n"; bad=1; }
+	done
+fi
+((bad == 0)) || die "some runs failed or gave a wrong result (see above)"
+((smoke)) && { log "smoke run passed"; exit 0; }
+echo "userspace suite: ${names[*]} by LD_PRELOAD; $rounds rounds; threads $threads" >"$dir/meta-user.txt"
+log "results in $tsv"
+[[ ${BENCH_REPORT:-1} == 0 ]] || scripts/bench-report.py "$dir"

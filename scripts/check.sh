@@ -6,7 +6,7 @@
 #  2. host tests: the harness's own verdict logic, the uapi header, and
 #     libarenalloc: its tests in four flavours (plain with the malloc
 #     overrides, ASan + UBSan, TSan, debug), real programs under
-#     LD_PRELOAD, a bounded libFuzzer run
+#     LD_PRELOAD, a bounded libFuzzer run, the benchmarks' smoke run
 #  3. lint (scripts/lint.sh): checkpatch, sparse, W=1 on 6.12 and 6.1
 #  4. debug-kernel VM: kselftests, KUnit, kmemleak, splat and taint checks,
 #     libarenalloc over /dev/arenalloc (its device, stress and fork tests,
@@ -47,6 +47,10 @@ record 11-host-uapi "host/uapi header stands alone in C++" \
 	userspace/tests/run_fuzz.sh
 } >"$OUT/logs/host-userspace.log" 2>&1 || :
 python3 scripts/ktap.py groups "$OUT/logs/host-userspace.log" "$res/12-host-userspace" host
+# Every benchmark workload and program, a few iterations, results compared
+# with glibc's (figures come only from make bench).
+record 13-host-bench "host/benchmark smoke run: every workload gives glibc's result" \
+	bash -c 'BENCH_SMOKE=1 scripts/bench-user.sh >"$1" 2>&1' _ "$OUT/logs/bench-smoke.log" || :
 
 phase "lint"
 scripts/lint.sh "$res/20-lint"

@@ -4,7 +4,7 @@
 #
 # Idempotent: a second run installs nothing and takes a second or two.
 # `deps.sh bench` also installs the allocators the benchmark compares
-# against (jemalloc, mimalloc, tcmalloc).
+# against (jemalloc, mimalloc, tcmalloc), redis and gnuplot.
 #  - Build tools, QEMU, busybox and the kernel source go in with apt-get.
 #  - Debian's stock 6.12 kernel image and headers, and the 6.1 headers
 #    (bookworm's default kernel, a second build target), are unpacked into
@@ -18,10 +18,16 @@ PACKAGES=(
 	busybox-static qemu-system-x86
 	"$SRC_PKG" sparse dwarves
 	# libarenalloc's tests: the fuzzer's compiler and runtime, and the
-	# real programs run under LD_PRELOAD
-	clang libclang-rt-14-dev sqlite3 git
+	# real programs run under LD_PRELOAD (and timed by GNU time in the
+	# benchmarks' smoke run)
+	clang libclang-rt-14-dev sqlite3 git time
+	# arenastat reads the module's JSON dump with json-c
+	libjson-c-dev
 )
-[[ ${1:-} == bench ]] && PACKAGES+=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
+# make bench: the allocators compared against, redis for the server
+# workload, gnuplot for the plots.
+[[ ${1:-} == bench ]] && PACKAGES+=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+	redis-server redis-tools gnuplot-nox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -56,7 +56,8 @@ quiet "checkpatch --strict" perl "$src/scripts/checkpatch.pl" --terse --no-tree 
 quiet "checkpatch --strict (userspace)" perl "$src/scripts/checkpatch.pl" --terse --no-tree \
 	--strict --show-types \
 	--ignore PREFER_KERNEL_TYPES,USE_NEGATIVE_ERRNO,ARRAY_SIZE,PREFER_DEFINED_ATTRIBUTE_MACRO,SPLIT_STRING,VOLATILE,CAMELCASE,ARCH_DEFINES \
-	--file userspace/src/*.[ch] userspace/include/*.h userspace/tests/*.[ch] userspace/bench/*.c
+	--file userspace/src/*.[ch] userspace/include/*.h userspace/tests/*.[ch] userspace/bench/*.c \
+	userspace/tools/*.c
 quiet "kernel-doc -Wall" perl "$src/scripts/kernel-doc" -none -Wall "${KERNEL_C[@]}"
 quiet "sparse C=2" build_copy "$OUT/build/sparse" "$kdir" C=2
 quiet "W=1 debug 6.12" build_copy "$OUT/build/w1-debug" "$kdir" W=1

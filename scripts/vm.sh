@@ -5,7 +5,7 @@
 #
 #   vm.sh MODE KERNEL LOG [MODULE_DIR] [-- MODULE_PARAMS...]
 #
-# MODE is check, smoke, run or bench (see scripts/vm/guest.sh).  MODULE_DIR is the
+# MODE is check, smoke, run, bench or count (see scripts/vm/guest.sh).  MODULE_DIR is the
 # kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
 # KUnit kernel) and ../samples/arenalloc_sample.ko are taken from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
@@ -15,7 +15,8 @@
 #   example VM_CPUS=3 VM_NODES=3 VM_MEMLESS_NODES=2 puts CPU 2 on a node
 #   without memory.  A node left without CPUs (VM_NODES > VM_CPUS) is a
 #   memory-only node.
-#   VM_QUIET=1 to keep the console out of the terminal.
+#   VM_QUIET=1 to keep the console out of the terminal, VM_QEMU_ARGS for
+#   more QEMU options (scripts/bench-count.sh adds a gdb stub).
 # The VM is killed at VM_TIMEOUT; the log then lacks "@@@ DONE" and the
 # verdict counts the run as failed.
 source "$(dirname "$0")/lib.sh"
@@ -70,11 +71,11 @@ copy_dynamic() {
 	done
 }
 lib=$ROOT/userspace/build/libarenalloc.so
-if [[ -f $lib && $mode != bench ]]; then
+if [[ -f $lib && $mode != bench && $mode != count ]]; then
 	mkdir -p "$root/arenalloc/lib" "$root/arenalloc/bin"
 	cp "$lib" "$root/arenalloc/lib/"
-	for t in device_test stress_test fork_test; do
-		[[ -x $ROOT/userspace/build/t/$t ]] && cp "$ROOT/userspace/build/t/$t" "$root/arenalloc/bin/"
+	for t in t/device_test t/stress_test t/fork_test arenastat; do
+		[[ -x $ROOT/userspace/build/$t ]] && cp "$ROOT/userspace/build/$t" "$root/arenalloc/bin/"
 	done
 	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"
 fi
@@ -106,8 +107,8 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -m "$mem" -smp "$cpus,sockets=$cpus,cores=1,threads=1" "${numa[@]}" \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=5 ${VM_APPEND:-}" \
-	-nodefaults -vga none -display none -serial stdio -no-reboot </dev/null |
-	tr -d '\r' | if [[ ${VM_QUIET:-0} == 1 ]]; then cat >"$log"; else tee "$log"; fi
+	-nodefaults -vga none -display none -serial stdio -no-reboot ${VM_QEMU_ARGS:-} </dev/null |
+	stdbuf -oL tr -d '\r' | if [[ ${VM_QUIET:-0} == 1 ]]; then cat >"$log"; else tee "$log"; fi
 rc=${PIPESTATUS[0]}
 set -e
 log "VM finished in $(($(date +%s) - start)) s (qemu status $rc)"

@@ -10,7 +10,7 @@
 #
 # Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
 # kernel: load, kselftests, unload), run (the `make run` demonstration),
-# bench (arenalloc_bench.ko's timings).
+# bench (arenalloc_bench.ko's timings), count (scripts/bench-count.sh).
 mode=$1
 ko=/arenalloc/modules/arenalloc.ko
 kunit_ko=/arenalloc/modules/arenalloc_kunit.ko
@@ -95,6 +95,21 @@ userspace_tests() {
 	done
 }
 
+# make check's smoke run of the benchmark module: every test, tiny rounds;
+# a failed allocation shows as a round of 0 ns.
+bench_smoke() {
+	b=/arenalloc/modules/arenalloc_bench.ko
+	[ -f $b ] || return 0
+	insmod $b iterations=200 && rmmod arenalloc_bench
+	rows=$(dmesg | grep -c 'arenalloc_bench: row ')
+	zero=$(dmesg | grep 'arenalloc_bench: row ' | grep -c ' 0$')
+	if dmesg | grep -q 'arenalloc_bench: done' && [ "$rows" -gt 0 ] && [ "$zero" = 0 ]; then
+		echo "ok 1 arenalloc_bench.ko ran every test ($rows rounds)"
+	else
+		echo "not ok 1 arenalloc_bench.ko ran every test ($rows rounds, $zero failed)"
+	fi
+}
+
 show_tree() {
 	for f in /sys/kernel/arenalloc/* /sys/kernel/arenalloc/stats/* \
 		/sys/kernel/arenalloc/arenas/*/*; do
@@ -159,6 +174,7 @@ smoke)
 	group insmod insmod_ktap
 	selftests loaded
 	userspace_tests
+	group bench-smoke bench_smoke
 	group rmmod rmmod_ktap
 	;;
 run)
@@ -188,6 +204,28 @@ run)
 	demo_preload
 	echo "== kernel log"
 	dmesg | grep 'arenalloc:' | sed 's/^/  /'
+	rmmod arenalloc
+	;;
+count)
+	# scripts/bench-count.sh: warm up, show the host where to break, wait
+	# for its debugger to set count_go, run the counted calls.
+	insmod $ko || exit 1
+	insmod /arenalloc/modules/arenalloc_bench.ko count=1 || exit 1
+	grep -E ' (count_arenalloc|count_kmalloc|count_kmem_cache|count_go)[[:space:]]' /proc/kallsyms |
+		sed 's/^/@@@ SYM /'
+	# Names for the call targets the host will see (text symbols of the
+	# allocators and what they call).
+	grep -E ' [tT] ' /proc/kallsyms |
+		grep -E "$(cat /arenalloc/params)" | sed 's/^/@@@ KSYM /'
+	echo "@@@ COUNT READY"
+	p=/sys/module/arenalloc_bench/parameters
+	n=0
+	while [ "$(cat $p/count_go)" = 0 ] && [ $n -lt 1500 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	echo 1 >$p/count_now
+	rmmod arenalloc_bench
 	rmmod arenalloc
 	;;
 bench)
