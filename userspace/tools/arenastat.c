@@ -65,7 +65,7 @@ static const char *const pages_keys[] = {
 static const char *const counter_keys[] = {
 	"nmalloc", "ndalloc", "nrequests", "nfills", "nflushes", "npurge",
 	"nmadvise", "purged", "hits", "misses", "fills", "flushes", "faults",
-	"fork_copied", "fork_failed", "nfallback", NULL,
+	"fork_copied", "fork_failed", "node_fallbacks", NULL,
 };
 
 static bool in(const char *const *set, const char *key)
