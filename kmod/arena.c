@@ -232,7 +232,7 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = arenalloc_pages_alloc(arena->nid, order, aa_meta_gfp(gfp));
+	chunk->page = arenalloc_pages_alloc(arena->nid, order, aa_chunk_gfp(gfp));
 	if (!chunk->page)
 		goto undo_meta;
 	chunk->b.kind = AA_BLOCK_CHUNK;
@@ -394,8 +394,12 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 	return got;
 }
 
-/* Returns one region to its slab; false if it is not a live region. */
-static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr)
+/*
+ * Returns one region to its slab; false if it is not a live region.
+ * @forget: tell kmemleak first, before the region can be handed out again.
+ */
+static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr,
+			 bool forget)
 {
 	size_t size = asc_index2size(slab->szind);
 	struct aa_bin *bin = &arena->bins[slab->szind];
@@ -404,6 +408,8 @@ static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *p
 
 	if (off % size || !acs_put(slab->bitmap, idx))
 		return false;
+	if (forget)
+		kmemleak_free(ptr);
 	bin->curregs--;
 	bin->ndalloc++;
 	if (!slab->nfree++)
@@ -536,7 +542,10 @@ static void aa_huge_free(struct aa_huge *h)
  * @info: filled in on success
  *
  * Lockless.  The answer is reliable for a live allocation; for anything
- * else it may be stale, and the free path checks again under the lock.
+ * else it may be stale.  A free that goes to the arena is checked again
+ * under the lock; one taken by a per-CPU cache is checked only against
+ * the cache's most recent entry (tcache.c), so a pointer that passes here
+ * is not proven live.
  *
  * Context: Any context.
  * Return: 0, or -ENOENT when @ptr is not the start of an allocation in
@@ -588,8 +597,12 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_lookup);
 
-/* Frees one pointer of @arena under its lock; false if it is not live. */
-static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
+/*
+ * Frees one pointer of @arena under its lock; false if it is not live.
+ * @forget: tell kmemleak once it is known live, before the memory can be
+ * reused (it is still registered: it comes from the caller, not a cache).
+ */
+static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
 {
 	struct aa_chunk *chunk;
 	struct aa_extent *e;
@@ -604,6 +617,8 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 
 		if (ptr != b->base)
 			return false;
+		if (forget)
+			kmemleak_free(ptr);
 		list_del(&h->link);
 		arena->nhuge_pages -= 1UL << h->order;
 		aa_huge_free(h);
@@ -612,9 +627,11 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 	chunk = container_of(b, struct aa_chunk, b);
 	e = chunk->map[(ptr - b->base) >> PAGE_SHIFT];
 	if (e->state == AA_EXTENT_SLAB)
-		return aa_slab_free(arena, e, ptr);
+		return aa_slab_free(arena, e, ptr, forget);
 	if (e->state != AA_EXTENT_LARGE || ptr != aa_extent_addr(e))
 		return false;
+	if (forget)
+		kmemleak_free(ptr);
 	arena->large_ndalloc++;
 	arena->large_cur--;
 	arena->large_bytes -= (size_t)e->npages << PAGE_SHIFT;
@@ -643,7 +660,7 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 
 	spin_lock_irqsave(&arena->lock, flags);
 	for (i = 0; i < n; i++)
-		if (!aa_arena_free_one(arena, ptrs[i]))
+		if (!aa_arena_free_one(arena, ptrs[i], false))
 			bad = ptrs[i];
 	spin_unlock_irqrestore(&arena->lock, flags);
 	if (bad)
@@ -653,7 +670,10 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 /**
  * aa_arena_free() - give one allocation back to its arena
  * @arena: its arena
- * @ptr:   the allocation
+ * @ptr:   the allocation, registered with kmemleak
+ *
+ * kmemleak forgets @ptr under the lock, once it is known live and before
+ * another CPU can be handed the memory and register it again.
  *
  * Context: Any context; takes @arena->lock.
  * Return: true, or false (and nothing changed) when @ptr is not a live
@@ -665,7 +685,7 @@ bool aa_arena_free(struct aa_arena *arena, void *ptr)
 	bool ok;
 
 	spin_lock_irqsave(&arena->lock, flags);
-	ok = aa_arena_free_one(arena, ptr);
+	ok = aa_arena_free_one(arena, ptr, true);
 	spin_unlock_irqrestore(&arena->lock, flags);
 	return ok;
 }
