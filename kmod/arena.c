@@ -643,7 +643,8 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
 /**
  * aa_arena_free_batch() - give allocations back to the arena they came from
  * @arena: their arena
- * @ptrs:  the allocations
+ * @ptrs:  the allocations, which kmemleak no longer tracks (they come
+ *         from a per-CPU cache or never reached a caller)
  * @n:     how many
  *
  * A pointer that is not a live allocation of @arena (freed twice, never
