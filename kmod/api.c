@@ -93,7 +93,7 @@ static size_t aa_class_size(size_t size, size_t align)
  * So free, usable_size, realloc and sdallocx know an object is
  * instrumented from its class alone: debug mode and not huge.
  */
-static size_t aa_layout(size_t size, size_t align, bool *debug)
+static __always_inline size_t aa_layout(size_t size, size_t align, bool *debug)
 {
 	size_t padded, usize;
 
@@ -130,8 +130,8 @@ static size_t aa_ptr_usable(const void *ptr, const struct aa_ptr_info *info)
 /* ==== Allocation ======================================================= */
 
 /* One attempt at @usize bytes; NULL when the memory is not there now. */
-static void *aa_alloc(struct aa_arena *arena, size_t usize, size_t align, int flags,
-		      gfp_t gfp)
+static __always_inline void *aa_alloc(struct aa_arena *arena, size_t usize,
+				      size_t align, int flags, gfp_t gfp)
 {
 	unsigned int szind;
 	void *ptr;
@@ -428,7 +428,8 @@ static void *aa_realloc_in_place(void *ptr, size_t size, const struct aa_ptr_inf
  *
  * Context: As arenalloc_mallocx().
  * Return: the memory, moved or not; ZERO_SIZE_PTR for @size 0; NULL when a
- * grow fails.
+ * grow fails or @ptr is not a live arenalloc allocation (refused with a
+ * warning, as by arenalloc_free()).
  */
 void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp)
 {
