@@ -297,6 +297,35 @@ static void double_free_through_cache_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
+/*
+ * The same through the remote list: an object of another automatic arena
+ * freed twice in a row on this CPU.
+ */
+static void double_free_through_remote_list_is_refused(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	unsigned int i, other = 0;
+	void *p;
+
+	skip_without_cache(test, 64);
+	if (aa_narenas_auto < 2)
+		kunit_skip(test, "needs two automatic arenas");
+	preempt_disable();
+	for (i = 0; i < aa_narenas_auto; i++)
+		if (aa_arenas[i] != aa_this_cpu_arena())
+			other = i;
+	p = arenalloc_mallocx(64, ARENALLOC_ARENA(other), GFP_NOWAIT);
+	arenalloc_free(p);
+	arenalloc_free(p);
+	preempt_enable();
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	aa_tcache_flush_all();
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, aa_test_auto_live(), 0UL);
+}
+
 static void restore_init_on_alloc(void *unused)
 {
 	static_branch_disable(&init_on_alloc);
@@ -568,6 +597,7 @@ static struct kunit_case arenalloc_api_cases[] = {
 	KUNIT_CASE(foreign_pointers_are_refused),
 	KUNIT_CASE(double_free_is_refused),
 	KUNIT_CASE(double_free_through_cache_is_refused),
+	KUNIT_CASE(double_free_through_remote_list_is_refused),
 	KUNIT_CASE(init_on_alloc_zeroes_every_path),
 	KUNIT_CASE(init_on_free_wipes_freed_objects),
 	KUNIT_CASE(dma_zones_are_refused),
