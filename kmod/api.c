@@ -10,14 +10,23 @@
  * anything is touched.
  *
  * Allocations are registered with kmemleak one by one, so a client's leak
- * of arenalloc memory is reported like a leak of kmalloc memory.
+ * of arenalloc memory is reported like a leak of kmalloc memory; a free
+ * tells kmemleak before the memory can be handed out again (in the
+ * per-CPU cache or the arena, under their locks).
+ *
+ * The contract with callers, flag by flag and compared with kmalloc, is in
+ * include/linux/arenalloc.h and Documentation/arenalloc.rst.  Locking: none
+ * here; see tcache.c and arena.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kmemleak.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include <linux/arenalloc.h>
@@ -28,6 +37,9 @@
 #define AA_FLAG_ARENA_SHIFT	20
 
 /* ==== Flags ============================================================ */
+
+/* Zone modifiers: arenalloc's memory lies in whatever zone its chunks do. */
+#define AA_GFP_REFUSED		(__GFP_DMA | __GFP_DMA32)
 
 static size_t aa_flags_align(int flags)
 {
@@ -72,19 +84,39 @@ static size_t aa_class_size(size_t size, size_t align)
 	return PAGE_SIZE << get_order(size);
 }
 
-/* Debug mode adds a redzone and a trailer to objects below the huge sizes. */
-static bool aa_debug_sized(size_t size, size_t align)
+/*
+ * The layout of a request, decided here and nowhere else: the class size
+ * it is allocated with (0: it cannot be served) and, in debug mode,
+ * whether it carries a redzone and trailer (@debug).  Debug mode
+ * instruments every object below the huge sizes; a request too close to
+ * the chunk size for the trailer to fit is served as huge, uninstrumented.
+ * So free, usable_size, realloc and sdallocx know an object is
+ * instrumented from its class alone: debug mode and not huge.
+ */
+static __always_inline size_t aa_layout(size_t size, size_t align, bool *debug)
 {
-	return aa_debug() && size < arenalloc_sc.large_max &&
-	       aa_class_size(size + AA_DEBUG_EXTRA, align) <= arenalloc_sc.large_max;
+	size_t padded, usize;
+
+	*debug = false;
+	if (!aa_debug())
+		return aa_class_size(size, align);
+	if (!check_add_overflow(max_t(size_t, size, 1), AA_DEBUG_EXTRA, &padded)) {
+		usize = aa_class_size(padded, align);
+		if (usize && usize <= arenalloc_sc.large_max) {
+			*debug = true;
+			return usize;
+		}
+	}
+	return aa_class_size(max_t(size_t, size, arenalloc_sc.large_max + 1), align);
 }
 
-/* What usable_size() reports for such a request: see aa_class_size(). */
+/* What usable_size() reports for such a request: see aa_layout(). */
 static size_t aa_usable(size_t size, size_t align)
 {
-	if (aa_debug_sized(size, align))
-		return max_t(size_t, size, 1);
-	return aa_class_size(size, align);
+	bool debug;
+	size_t usize = aa_layout(size, align, &debug);
+
+	return debug ? max_t(size_t, size, 1) : usize;
 }
 
 /* Usable size of a live allocation, as the caller sees it. */
@@ -97,64 +129,109 @@ static size_t aa_ptr_usable(const void *ptr, const struct aa_ptr_info *info)
 
 /* ==== Allocation ======================================================= */
 
-/**
- * arenalloc_mallocx() - allocate memory, with jemalloc-style flags
- * @size:  bytes wanted; 0 gets the smallest class
- * @flags: ARENALLOC_ALIGN(), ARENALLOC_ZERO, ARENALLOC_TCACHE_NONE,
- *         ARENALLOC_ARENA(), or 0
- * @gfp:   allocation flags; GFP_ATOMIC and GFP_NOWAIT never sleep
- *
- * Alignment may be any power of two up to the chunk size.  Memory comes
- * from the named arena, or else from the arena of the CPU's node.
- *
- * Context: Process context with a gfp mask that may sleep; any context,
- * interrupts included, with GFP_ATOMIC or GFP_NOWAIT.
- * Return: at least @size bytes, aligned as asked, or NULL when there is no
- * memory, the size or alignment cannot be served, or the arena does not
- * exist.
- */
-void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
+/* One attempt at @usize bytes; NULL when the memory is not there now. */
+static __always_inline void *aa_alloc(struct aa_arena *arena, size_t usize,
+				      size_t align, int flags, gfp_t gfp)
 {
-	size_t align = aa_flags_align(flags);
-	struct aa_arena *arena = aa_flags_arena(flags);
-	bool debug = aa_debug_sized(size, align);
-	size_t usize = aa_class_size(debug ? size + AA_DEBUG_EXTRA : size, align);
 	unsigned int szind;
 	void *ptr;
 
+	if (usize > arenalloc_sc.large_max)
+		return aa_arena_alloc_huge(arena ?: aa_this_cpu_arena(), usize, gfp);
+	szind = asc_size2index(usize);
+	if (!arena && !(flags & ARENALLOC_TCACHE_NONE) && align <= PAGE_SIZE &&
+	    usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max))
+		return aa_tcache_alloc(szind, gfp);
+	if (!arena)
+		arena = aa_this_cpu_arena();
+	if (asc_is_small(&arenalloc_sc, szind))
+		return aa_arena_alloc_small(arena, szind, &ptr, 1, gfp) ? ptr : NULL;
+	return aa_arena_alloc_large(arena, szind, max_t(size_t, align, PAGE_SIZE), gfp);
+}
+
+/*
+ * __GFP_NOFAIL: arenalloc's own page and metadata allocations never carry
+ * it (the page allocator warns about it above order 1, and a chunk is
+ * order 9), so the whole attempt is retried here instead, waiting as the
+ * page allocator does between its retries.  Like the page allocator, this
+ * needs a mask that allows direct reclaim.
+ */
+static void *aa_alloc_nofail(struct aa_arena *arena, size_t usize, size_t align,
+			     int flags, gfp_t gfp, unsigned long caller)
+{
+	void *ptr;
+
+	if (!gfpflags_allow_blocking(gfp)) {
+		aa_report_bad_gfp(gfp, caller);
+		return NULL;
+	}
+	do {
+		memalloc_retry_wait(gfp);
+		ptr = aa_alloc(arena, usize, align, flags, gfp);
+	} while (!ptr);
+	return ptr;
+}
+
+static void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned long caller)
+{
+	size_t align = aa_flags_align(flags);
+	struct aa_arena *arena;
+	size_t usize;
+	bool debug;
+	void *ptr;
+
+	might_alloc(gfp);
+	if (unlikely(gfp & AA_GFP_REFUSED)) {
+		aa_report_bad_gfp(gfp, caller);
+		return NULL;
+	}
+	arena = aa_flags_arena(flags);
+	usize = aa_layout(size, align, &debug);
 	if (!usize || IS_ERR(arena))
 		return NULL;
 	/* Debug mode keeps objects out of the caches: see debug.c. */
 	if (debug)
 		flags |= ARENALLOC_TCACHE_NONE;
-	if (usize > arenalloc_sc.large_max) {
-		ptr = aa_arena_alloc_huge(arena ?: aa_this_cpu_arena(), usize, gfp);
-		goto out;
+	ptr = aa_alloc(arena, usize, align, flags, gfp);
+	if (unlikely(!ptr)) {
+		if (!(gfp & __GFP_NOFAIL))
+			return NULL;
+		ptr = aa_alloc_nofail(arena, usize, align, flags, gfp, caller);
+		if (!ptr)
+			return NULL;
 	}
-	szind = asc_size2index(usize);
-	if (!arena && !(flags & ARENALLOC_TCACHE_NONE) && align <= PAGE_SIZE &&
-	    usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max)) {
-		ptr = aa_tcache_alloc(szind, gfp);
-		goto out;
-	}
-	if (!arena)
-		arena = aa_this_cpu_arena();
-	if (asc_is_small(&arenalloc_sc, szind)) {
-		if (!aa_arena_alloc_small(arena, szind, &ptr, 1, gfp))
-			ptr = NULL;
-	} else {
-		ptr = aa_arena_alloc_large(arena, szind, max_t(size_t, align, PAGE_SIZE), gfp);
-	}
-out:
-	if (!ptr)
-		return NULL;
 	if (debug)
 		aa_debug_prepare(ptr, max_t(size_t, size, 1), usize,
 				 (flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO));
-	else if ((flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO))
+	else if ((flags & ARENALLOC_ZERO) || want_init_on_alloc(gfp))
 		memset(ptr, 0, usize);
 	kmemleak_alloc(ptr, usize, 1, gfp);
 	return ptr;
+}
+
+/**
+ * arenalloc_mallocx() - allocate memory, with jemalloc-style flags
+ * @size:  bytes wanted; 0 gets the smallest class
+ * @flags: ARENALLOC_ALIGN(), ARENALLOC_ZERO, ARENALLOC_TCACHE_NONE,
+ *         ARENALLOC_ARENA(), or 0
+ * @gfp:   allocation flags, treated as include/linux/arenalloc.h lists
+ *
+ * Alignment may be any power of two up to the chunk size.  Memory comes
+ * from the named arena, or else from the arena of the CPU's node.  The
+ * memory is zeroed for ARENALLOC_ZERO, __GFP_ZERO, and always when the
+ * kernel runs with init_on_alloc (but debug=1 junk-fills instead).
+ *
+ * Context: Process context with a gfp mask that may sleep; any context,
+ * interrupts included, with GFP_ATOMIC or GFP_NOWAIT.  Checked with
+ * might_alloc() on every call, a per-CPU cache hit included.
+ * Return: at least @size bytes, aligned as asked, or NULL when there is no
+ * memory (never with __GFP_NOFAIL and a mask that may sleep), the size or
+ * alignment cannot be served, the arena does not exist, or @gfp asks for
+ * GFP_DMA or GFP_DMA32 (refused with a warning, once).
+ */
+void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
+{
+	return aa_mallocx(size, flags, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_mallocx, ARENALLOC);
 
@@ -170,7 +247,7 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_mallocx, ARENALLOC);
  */
 void *arenalloc_malloc(size_t size, gfp_t gfp)
 {
-	return arenalloc_mallocx(size, 0, gfp);
+	return aa_mallocx(size, 0, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_malloc, ARENALLOC);
 
@@ -189,76 +266,98 @@ void *arenalloc_calloc(size_t n, size_t size, gfp_t gfp)
 
 	if (check_mul_overflow(n, size, &bytes))
 		return NULL;
-	return arenalloc_mallocx(bytes, ARENALLOC_ZERO, gfp);
+	return aa_mallocx(bytes, ARENALLOC_ZERO, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_calloc, ARENALLOC);
 
 /* ==== Free ============================================================= */
 
-static void aa_free(void *ptr, unsigned long caller)
+/*
+ * Frees @ptr, which aa_lookup() found as @info.  Huge blocks are wiped by
+ * the page allocator itself under init_on_free.
+ */
+static void aa_free_found(void *ptr, const struct aa_ptr_info *info, int flags,
+			  unsigned long caller)
+{
+	if (info->szind != UINT_MAX) {
+		if (aa_debug()) {
+			if (!aa_debug_check_free(ptr, info->usize, caller))
+				return;
+		} else {
+			if (want_init_on_free())
+				memset(ptr, 0, info->usize);
+			if (!info->arena->private && !(flags & ARENALLOC_TCACHE_NONE) &&
+			    aa_tcache_free(ptr, info, caller))
+				return;
+		}
+	}
+	/* Checked under the arena lock, which also tells kmemleak. */
+	if (!aa_arena_free(info->arena, ptr))
+		aa_report_bad_free(ptr, caller);
+}
+
+static void aa_free(void *ptr, int flags, unsigned long caller)
 {
 	struct aa_ptr_info info;
 
-	if (aa_lookup(ptr, &info)) {
+	if (aa_lookup(ptr, &info))
 		aa_report_bad_free(ptr, caller);
-		return;
-	}
-	if (aa_debug() && info.szind != UINT_MAX) {
-		if (!aa_debug_check_free(ptr, info.usize, caller))
-			return;
-	} else if (info.szind != UINT_MAX && !info.arena->private) {
-		kmemleak_free(ptr);
-		if (aa_tcache_free(ptr, &info))
-			return;
-		aa_arena_free_batch(info.arena, &ptr, 1);
-		return;
-	}
-	/* Checked under the arena lock before kmemleak forgets it. */
-	if (aa_arena_free(info.arena, ptr))
-		kmemleak_free(ptr);
 	else
-		aa_report_bad_free(ptr, caller);
+		aa_free_found(ptr, &info, flags, caller);
 }
 
 /**
  * arenalloc_free() - free memory from any arenalloc allocation function
- * @ptr: the memory, or NULL (then nothing happens)
+ * @ptr: the memory, or NULL or ZERO_SIZE_PTR (then nothing happens)
  *
- * A pointer arenalloc did not hand out, or one freed already, is refused:
- * nothing changes and a warning names the caller (once).
+ * A pointer arenalloc did not hand out, or an interior pointer, is
+ * refused: nothing changes and a warning names the caller (once).  A
+ * pointer freed already is refused the same way with debug=1, always, and
+ * otherwise when it is still the last object freed of its class on this
+ * CPU (the check SLUB's hardened freelist makes) or it has reached its
+ * arena; one freed twice in between goes unnoticed until the per-CPU cache
+ * gives it back (reported then, without the caller) or, if it was handed
+ * out again in the meantime, at all.  With init_on_free the memory is
+ * zeroed (debug=1 junk-fills it instead).
+ *
+ * Never pass arenalloc memory to kfree(), kvfree(), krealloc() or ksize(),
+ * nor slab memory here: each allocator refuses or corrupts the other's.
  *
  * Context: Any context.
  */
 void arenalloc_free(void *ptr)
 {
-	if (ptr)
-		aa_free(ptr, _RET_IP_);
+	if (!ZERO_OR_NULL_PTR(ptr))
+		aa_free(ptr, 0, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_free, ARENALLOC);
 
 /**
  * arenalloc_sdallocx() - free memory whose size the caller knows
- * @ptr:   the memory, or NULL
+ * @ptr:   the memory, or NULL or ZERO_SIZE_PTR (then nothing happens)
  * @size:  the size it was allocated with
  * @flags: the flags it was allocated with
  *
- * @size and @flags must be those of the allocation; they are checked, and
- * a mismatch is refused like a bad free.
+ * @size, the alignment in @flags and an ARENALLOC_ARENA() in @flags must be
+ * those of the allocation; they are checked, and a mismatch is refused
+ * like a bad free.  ARENALLOC_TCACHE_NONE gives the memory straight back to
+ * its arena, past the per-CPU cache.  ARENALLOC_ZERO means nothing here.
  *
  * Context: Any context.
  */
 void arenalloc_sdallocx(void *ptr, size_t size, int flags)
 {
+	struct aa_arena *arena = aa_flags_arena(flags);
 	struct aa_ptr_info info;
 
-	if (!ptr)
+	if (ZERO_OR_NULL_PTR(ptr))
 		return;
-	if (!aa_lookup(ptr, &info) &&
+	if (aa_lookup(ptr, &info) || IS_ERR(arena) || (arena && arena != info.arena) ||
 	    aa_ptr_usable(ptr, &info) != aa_usable(size, aa_flags_align(flags))) {
 		aa_report_bad_free(ptr, _RET_IP_);
 		return;
 	}
-	aa_free(ptr, _RET_IP_);
+	aa_free_found(ptr, &info, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_sdallocx, ARENALLOC);
 
@@ -269,14 +368,14 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_sdallocx, ARENALLOC);
  * @ptr: memory from an arenalloc allocation function
  *
  * Context: Any context.
- * Return: the usable size (at least what was asked for), or 0 for NULL or
- * a pointer arenalloc did not hand out.
+ * Return: the usable size (at least what was asked for), or 0 for NULL,
+ * ZERO_SIZE_PTR or a pointer arenalloc did not hand out.
  */
 size_t arenalloc_usable_size(const void *ptr)
 {
 	struct aa_ptr_info info;
 
-	if (!ptr || aa_lookup(ptr, &info))
+	if (ZERO_OR_NULL_PTR(ptr) || aa_lookup(ptr, &info))
 		return 0;
 	return aa_ptr_usable(ptr, &info);
 }
@@ -297,44 +396,73 @@ size_t arenalloc_nallocx(size_t size, int flags)
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_nallocx, ARENALLOC);
 
+/*
+ * Keeps @ptr where it is at @size (no larger than it can hold): the bytes
+ * from @size to its usable size are zeroed when @gfp asks for zeroing
+ * (__GFP_ZERO or init_on_alloc), as krealloc() does, so that a later grow
+ * in place shows no old bytes; in debug mode they become redzone instead.
+ */
+static void *aa_realloc_in_place(void *ptr, size_t size, const struct aa_ptr_info *info,
+				 gfp_t gfp)
+{
+	if (aa_debug() && info->szind != UINT_MAX)
+		aa_debug_resize(ptr, size, info->usize);
+	else if (want_init_on_alloc(gfp))
+		memset(ptr + size, 0, info->usize - size);
+	return ptr;
+}
+
 /**
  * arenalloc_realloc() - resize memory, keeping its content
- * @ptr:  memory from arenalloc, or NULL (then this is arenalloc_malloc())
- * @size: new size; 0 frees @ptr and returns NULL
+ * @ptr:  memory from arenalloc, or NULL or ZERO_SIZE_PTR (then this is
+ *        arenalloc_malloc())
+ * @size: new size; 0 frees @ptr and returns ZERO_SIZE_PTR, as krealloc()
+ *        does: that is not a failure, and not NULL
  * @gfp:  allocation flags
  *
- * Stays in place when the size class does not change.  A moved object
- * stays in its private arena, if it had one, but gets only the natural
- * alignment of its new class.  On failure @ptr is untouched and still owned
- * by the caller.
+ * Stays in place when the size class does not change; with __GFP_ZERO the
+ * bytes past @size are zeroed then.  A shrink never fails: when the
+ * smaller class cannot be had, the memory stays where it is.  A moved
+ * object stays in its private arena, if it had one, but gets only the
+ * natural alignment of its new class.  On failure @ptr is untouched and
+ * still owned by the caller.
  *
  * Context: As arenalloc_mallocx().
- * Return: the memory, moved or not, or NULL.
+ * Return: the memory, moved or not; ZERO_SIZE_PTR for @size 0; NULL when a
+ * grow fails or @ptr is not a live arenalloc allocation (refused with a
+ * warning, as by arenalloc_free()).
  */
 void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp)
 {
 	struct aa_ptr_info info;
+	size_t old;
 	void *p;
 
-	if (!ptr)
-		return arenalloc_malloc(size, gfp);
 	if (!size) {
-		aa_free(ptr, _RET_IP_);
-		return NULL;
+		if (!ZERO_OR_NULL_PTR(ptr))
+			aa_free(ptr, 0, _RET_IP_);
+		return ZERO_SIZE_PTR;
 	}
+	if (ZERO_OR_NULL_PTR(ptr))
+		return aa_mallocx(size, 0, gfp, _RET_IP_);
+	might_alloc(gfp);
 	if (aa_lookup(ptr, &info)) {
 		aa_report_bad_free(ptr, _RET_IP_);
 		return NULL;
 	}
-	/* Debug mode always moves, so stale pointers meet freed junk. */
+	old = aa_ptr_usable(ptr, &info);
+	/* Debug mode moves, so stale pointers meet freed junk. */
 	if (!aa_debug() && aa_usable(size, 0) == info.usize)
-		return ptr;
-	p = arenalloc_mallocx(size, info.arena->private ?
-			      ARENALLOC_ARENA(info.arena->id) : 0, gfp);
+		return aa_realloc_in_place(ptr, size, &info, gfp);
+	/* A shrink has somewhere to go if the move fails: never wait for one. */
+	if (size <= old)
+		gfp &= ~__GFP_NOFAIL;
+	p = aa_mallocx(size, info.arena->private ? ARENALLOC_ARENA(info.arena->id) : 0,
+		       gfp | __GFP_NOWARN, _RET_IP_);
 	if (!p)
-		return NULL;
-	memcpy(p, ptr, min(size, aa_ptr_usable(ptr, &info)));
-	aa_free(ptr, _RET_IP_);
+		return size <= old ? aa_realloc_in_place(ptr, size, &info, gfp) : NULL;
+	memcpy(p, ptr, min(size, old));
+	aa_free_found(ptr, &info, 0, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_realloc, ARENALLOC);
@@ -395,8 +523,9 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_arena_create, ARENALLOC);
  * arenalloc_arena_destroy() - free a private arena and all it holds
  * @id: an id from arenalloc_arena_create()
  *
- * Every allocation still live in the arena is freed.  The caller must make
- * sure nothing uses the arena or its memory any more.
+ * Every allocation still live in the arena is freed, after an RCU grace
+ * period.  The caller must make sure nothing uses the arena or its memory
+ * any more.
  *
  * Context: Process context; may sleep.
  * Return: 0, or -EINVAL when @id is not a private arena.
@@ -414,6 +543,13 @@ int arenalloc_arena_destroy(int id)
 	mutex_unlock(&aa_arenas_lock);
 	if (!arena)
 		return -EINVAL;
+	/*
+	 * A lookup of the id or of one of its pointers that runs under RCU or
+	 * with interrupts off (aa_lookup(), the arena lock) ends before the
+	 * arena goes.  A caller still using the arena across this call is a
+	 * bug the grace period does not cure.
+	 */
+	synchronize_rcu();
 	aa_arena_delete(arena);
 	return 0;
 }
@@ -450,8 +586,12 @@ int aa_api_init(void)
 	}
 	aa_narenas_auto = n;
 	ret = aa_tcache_init();
+	if (ret)
+		goto undo;
+	ret = aa_shrinker_init();
 	if (!ret)
 		return 0;
+	aa_tcache_exit();
 undo:
 	aa_api_exit_arenas();
 	return ret ?: -ENOMEM;
@@ -472,6 +612,7 @@ static void aa_api_exit_arenas(void)
 
 void aa_api_exit(void)
 {
+	aa_shrinker_exit();
 	aa_tcache_exit();
 	aa_api_exit_arenas();
 }

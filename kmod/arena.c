@@ -279,7 +279,7 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = aa_block_pages(arena, order, aa_meta_gfp(gfp));
+	chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
 	if (!chunk->page)
 		goto undo_meta;
 	chunk->b.kind = AA_BLOCK_CHUNK;
@@ -458,8 +458,12 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 	return got;
 }
 
-/* Returns one region to its slab; false if it is not a live region. */
-static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr)
+/*
+ * Returns one region to its slab; false if it is not a live region.
+ * @forget: tell kmemleak first, before the region can be handed out again.
+ */
+static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr,
+			 bool forget)
 {
 	size_t size = asc_index2size(slab->szind);
 	struct aa_bin *bin = &arena->bins[slab->szind];
@@ -468,6 +472,8 @@ static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *p
 
 	if (off % size || !acs_put(slab->bitmap, idx))
 		return false;
+	if (forget)
+		kmemleak_free(ptr);
 	bin->curregs--;
 	bin->ndalloc++;
 	if (!slab->nfree++)
@@ -603,7 +609,10 @@ static void aa_huge_free(struct aa_huge *h)
  * @info: filled in on success
  *
  * Lockless.  The answer is reliable for a live allocation; for anything
- * else it may be stale, and the free path checks again under the lock.
+ * else it may be stale.  A free that goes to the arena is checked again
+ * under the lock; one taken by a per-CPU cache is checked only against
+ * the cache's most recent entry (tcache.c), so a pointer that passes here
+ * is not proven live.
  *
  * Context: Any context.
  * Return: 0, or -ENOENT when @ptr is not the start of an allocation in
@@ -655,8 +664,12 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_lookup);
 
-/* Frees one pointer of @arena under its lock; false if it is not live. */
-static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
+/*
+ * Frees one pointer of @arena under its lock; false if it is not live.
+ * @forget: tell kmemleak once it is known live, before the memory can be
+ * reused (it is still registered: it comes from the caller, not a cache).
+ */
+static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
 {
 	struct aa_chunk *chunk;
 	struct aa_extent *e;
@@ -677,6 +690,8 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 
 		if (ptr != b->base)
 			return false;
+		if (forget)
+			kmemleak_free(ptr);
 		list_del(&h->link);
 		arena->nhuge_pages -= 1UL << h->order;
 		aa_huge_free(h);
@@ -685,9 +700,11 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 	chunk = container_of(b, struct aa_chunk, b);
 	e = chunk->map[(ptr - b->base) >> PAGE_SHIFT];
 	if (e->state == AA_EXTENT_SLAB)
-		return aa_slab_free(arena, e, ptr);
+		return aa_slab_free(arena, e, ptr, forget);
 	if (e->state != AA_EXTENT_LARGE || ptr != aa_extent_addr(e))
 		return false;
+	if (forget)
+		kmemleak_free(ptr);
 	arena->large_ndalloc++;
 	arena->large_cur--;
 	arena->large_bytes -= (size_t)e->npages << PAGE_SHIFT;
@@ -699,7 +716,8 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr)
 /**
  * aa_arena_free_batch() - give allocations back to the arena they came from
  * @arena: their arena
- * @ptrs:  the allocations
+ * @ptrs:  the allocations, which kmemleak no longer tracks (they come
+ *         from a per-CPU cache or never reached a caller)
  * @n:     how many
  *
  * A pointer that is not a live allocation of @arena (freed twice, never
@@ -716,7 +734,7 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 
 	spin_lock_irqsave(&arena->lock, flags);
 	for (i = 0; i < n; i++)
-		if (!aa_arena_free_one(arena, ptrs[i]))
+		if (!aa_arena_free_one(arena, ptrs[i], false))
 			bad = ptrs[i];
 	spin_unlock_irqrestore(&arena->lock, flags);
 	if (bad)
@@ -726,7 +744,10 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 /**
  * aa_arena_free() - give one allocation back to its arena
  * @arena: its arena
- * @ptr:   the allocation
+ * @ptr:   the allocation, registered with kmemleak
+ *
+ * kmemleak forgets @ptr under the lock, once it is known live and before
+ * another CPU can be handed the memory and register it again.
  *
  * Context: Any context; takes @arena->lock.
  * Return: true, or false (and nothing changed) when @ptr is not a live
@@ -738,7 +759,7 @@ bool aa_arena_free(struct aa_arena *arena, void *ptr)
 	bool ok;
 
 	spin_lock_irqsave(&arena->lock, flags);
-	ok = aa_arena_free_one(arena, ptr);
+	ok = aa_arena_free_one(arena, ptr, true);
 	spin_unlock_irqrestore(&arena->lock, flags);
 	return ok;
 }

@@ -56,10 +56,14 @@ struct arenalloc_knob arenalloc_knob_muzzy_decay_ms = {
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_muzzy_decay_ms);
 
-/* Largest request served from the per-CPU caches; 0 turns them off. */
+/*
+ * Largest request served from the per-CPU caches; 0 turns them off.  A
+ * lower value gives back at once what the caches hold above it.
+ */
 struct arenalloc_knob arenalloc_knob_tcache_max = {
 	.name = "tcache_max", .val = 32768, .runtime = true,
 	.min = 0, .max = 1L << ARENALLOC_LG_CHUNK_MAX,
+	.changed = aa_tcache_max_changed,
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_tcache_max);
 
@@ -134,13 +138,15 @@ EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_parse);
  * @knob: the knob to change
  * @buf:  the new value as text
  *
+ * The knob's @changed hook, if any, runs after the store, without the lock.
+ *
  * Context: Process context; takes arenalloc_knob_lock.
  * Return: 0, -EPERM for a knob fixed at load, or -EINVAL for bad text
  * (the knob keeps its value).
  */
 int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf)
 {
-	long v;
+	long v, old;
 	int ret;
 
 	if (!knob->runtime)
@@ -150,8 +156,11 @@ int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf)
 		return ret;
 
 	mutex_lock(&arenalloc_knob_lock);
+	old = knob->val;
 	WRITE_ONCE(knob->val, v);
 	mutex_unlock(&arenalloc_knob_lock);
+	if (knob->changed && v != old)
+		knob->changed(old, v);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_store);

@@ -14,8 +14,13 @@
  *   double   objects bypass the per-CPU caches, so every free meets the
  *   free     slab bitmap, which refuses a second free exactly
  *
- * Huge allocations (whole page blocks) are left as they are.  The mode is
- * a static key, fixed at load: the fast paths test one patched branch.
+ * Every object below the huge sizes is instrumented: api.c decides the
+ * layout of a request in one place (aa_layout()) and serves a size too
+ * close to the chunk size for the trailer as huge.  Huge allocations
+ * (whole page blocks) are left as they are.  Junk takes the place of
+ * init_on_alloc and init_on_free, as slab poisoning does in SLUB.  The
+ * mode is a static key, fixed at load: the fast paths test one patched
+ * branch.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,6 +59,21 @@ static u64 *aa_trailer(void *ptr, size_t usize)
 void aa_debug_prepare(void *ptr, size_t size, size_t usize, bool zero)
 {
 	memset(ptr, zero ? 0 : AA_JUNK_ALLOC, size);
+	aa_debug_resize(ptr, size, usize);
+}
+
+/**
+ * aa_debug_resize() - move an object's redzone and trailer to a new size
+ * @ptr:   a live object
+ * @size:  bytes the caller may use from now on
+ * @usize: its class size, at least @size + AA_DEBUG_EXTRA
+ *
+ * Bytes from @size on become redzone; those below are left as they are.
+ *
+ * Context: Any context.
+ */
+void aa_debug_resize(void *ptr, size_t size, size_t usize)
+{
 	memset(ptr + size, AA_REDZONE_BYTE, usize - sizeof(u64) - size);
 	*aa_trailer(ptr, usize) = size ^ AA_TRAILER_MAGIC;
 }

@@ -57,6 +57,8 @@ enum arenalloc_knob_kind {
  *           WRITE_ONCE(); the allocator reads it locklessly with READ_ONCE()
  *           because every value in [@min, @max] is valid on its own and a
  *           reader that sees the old value for a moment is harmless.
+ * @changed: called (process context, no lock held) after a sysfs store
+ *           changed @val from @old, or NULL
  */
 struct arenalloc_knob {
 	const char *name;
@@ -65,6 +67,7 @@ struct arenalloc_knob {
 	long max;
 	bool runtime;
 	long val;
+	void (*changed)(long old, long val);
 };
 
 extern struct arenalloc_knob arenalloc_knob_narenas;
@@ -283,6 +286,17 @@ static inline gfp_t aa_meta_gfp(gfp_t gfp)
 }
 
 /*
+ * The caller's gfp mask for a chunk, an order lg_chunk - PAGE_SHIFT block
+ * that many later callers share: as aa_meta_gfp(), but never from the
+ * emergency reserves.  __GFP_HIGH (GFP_ATOMIC) and __GFP_MEMALLOC entitle
+ * one caller's small need to them, not a 2 MiB refill from an interrupt.
+ */
+static inline gfp_t aa_chunk_gfp(gfp_t gfp)
+{
+	return (aa_meta_gfp(gfp) & ~(__GFP_HIGH | __GFP_MEMALLOC)) | __GFP_NOMEMALLOC;
+}
+
+/*
  * The arena table: [0, narenas) automatic, the rest private.  Private
  * slots change under aa_arenas_lock; readers outside it use READ_ONCE().
  */
@@ -355,6 +369,7 @@ void aa_api_exit(void);
 void aa_report_bad_free(const void *ptr, unsigned long caller);
 void aa_report_corruption(const void *ptr, const void *where, unsigned long caller);
 void aa_report_lost_ref(const void *block, int lost);
+void aa_report_bad_gfp(gfp_t gfp, unsigned long caller);
 
 /* ==== Debug mode (debug.c) ============================================== */
 
@@ -375,14 +390,18 @@ void aa_debug_init(void);
 void aa_debug_prepare(void *ptr, size_t size, size_t usize, bool zero);
 size_t aa_debug_size(const void *ptr, size_t usize);
 bool aa_debug_check_free(void *ptr, size_t usize, unsigned long caller);
+void aa_debug_resize(void *ptr, size_t size, size_t usize);
 
 /* ==== Per-CPU caches (tcache.c) ========================================= */
 
 int aa_tcache_init(void);
 void aa_tcache_exit(void);
 void *aa_tcache_alloc(unsigned int szind, gfp_t gfp);
-bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info);
+bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info, unsigned long caller);
 void aa_tcache_flush_all(void);
+void aa_tcache_max_changed(long old, long val);
+unsigned long aa_tcache_cached(void);
+void aa_tcache_gc_kick(unsigned int cpu);
 
 /**
  * struct aa_tcache_stats - a snapshot of one CPU's cache
@@ -405,6 +424,14 @@ struct aa_tcache_stats {
 void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
 void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
+
+/* ==== Shrinker (shrinker.c) ============================================ */
+
+struct shrinker;
+
+int aa_shrinker_init(void);
+void aa_shrinker_exit(void);
+struct shrinker *aa_shrinker_get(void);
 
 /* ==== Statistics (stats.c) ============================================= */
 

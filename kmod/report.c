@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reports of API misuse: freeing a pointer arenalloc did not hand out,
- * freeing twice, or (debug=1) writing past the end of an object.  A bad
+ * freeing twice, (debug=1) writing past the end of an object, or a gfp
+ * mask arenalloc cannot serve (a DMA zone, __GFP_NOFAIL that may not
+ * sleep).  A bad
  * free is ignored (nothing changes); each kind is reported once with a
  * WARN naming the caller, so a bug in a client shows up without taking the
  * machine down or corrupting the allocator.
@@ -85,4 +87,19 @@ void aa_report_lost_ref(const void *block, int lost)
 		return;
 	WARN_ONCE(1, "arenalloc: block %p lost %d page references: kfree(), kvfree() or put_page() of arenalloc memory\n",
 		  block, lost);
+}
+
+/**
+ * aa_report_bad_gfp() - report an allocation refused for its gfp mask
+ * @gfp:    the caller's mask
+ * @caller: return address of the API call
+ *
+ * Context: Any context.
+ */
+void aa_report_bad_gfp(gfp_t gfp, unsigned long caller)
+{
+	if (aa_report_to_kunit())
+		return;
+	WARN_ONCE(1, "arenalloc: allocation with gfp %pGg refused (no DMA zones; __GFP_NOFAIL needs direct reclaim), from %pS\n",
+		  &gfp, (void *)caller);
 }

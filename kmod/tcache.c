@@ -24,21 +24,37 @@
  *   run without it, with the caller's gfp mask, and push their batch into
  *   whichever CPU's cache the task is on afterwards.
  *
+ * Double frees
+ *   A free is checked against the top of its stack (or of the remote list):
+ *   freeing the object freed last on this CPU again is refused, as SLUB's
+ *   hardened freelist check refuses it.  Anything older is caught only when
+ *   the stack gives the object back to its arena (the slab bitmap refuses
+ *   it there, reported without a caller).  debug=1 keeps objects out of the
+ *   caches, so every free is checked exactly.
+ *
  * Garbage collection
- *   Every AA_GC_EVENTS operations a CPU looks at the clock and, if the next
- *   GC step is due, gives back three quarters of one stack's low water mark,
- *   the objects that stack has not needed since its last step (jemalloc's
- *   incremental GC).  Steps go round the stacks, one full round every
- *   tcache_gc_interval ms, so no step holds interrupts off for long.  A CPU
- *   that stops allocating keeps its cache until it runs again, is flushed
- *   (aa_tcache_flush_all()), or goes offline: the cache of a dead CPU is
- *   emptied by the CPU that took it down.
+ *   A deferrable delayed work item per online CPU (gc_work, on its CPU)
+ *   runs every tcache_gc_interval ms.  For each stack in turn it gives back
+ *   three quarters of the stack's low water mark, the objects it has not
+ *   needed since the last pass (jemalloc's GC), with interrupts off for one
+ *   stack at a time; then the remote list goes home.  The hit path does no
+ *   GC work.  Being deferrable, the work does not wake an idle CPU; it runs
+ *   when the CPU next wakes.  Under memory pressure the shrinker
+ *   (shrinker.c) empties every cache; lowering tcache_max gives back what
+ *   caches hold above the new limit at once (aa_tcache_max_changed()).  The
+ *   cache of a dead CPU is emptied by the CPU that took it down.
+ *
+ * Whole-cache operations (flush, trim) run one work item per online CPU
+ *   on aa_wq, a WQ_MEM_RECLAIM workqueue, so that the shrinker may wait for
+ *   them from reclaim; they take no CPU hotplug lock for the same reason
+ *   (a CPU that goes down meanwhile is emptied by its dead callback).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/local_lock.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -50,7 +66,6 @@
 
 #define AA_BATCH_MAX		32	/* objects moved per refill */
 #define AA_REMOTE_MAX		32	/* remote frees queued per CPU */
-#define AA_GC_EVENTS		256	/* operations between clock checks */
 
 /**
  * struct aa_tbin - the cached objects of one size class on one CPU
@@ -67,13 +82,14 @@ struct aa_tbin {
 };
 
 /**
- * struct aa_tcache - one CPU's cache; every field but @arena is under @lock
+ * struct aa_tcache - one CPU's cache; every field but @arena, @cpu and
+ * @gc_work is under @lock
  * @lock:     see the locking rules above
  * @arena:    the CPU's automatic arena; fixed at init, so read without @lock
  *            (statistics read the counters racily, see aa_tcache_stats_get())
- * @events:   operations since the last clock check
- * @next_gc:  jiffies of the next GC step
- * @gc_bin:   bin the next GC step handles
+ * @cpu:      the CPU it belongs to; fixed at init
+ * @gc_work:  the GC pass, queued on @cpu while it is online (its own
+ *            locking: the workqueue's)
  * @nremote:  entries in @remote
  * @remote:   objects of other arenas waiting to go back
  * @hits:     allocations served from the cache
@@ -85,9 +101,8 @@ struct aa_tbin {
 struct aa_tcache {
 	local_lock_t lock;
 	struct aa_arena *arena;
-	unsigned int events;
-	unsigned long next_gc;
-	unsigned int gc_bin;
+	unsigned int cpu;
+	struct delayed_work gc_work;
 	unsigned int nremote;
 	struct {
 		void *ptr;
@@ -102,7 +117,9 @@ struct aa_tcache {
 
 static struct aa_tcache __percpu *aa_tcache;
 static enum cpuhp_state aa_cpuhp_state;
+static enum cpuhp_state aa_cpuhp_gc_state;
 static unsigned int aa_tcache_nbins;
+static struct workqueue_struct *aa_wq;
 
 /*
  * Capacity per class, after jemalloc: twice a slab's regions for small
@@ -188,27 +205,25 @@ static void aa_tcache_gc(struct aa_tcache *tc)
 	aa_remote_flush(tc);
 }
 
-/*
- * Incremental GC: each step handles one bin, so interrupts are never held
- * off for more than one bin's flush; a full round over the bins is spread
- * over one tcache_gc_interval.
- */
-static void aa_tcache_event(struct aa_tcache *tc)
+/* The GC pass of the CPU it runs on, one stack at a time. */
+static void aa_tcache_gc_fn(struct work_struct *work)
 {
-	unsigned long interval;
+	struct aa_tcache *tc = container_of(to_delayed_work(work), struct aa_tcache, gc_work);
+	unsigned long interval = arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval);
+	unsigned long flags;
+	unsigned int i;
 
-	if (likely(++tc->events < AA_GC_EVENTS))
-		return;
-	tc->events = 0;
-	interval = arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval);
-	if (!interval || time_before(jiffies, tc->next_gc))
-		return;
-	aa_tbin_gc(tc, tc->gc_bin);
-	if (++tc->gc_bin == aa_tcache_nbins) {
-		tc->gc_bin = 0;
-		aa_remote_flush(tc);
+	for (i = 0; interval && i < aa_tcache_nbins; i++) {
+		local_lock_irqsave(&aa_tcache->lock, flags);
+		aa_tbin_gc(this_cpu_ptr(aa_tcache), i);
+		local_unlock_irqrestore(&aa_tcache->lock, flags);
 	}
-	tc->next_gc = jiffies + max(1UL, msecs_to_jiffies(interval) / aa_tcache_nbins);
+	local_lock_irqsave(&aa_tcache->lock, flags);
+	aa_remote_flush(this_cpu_ptr(aa_tcache));
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	/* With GC off (0), look at the knob again in a second. */
+	queue_delayed_work_on(tc->cpu, aa_wq, &tc->gc_work,
+			      interval ? msecs_to_jiffies(interval) : HZ);
 }
 
 /* ==== Fast paths ======================================================= */
@@ -238,7 +253,6 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 		ptr = bin->slots[--bin->ncached];
 		bin->low_water = min(bin->low_water, bin->ncached);
 		tc->hits++;
-		aa_tcache_event(tc);
 		local_unlock_irqrestore(&aa_tcache->lock, flags);
 		return ptr;
 	}
@@ -262,7 +276,8 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 	local_lock_irqsave(&aa_tcache->lock, flags);
 	tc = this_cpu_ptr(aa_tcache);
 	bin = &tc->bins[szind];
-	if (tc->arena == arena) {
+	/* Not into a stack that tcache_max has just turned off. */
+	if (tc->arena == arena && aa_tcache_enabled_for(asc_index2size(szind))) {
 		for (i = 0; i < n && bin->ncached < bin->max; i++)
 			bin->slots[bin->ncached++] = batch[i];
 		tc->fills += i;
@@ -277,14 +292,20 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 
 /**
  * aa_tcache_free() - put an object into this CPU's cache
- * @ptr:  the object, a live allocation
- * @info: what aa_lookup() said about it
+ * @ptr:    the object, a live allocation still registered with kmemleak
+ * @info:   what aa_lookup() said about it
+ * @caller: return address of the API call, for a report
+ *
+ * An object that is already on top of its stack (or of the remote list)
+ * is a double free: it is reported and left alone.  Otherwise kmemleak
+ * forgets it before it can be handed out again.
  *
  * Context: Any context.
- * Return: true if the cache took it (possibly onto the remote list), false
- * if the caller must give it to its arena directly.
+ * Return: true if the cache took it (possibly onto the remote list) or
+ * refused it as a double free, false if the caller must give it to its
+ * arena directly.
  */
-bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info)
+bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info, unsigned long caller)
 {
 	struct aa_tcache *tc;
 	struct aa_tbin *bin;
@@ -292,66 +313,155 @@ bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info)
 
 	if (!aa_tcache_enabled_for(info->usize))
 		return false;
-
 	local_lock_irqsave(&aa_tcache->lock, flags);
+	/* Again under the lock: a trim after a lower tcache_max sees the push. */
+	if (unlikely(!aa_tcache_enabled_for(info->usize))) {
+		local_unlock_irqrestore(&aa_tcache->lock, flags);
+		return false;
+	}
 	tc = this_cpu_ptr(aa_tcache);
 	if (unlikely(info->arena != tc->arena)) {
+		if (unlikely(tc->nremote && tc->remote[tc->nremote - 1].ptr == ptr))
+			goto twice;
 		if (tc->nremote == AA_REMOTE_MAX)
 			aa_remote_flush(tc);
+		kmemleak_free(ptr);
 		tc->remote[tc->nremote].ptr = ptr;
 		tc->remote[tc->nremote].arena = info->arena;
 		tc->nremote++;
 	} else {
 		bin = &tc->bins[info->szind];
+		if (unlikely(bin->ncached && bin->slots[bin->ncached - 1] == ptr))
+			goto twice;
 		if (unlikely(bin->ncached == bin->max))
 			aa_tbin_flush(tc, bin, bin->max / 2);
+		kmemleak_free(ptr);
 		bin->slots[bin->ncached++] = ptr;
 	}
-	aa_tcache_event(tc);
 	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	return true;
+
+twice:
+	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	aa_report_bad_free(ptr, caller);
 	return true;
 }
 
 /* ==== Whole-cache operations ============================================ */
 
+static DEFINE_MUTEX(aa_flush_lock);	/* one flush or trim at a time */
+static DEFINE_PER_CPU(struct work_struct, aa_drain_work);	/* aa_flush_lock */
+static struct cpumask aa_drain_cpus;	/* aa_flush_lock: works queued */
+static bool aa_drain_everything;	/* aa_flush_lock: flush, not trim */
+
+/*
+ * Empties this CPU's cache (flush), or gives back only the stacks that
+ * tcache_max no longer allows (trim); the remote list goes home either way.
+ */
 static void aa_tcache_drain_local(struct work_struct *unused)
 {
+	bool everything = READ_ONCE(aa_drain_everything);
+	struct aa_tcache *tc;
 	unsigned long flags;
+	unsigned int i;
 
 	local_lock_irqsave(&aa_tcache->lock, flags);
-	aa_tcache_drain(this_cpu_ptr(aa_tcache));
+	tc = this_cpu_ptr(aa_tcache);
+	for (i = 0; i < aa_tcache_nbins; i++)
+		if (everything || !aa_tcache_enabled_for(asc_index2size(i)))
+			aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
+	aa_remote_flush(tc);
 	local_unlock_irqrestore(&aa_tcache->lock, flags);
 }
 
-static DEFINE_PER_CPU(struct work_struct, aa_drain_work);
-static DEFINE_MUTEX(aa_flush_lock);	/* one flush_all at a time: owns aa_drain_work */
+/* Runs aa_tcache_drain_local() on every online CPU and waits for it. */
+static void aa_tcache_drain_all(bool everything)
+{
+	unsigned int cpu;
+
+	mutex_lock(&aa_flush_lock);
+	WRITE_ONCE(aa_drain_everything, everything);
+	cpumask_copy(&aa_drain_cpus, cpu_online_mask);
+	for_each_cpu(cpu, &aa_drain_cpus) {
+		struct work_struct *work = per_cpu_ptr(&aa_drain_work, cpu);
+
+		INIT_WORK(work, aa_tcache_drain_local);
+		queue_work_on(cpu, aa_wq, work);
+	}
+	for_each_cpu(cpu, &aa_drain_cpus)
+		flush_work(per_cpu_ptr(&aa_drain_work, cpu));
+	mutex_unlock(&aa_flush_lock);
+}
 
 /**
  * aa_tcache_flush_all() - empty every CPU's cache into the arenas
  *
  * Each online CPU empties its own cache from a work item bound to it; the
- * caches of offline CPUs were emptied when they went down.
+ * caches of offline CPUs were emptied when they went down.  Safe to call
+ * from memory reclaim (the shrinker does).
  *
  * Context: Process context; may sleep.
  */
 void aa_tcache_flush_all(void)
 {
-	unsigned int cpu;
-
-	mutex_lock(&aa_flush_lock);
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		struct work_struct *work = per_cpu_ptr(&aa_drain_work, cpu);
-
-		INIT_WORK(work, aa_tcache_drain_local);
-		queue_work_on(cpu, system_wq, work);
-	}
-	for_each_online_cpu(cpu)
-		flush_work(per_cpu_ptr(&aa_drain_work, cpu));
-	cpus_read_unlock();
-	mutex_unlock(&aa_flush_lock);
+	aa_tcache_drain_all(true);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_flush_all);
+
+/**
+ * aa_tcache_max_changed() - tcache_max was written through sysfs
+ * @old: its previous value
+ * @val: its new value
+ *
+ * A lower limit gives back at once what every cache holds above it (with
+ * 0, everything), so nothing waits in a stack that no longer takes frees.
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_tcache_max_changed(long old, long val)
+{
+	if (val < old)
+		aa_tcache_drain_all(false);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_max_changed);
+
+/**
+ * aa_tcache_cached() - objects waiting in all per-CPU caches
+ *
+ * Context: Any context; a racy sum (see aa_tcache_stats_get()).
+ * Return: the number of objects.
+ */
+unsigned long aa_tcache_cached(void)
+{
+	struct aa_tcache_stats st;
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		aa_tcache_stats_get(cpu, &st);
+		/* A stale count is fine, as for the statistics. */
+		n += st.ncached + data_race(per_cpu_ptr(aa_tcache, cpu)->nremote);
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_cached);
+
+/**
+ * aa_tcache_gc_kick() - run @cpu's periodic GC pass now and wait for it
+ * @cpu: an online CPU
+ *
+ * The pass is the one the timer would run; it then re-arms as usual.
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_tcache_gc_kick(unsigned int cpu)
+{
+	struct delayed_work *dw = &per_cpu_ptr(aa_tcache, cpu)->gc_work;
+
+	mod_delayed_work_on(cpu, aa_wq, dw, 0);
+	flush_delayed_work(dw);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_gc_kick);
 
 /**
  * aa_this_cpu_arena() - the automatic arena of the CPU we run on
@@ -416,6 +526,21 @@ static int aa_tcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* GC runs on a CPU while it is online (called on that CPU). */
+static int aa_tcache_gc_online(unsigned int cpu)
+{
+	struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+
+	queue_delayed_work_on(cpu, aa_wq, &tc->gc_work, HZ);
+	return 0;
+}
+
+static int aa_tcache_gc_offline(unsigned int cpu)
+{
+	cancel_delayed_work_sync(&per_cpu_ptr(aa_tcache, cpu)->gc_work);
+	return 0;
+}
+
 /* ==== Setup ============================================================ */
 
 /*
@@ -455,10 +580,11 @@ int aa_tcache_init(void)
 	for (i = 0; i < aa_tcache_nbins; i++)
 		total += aa_tbin_capacity(i);
 
+	aa_wq = alloc_workqueue("arenalloc", WQ_MEM_RECLAIM, 0);
 	aa_tcache = __alloc_percpu(struct_size_t(struct aa_tcache, bins, aa_tcache_nbins),
 				   __alignof__(struct aa_tcache));
 	rank = kcalloc(nr_node_ids, sizeof(*rank), GFP_KERNEL);
-	if (!aa_tcache || !rank) {
+	if (!aa_wq || !aa_tcache || !rank) {
 		ret = -ENOMEM;
 		goto undo;
 	}
@@ -474,7 +600,8 @@ int aa_tcache_init(void)
 		local_lock_init(&tc->lock);
 		tc->arena = aa_arena_for_cpu(cpu, rank);
 		tc->arena->nthreads++;
-		tc->next_gc = jiffies;
+		tc->cpu = cpu;
+		INIT_DEFERRABLE_WORK(&tc->gc_work, aa_tcache_gc_fn);
 		for (i = 0; i < aa_tcache_nbins; i++) {
 			tc->bins[i].max = aa_tbin_capacity(i);
 			tc->bins[i].slots = slots;
@@ -490,15 +617,25 @@ int aa_tcache_init(void)
 	if (ret < 0)
 		goto undo_slots;
 	aa_cpuhp_state = ret;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "arenalloc:tcache_gc",
+				aa_tcache_gc_online, aa_tcache_gc_offline);
+	if (ret < 0)
+		goto undo_dead;
+	aa_cpuhp_gc_state = ret;
 	return 0;
 
 undo:
 	kfree(rank);
+	goto undo_slots;
+undo_dead:
+	cpuhp_remove_state_nocalls(aa_cpuhp_state);
 undo_slots:
 	if (aa_tcache)
 		for_each_possible_cpu(cpu)
 			kfree(per_cpu_ptr(aa_tcache, cpu)->bins[0].slots);
 	free_percpu(aa_tcache);
+	if (aa_wq)
+		destroy_workqueue(aa_wq);
 	return ret;
 }
 
@@ -507,7 +644,9 @@ void aa_tcache_exit(void)
 {
 	unsigned int cpu;
 
+	cpuhp_remove_state(aa_cpuhp_gc_state);
 	cpuhp_remove_state_nocalls(aa_cpuhp_state);
+	destroy_workqueue(aa_wq);
 	for_each_possible_cpu(cpu) {
 		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
 

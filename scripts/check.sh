@@ -59,7 +59,7 @@ scripts/lint.sh "$res/20-lint"
 phase "debug kernel VM"
 if record 30-debug-build "debug-vm/build module and selftests" \
 	make -s KDIR="$kdir" modules selftests KSFT_DIR="$ksft"; then
-	VM_QUIET=1 scripts/vm.sh check "$kdir/arch/x86/boot/bzImage" "$OUT/logs/debug-vm.log"
+	VM_APPEND="${VM_APPEND:-} init_on_free=1" VM_QUIET=1 scripts/vm.sh check "$kdir/arch/x86/boot/bzImage" "$OUT/logs/debug-vm.log"
 	python3 scripts/ktap.py vm "$OUT/logs/debug-vm.log" "$res/31-debug-vm" debug-vm
 fi
 

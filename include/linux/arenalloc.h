@@ -11,9 +11,31 @@
  * zeroing, a chosen arena or no per-CPU cache, and private arenas that a
  * subsystem creates and later destroys with everything they hold.
  *
- * Every allocation function takes the caller's gfp mask: GFP_KERNEL may
- * sleep; GFP_ATOMIC and GFP_NOWAIT never do and work in interrupt context;
- * __GFP_ZERO zeroes the memory.  Failure returns NULL.
+ * Every allocation function takes the caller's gfp mask and checks it
+ * with might_alloc(), a per-CPU cache hit included:
+ *
+ *   GFP_KERNEL        may sleep
+ *   GFP_ATOMIC, GFP_NOWAIT  never sleep; work in interrupt context
+ *   __GFP_ZERO        zeroes the memory, as ARENALLOC_ZERO does; so does
+ *                     init_on_alloc, on every path (debug=1 junk-fills)
+ *   __GFP_NOFAIL      never NULL when the mask allows direct reclaim (the
+ *                     whole allocation is retried); without it, NULL and
+ *                     a warning, as from the page allocator
+ *   GFP_DMA, GFP_DMA32  refused: NULL and a warning (once)
+ *   __GFP_HIGH, __GFP_MEMALLOC  reach the reserves for huge blocks and
+ *                     metadata, never for a 2 MiB chunk refill
+ *   __GFP_ACCOUNT     charges huge allocations (above the chunk size) to
+ *                     the caller's memory cgroup; smaller objects share
+ *                     chunks that are charged to no one
+ *   __GFP_NOWARN      implied: arenalloc never warns about a failure
+ *   __GFP_THISNODE, __GFP_MOVABLE, __GFP_RECLAIMABLE  ignored: the arena
+ *                     decides the node, and objects never move
+ *
+ * Failure returns NULL.  arenalloc_free() takes NULL and ZERO_SIZE_PTR
+ * (which arenalloc_realloc(p, 0) returns, as krealloc() does) and does
+ * nothing.  With init_on_free, freed memory is zeroed.  Never mix with the
+ * slab allocator: kfree(), kvfree(), krealloc() and ksize() must not see
+ * arenalloc memory.  Documentation/arenalloc.rst has the whole contract.
  */
 #ifndef _LINUX_ARENALLOC_H
 #define _LINUX_ARENALLOC_H
@@ -38,12 +60,16 @@
 #define ARENALLOC_ALIGN(a)	((int)(__builtin_ffsl((long)(a)) - 1))
 /* Zero the memory, as __GFP_ZERO does. */
 #define ARENALLOC_ZERO		0x40
-/* Neither take from nor return to the per-CPU cache. */
+/*
+ * Neither take from nor return to the per-CPU cache (arenalloc_sdallocx():
+ * give the memory straight back to its arena).
+ */
 #define ARENALLOC_TCACHE_NONE	0x80
 /*
  * Allocate from arena @id: an id from arenalloc_arena_create() (check it
  * for errors first) or an automatic arena, 0 .. narenas - 1.  Objects of a
- * private arena never pass through the per-CPU caches.
+ * private arena never pass through the per-CPU caches.  For
+ * arenalloc_sdallocx(): the memory must be that arena's.
  */
 #define ARENALLOC_ARENA(id)	((int)(((unsigned int)(id) + 1) << 20))
 

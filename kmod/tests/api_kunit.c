@@ -2,12 +2,17 @@
 /*
  * KUnit: the exported interface (kmod/api.c), through the same calls a
  * client module makes: every size class and alignment, zeroing, realloc,
- * usable_size and nallocx agreement, huge allocations, and refused misuse.
+ * usable_size and nallocx agreement, huge allocations, refused misuse,
+ * and the parts of kmalloc's contract arenalloc keeps (init_on_alloc and
+ * init_on_free, double frees through the per-CPU cache, gfp zones,
+ * krealloc's handling of size 0, of shrinks and of spare bytes).
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/arenalloc.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "helpers.h"
@@ -154,7 +159,7 @@ static void realloc_keeps_content(struct kunit *test)
 		p = q;
 		prev = steps[i];
 	}
-	KUNIT_EXPECT_NULL(test, arenalloc_realloc(p, 0, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, arenalloc_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
 }
 
 static void realloc_in_place_within_class(struct kunit *test)
@@ -170,7 +175,7 @@ static void realloc_in_place_within_class(struct kunit *test)
 static void huge_allocations(struct kunit *test)
 {
 	size_t chunk = arenalloc_sc.large_max;
-	unsigned long before = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long before = aa_test_quiet_pages_held();
 	void *p = arenalloc_malloc(chunk + 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -256,6 +261,310 @@ static void double_free_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
 }
 
+static void skip_without_cache(struct kunit *test, size_t size)
+{
+	if (arenalloc_knob_get(&arenalloc_knob_tcache_max) < (long)size)
+		kunit_skip(test, "tcache_max is below %zu", size);
+}
+
+/*
+ * Freed twice on one CPU with nothing in between: the second free meets
+ * the object on top of its cache stack and is refused, so the object is
+ * not handed out twice.  Preemption stays off so that no GC pass on this
+ * CPU moves the object between the two frees.
+ */
+static void double_free_through_cache_is_refused(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	void *p, *a, *b;
+
+	skip_without_cache(test, 64);
+	preempt_disable();
+	p = arenalloc_malloc(64, GFP_NOWAIT);
+	arenalloc_free(p);
+	arenalloc_free(p);
+	a = arenalloc_malloc(64, GFP_NOWAIT);
+	b = arenalloc_malloc(64, GFP_NOWAIT);
+	preempt_enable();
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	arenalloc_free(a);
+	arenalloc_free(b);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/*
+ * The same through the remote list: an object of another automatic arena
+ * freed twice in a row on this CPU.
+ */
+static void double_free_through_remote_list_is_refused(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	unsigned int i, other = 0;
+	void *p;
+
+	skip_without_cache(test, 64);
+	if (aa_narenas_auto < 2)
+		kunit_skip(test, "needs two automatic arenas");
+	preempt_disable();
+	for (i = 0; i < aa_narenas_auto; i++)
+		if (aa_arenas[i] != aa_this_cpu_arena())
+			other = i;
+	p = arenalloc_mallocx(64, ARENALLOC_ARENA(other), GFP_NOWAIT);
+	arenalloc_free(p);
+	arenalloc_free(p);
+	preempt_enable();
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	aa_tcache_flush_all();
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, aa_test_auto_live(), 0UL);
+}
+
+static void restore_init_on_alloc(void *unused)
+{
+	static_branch_disable(&init_on_alloc);
+}
+
+/*
+ * init_on_alloc for the rest of the case, whatever the kernel was booted
+ * with: the kernel's own switch, the one want_init_on_alloc() reads.
+ * Turning it on at run time only adds zeroing, so it is safe to flip.
+ */
+static void force_init_on_alloc(struct kunit *test)
+{
+	if (want_init_on_alloc(GFP_KERNEL))
+		return;
+	static_branch_enable(&init_on_alloc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_init_on_alloc, NULL), 0);
+}
+
+/*
+ * Dirties an object of @size, frees it and allocates again with @flags,
+ * on one CPU so that a cache hit gets the dirty object back.
+ */
+static void *dirty_then_realloc(size_t size, int flags)
+{
+	void *p;
+
+	migrate_disable();
+	p = arenalloc_mallocx(size, flags, GFP_KERNEL);
+	if (p) {
+		memset(p, 0xab, arenalloc_usable_size(p));
+		arenalloc_free(p);
+		p = arenalloc_mallocx(size, flags, GFP_KERNEL);
+	}
+	migrate_enable();
+	return p;
+}
+
+static void init_on_alloc_zeroes_every_path(struct kunit *test)
+{
+	const size_t sizes[] = { 8, 64, 3000, 14336, 40000, 300000,
+				 arenalloc_sc.large_max + 1 };
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	unsigned int i, path;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	force_init_on_alloc(test);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (path = 0; path < 3; path++) {
+			int flags = path == 0 ? 0 : path == 1 ? ARENALLOC_TCACHE_NONE :
+				    ARENALLOC_ARENA(id);
+			void *p = dirty_then_realloc(sizes[i], flags);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_TRUE_MSG(test, all_zero(p, arenalloc_usable_size(p)),
+					      "size %zu path %u", sizes[i], path);
+			arenalloc_free(p);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+static void init_on_free_wipes_freed_objects(struct kunit *test)
+{
+	static const size_t sizes[] = { 64, 3000, 40000 };
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	unsigned int i, path;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	if (!want_init_on_free()) {
+		arenalloc_arena_destroy(id);
+		kunit_skip(test, "the kernel runs without init_on_free");
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (path = 0; path < 3; path++) {
+			int flags = path == 0 ? 0 : path == 1 ? ARENALLOC_TCACHE_NONE :
+				    ARENALLOC_ARENA(id);
+			/* The neighbour keeps the slab or chunk, so @p stays ours. */
+			void *keep = arenalloc_mallocx(sizes[i], flags, GFP_KERNEL);
+			u8 *p = arenalloc_mallocx(sizes[i], flags, GFP_KERNEL);
+
+			KUNIT_ASSERT_TRUE(test, keep && p);
+			memset(p, 0xab, sizes[i]);
+			arenalloc_free(p);
+			KUNIT_EXPECT_TRUE_MSG(test, all_zero(p, sizes[i]),
+					      "size %zu path %u", sizes[i], path);
+			arenalloc_free(keep);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+static void dma_zones_are_refused(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+
+	KUNIT_EXPECT_NULL(test, arenalloc_malloc(64, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, arenalloc_malloc(64, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, arenalloc_calloc(4, 1000, GFP_ATOMIC | GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, arenalloc_realloc(NULL, 40000, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, arenalloc_malloc(SZ_2M + 1, GFP_KERNEL | GFP_DMA32));
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+}
+
+/* The treatment of the emergency reserves for chunks (arena.c). */
+static void chunk_refills_leave_reserves_alone(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, aa_chunk_gfp(GFP_ATOMIC) & __GFP_HIGH);
+	KUNIT_EXPECT_FALSE(test, aa_chunk_gfp(GFP_KERNEL | __GFP_MEMALLOC) & __GFP_MEMALLOC);
+	KUNIT_EXPECT_TRUE(test, aa_chunk_gfp(GFP_ATOMIC) & __GFP_NOMEMALLOC);
+	KUNIT_EXPECT_FALSE(test, aa_chunk_gfp(GFP_KERNEL | __GFP_NOFAIL) & __GFP_NOFAIL);
+	KUNIT_EXPECT_TRUE(test, (aa_chunk_gfp(GFP_KERNEL) & GFP_KERNEL) == GFP_KERNEL);
+}
+
+/* krealloc(p, 0) frees and returns ZERO_SIZE_PTR, which kfree() accepts. */
+static void zero_size_ptr_like_krealloc(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	void *p = arenalloc_malloc(100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_EQ(test, arenalloc_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, arenalloc_realloc(NULL, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	arenalloc_free(ZERO_SIZE_PTR);
+	arenalloc_sdallocx(ZERO_SIZE_PTR, 0, 0);
+	KUNIT_EXPECT_EQ(test, arenalloc_usable_size(ZERO_SIZE_PTR), (size_t)0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	p = arenalloc_realloc(ZERO_SIZE_PTR, 10, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_GE(test, arenalloc_usable_size(p), (size_t)10);
+	arenalloc_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
+static unsigned long arena_small_regs(struct aa_arena *arena)
+{
+	struct aa_arena_stats st;
+
+	aa_arena_stats_get(arena, &st);
+	return st.small_regs;
+}
+
+static void sdallocx_honours_its_flags(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	struct aa_tcache_stats a = {}, b = {};
+	unsigned long regs = 0, regs_after = 0;
+	struct aa_ptr_info info;
+	void *p, *q;
+
+	skip_without_cache(test, 64);
+	KUNIT_ASSERT_GE(test, id, 0);
+	/* TCACHE_NONE: straight back to the arena, the cache untouched. */
+	preempt_disable();
+	p = arenalloc_malloc(64, GFP_NOWAIT);
+	if (p && !aa_lookup(p, &info)) {
+		regs = arena_small_regs(info.arena);
+		aa_tcache_stats_get(smp_processor_id(), &a);
+		arenalloc_sdallocx(p, 64, ARENALLOC_TCACHE_NONE);
+		aa_tcache_stats_get(smp_processor_id(), &b);
+		regs_after = arena_small_regs(info.arena);
+	}
+	preempt_enable();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, regs_after, regs - 1);
+	KUNIT_EXPECT_EQ(test, b.ncached, a.ncached);
+
+	/* ARENALLOC_ARENA(): the object must be that arena's. */
+	q = arenalloc_mallocx(64, ARENALLOC_ARENA(id), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	arenalloc_sdallocx(q, 64, ARENALLOC_ARENA(0));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, arenalloc_usable_size(q), (size_t)64);
+	arenalloc_sdallocx(q, 64, ARENALLOC_ARENA(id));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
+/*
+ * After Linux commit 1a83a716ec23 ("mm: krealloc: consider spare memory for
+ * __GFP_ZERO"), as in ../shared/cases/kernel/02-realloc-zero-spare.c: an
+ * object allocated with __GFP_ZERO, dirtied, shrunk in place and grown back
+ * in place, both with __GFP_ZERO, shows zeroes past the shrunk size.
+ * Returns the number of bytes that are not zero, or -1 if memory ran out.
+ */
+static long zero_spare_round(size_t big, size_t small, bool *moved)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	u8 *p = arenalloc_malloc(big, gfp), *q, *r;
+	size_t i;
+	long bad = 0;
+
+	if (!p)
+		return -1;
+	memset(p, 0xff, big);
+	q = arenalloc_realloc(p, small, gfp);
+	r = q ? arenalloc_realloc(q, big, gfp) : NULL;
+	if (!r) {
+		arenalloc_free(q ?: p);
+		return -1;
+	}
+	*moved = q != p || r != q;
+	for (i = small; i < big; i++)
+		bad += r[i] != 0;
+	arenalloc_free(r);
+	return bad;
+}
+
+static void realloc_zero_clears_spare(struct kunit *test)
+{
+	static const size_t huge[][2] = {
+		{ SZ_4M, SZ_2M + SZ_1M }, { SZ_4M, SZ_2M + 1 },
+	};
+	size_t prev = 0, size;
+	unsigned int i;
+	bool moved;
+	long bad;
+
+	/* The commit's own example. */
+	bad = zero_spare_round(64, 48, &moved);
+	KUNIT_EXPECT_EQ(test, bad, 0L);
+	/* Every class from one byte above the class below up to its size. */
+	for (size = arenalloc_nallocx(1, 0); size <= arenalloc_sc.large_max;
+	     prev = size, size = arenalloc_nallocx(size + 1, 0)) {
+		if (!prev)
+			continue;
+		bad = zero_spare_round(size, prev + 1, &moved);
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0L, "class %zu from %zu (%s)", size, prev + 1,
+				    moved ? "moved" : "in place");
+	}
+	for (i = 0; i < ARRAY_SIZE(huge); i++) {
+		if (huge[i][0] > (PAGE_SIZE << MAX_PAGE_ORDER) ||
+		    huge[i][1] <= arenalloc_sc.large_max)
+			continue;
+		bad = zero_spare_round(huge[i][0], huge[i][1], &moved);
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0L, "huge %zu from %zu", huge[i][0], huge[i][1]);
+	}
+}
+
 static void bad_arena_flags(struct kunit *test)
 {
 	KUNIT_EXPECT_NULL(test, arenalloc_mallocx(8, ARENALLOC_ARENA(AA_ARENAS_MAX + 5),
@@ -287,6 +596,15 @@ static struct kunit_case arenalloc_api_cases[] = {
 	KUNIT_CASE(sdallocx_checks_size),
 	KUNIT_CASE(foreign_pointers_are_refused),
 	KUNIT_CASE(double_free_is_refused),
+	KUNIT_CASE(double_free_through_cache_is_refused),
+	KUNIT_CASE(double_free_through_remote_list_is_refused),
+	KUNIT_CASE(init_on_alloc_zeroes_every_path),
+	KUNIT_CASE(init_on_free_wipes_freed_objects),
+	KUNIT_CASE(dma_zones_are_refused),
+	KUNIT_CASE(chunk_refills_leave_reserves_alone),
+	KUNIT_CASE(zero_size_ptr_like_krealloc),
+	KUNIT_CASE(sdallocx_honours_its_flags),
+	KUNIT_CASE(realloc_zero_clears_spare),
 	KUNIT_CASE(bad_arena_flags),
 	KUNIT_CASE(automatic_arena_by_flag),
 	{}

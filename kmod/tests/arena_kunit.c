@@ -26,7 +26,7 @@
 static void private_arena_on_each_node(struct kunit *test)
 {
 	static const size_t sizes[] = { 8, 100, 2000, 14336, 20000, 300000 };
-	unsigned long before = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long before = aa_test_quiet_pages_held();
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {

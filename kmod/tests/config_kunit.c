@@ -144,6 +144,35 @@ static void store_refuses_load_time_knob(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_knob_get(&k), before);
 }
 
+static long hook_old, hook_val;
+static int hook_calls;
+
+static void record_change(long old, long val)
+{
+	hook_old = old;
+	hook_val = val;
+	hook_calls++;
+}
+
+/* tcache_max gives back cached objects through this hook (tcache.c). */
+static void store_calls_the_changed_hook(struct kunit *test)
+{
+	struct arenalloc_knob k = arenalloc_knob_dirty_decay_ms;
+
+	KUNIT_EXPECT_TRUE(test, arenalloc_knob_tcache_max.changed == aa_tcache_max_changed);
+	k.val = 100;
+	k.changed = record_change;
+	hook_calls = 0;
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "50"), 0);
+	KUNIT_EXPECT_EQ(test, hook_calls, 1);
+	KUNIT_EXPECT_EQ(test, hook_old, 100L);
+	KUNIT_EXPECT_EQ(test, hook_val, 50L);
+	/* Unchanged, or refused: no call. */
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "50"), 0);
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "soon"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hook_calls, 1);
+}
+
 static void loaded_values_are_in_range(struct kunit *test)
 {
 	int i;
@@ -169,6 +198,7 @@ static struct kunit_case arenalloc_config_cases[] = {
 	KUNIT_CASE(store_changes_runtime_knob),
 	KUNIT_CASE(store_bad_text_changes_nothing),
 	KUNIT_CASE(store_refuses_load_time_knob),
+	KUNIT_CASE(store_calls_the_changed_hook),
 	KUNIT_CASE(loaded_values_are_in_range),
 	{}
 };

@@ -96,6 +96,46 @@ static void huge_allocations_are_left_alone(struct kunit *test)
 	arenalloc_free(p);
 }
 
+/*
+ * Sizes around the largest that still takes a trailer below the chunk
+ * size: each is instrumented or huge, consistently on every path, so
+ * usable_size, realloc and sdallocx agree with what was allocated.
+ */
+static void sizes_near_the_chunk_size(struct kunit *test)
+{
+	int *errors = aa_test_track_errors(test);
+	size_t chunk = arenalloc_sc.large_max;
+	const size_t sizes[] = {
+		chunk - AA_DEBUG_EXTRA - 1, chunk - AA_DEBUG_EXTRA,
+		chunk - AA_DEBUG_EXTRA + 1, chunk - 4, chunk,
+	};
+	unsigned int i;
+	size_t j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i];
+		u8 *p, *q;
+
+		if (!arenalloc_nallocx(size, 0))
+			continue;	/* huge sizes beyond the largest block */
+		p = arenalloc_malloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", size);
+		KUNIT_EXPECT_GE_MSG(test, arenalloc_usable_size(p), size, "size %zu", size);
+		KUNIT_EXPECT_EQ_MSG(test, arenalloc_usable_size(p), arenalloc_nallocx(size, 0),
+				    "size %zu", size);
+		for (j = 0; j < size; j++)
+			p[j] = j * 13;
+		q = arenalloc_realloc(p, size + 1, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, q, "size %zu", size);
+		for (j = 0; j < size && q[j] == (u8)(j * 13); j++)
+			;
+		KUNIT_EXPECT_EQ_MSG(test, j, size, "size %zu: bytes carried over", size);
+		arenalloc_sdallocx(q, size + 1, 0);
+		KUNIT_EXPECT_EQ_MSG(test, *errors, 0, "size %zu", size);
+	}
+	KUNIT_EXPECT_EQ(test, aa_test_auto_live(), 0UL);
+}
+
 static void nothing_cached_nothing_leaked(struct kunit *test)
 {
 	const unsigned int n = 300;
@@ -119,6 +159,7 @@ static struct kunit_case arenalloc_debug_cases[] = {
 	KUNIT_CASE(double_free_of_cached_class_is_caught),
 	KUNIT_CASE(overflow_into_redzone_is_caught),
 	KUNIT_CASE(huge_allocations_are_left_alone),
+	KUNIT_CASE(sizes_near_the_chunk_size),
 	KUNIT_CASE(nothing_cached_nothing_leaked),
 	{}
 };

@@ -44,4 +44,17 @@ static inline unsigned long aa_test_auto_live(void)
 	return live;
 }
 
+/*
+ * Pages arenalloc holds, read after emptying the per-CPU caches.  Their
+ * periodic GC gives cached objects back (and with them, maybe, whole
+ * chunks) at any moment; with the caches empty it has nothing to give, so
+ * the count then moves only with what the case does, as long as the case
+ * itself leaves the automatic arenas' caches alone.
+ */
+static inline unsigned long aa_test_quiet_pages_held(void)
+{
+	aa_tcache_flush_all();
+	return arenalloc_pages_held(NUMA_NO_NODE);
+}
+
 #endif /* _ARENALLOC_KUNIT_HELPERS_H */

@@ -7,7 +7,8 @@
  *                         its objects on other CPUs through a shared queue
  *   atomic_from_hardirq   GFP_ATOMIC allocation and free from irq_work
  *   page_failures_*       injected page allocator failures give NULL and
- *                         leave nothing behind
+ *                         leave nothing behind; __GFP_NOFAIL rides them
+ *                         out, and a shrinking realloc stays in place
  *   metadata_share        metadata as a share of active memory for a mix
  *                         of sizes (reported, and bounded)
  */
@@ -142,6 +143,7 @@ static int stress_fn(void *arg)
 
 static void concurrent_cross_cpu(struct kunit *test)
 {
+	struct task_struct *task = NULL;
 	struct stress_thread *threads;
 	struct stress s;
 	struct obj *o;
@@ -154,20 +156,28 @@ static void concurrent_cross_cpu(struct kunit *test)
 	threads = kunit_kcalloc(test, nr_cpu_ids, sizeof(*threads), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, threads);
 
+	/*
+	 * One count for this thread, dropped once every thread is started, so
+	 * that a failed start still waits for the threads that run (they use
+	 * @s, on this stack) and asserts only after the hotplug lock is gone.
+	 */
+	atomic_set(&s.running, 1);
 	cpus_read_lock();
-	atomic_set(&s.running, num_online_cpus());
 	for_each_online_cpu(cpu) {
-		struct task_struct *task;
-
 		threads[cpu].s = &s;
 		threads[cpu].cpu = cpu;
 		task = kthread_create_on_cpu(stress_fn, &threads[cpu], cpu, "aa_stress/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		if (IS_ERR(task))
+			break;
+		atomic_inc(&s.running);
 		wake_up_process(task);
 		n++;
 	}
 	cpus_read_unlock();
-	wait_for_completion(&s.done);
+	if (!atomic_dec_and_test(&s.running))
+		wait_for_completion(&s.done);
+	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(task), "a thread did not start: %ld",
+			       PTR_ERR(task));
 
 	while ((o = s.queue)) {
 		s.queue = o->next;
@@ -243,7 +253,7 @@ static void stop_failing(void *attr)
 static void page_failures_give_null(struct kunit *test)
 {
 	struct fault_attr *fa = arenalloc_fail_pages_attr();
-	unsigned long before = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long before = aa_test_quiet_pages_held();
 	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
 	void *p;
 
@@ -269,10 +279,92 @@ static void page_failures_give_null(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_pages_held(NUMA_NO_NODE), before);
 }
 
+/* The next @n page allocations fail, then they succeed again. */
+static void fail_next(struct fault_attr *fa, int n)
+{
+	fa->verbose = 0;
+	fa->probability = 100;
+	fa->interval = 1;
+	atomic_set(&fa->space, 0);
+	atomic_set(&fa->times, n);
+}
+
+/*
+ * __GFP_NOFAIL never returns NULL: arenalloc retries the whole allocation
+ * (its page allocations never carry the flag) until memory comes.  Without
+ * direct reclaim it cannot wait: refused and reported, as the page
+ * allocator does.
+ */
+static void page_failures_and_nofail(struct kunit *test)
+{
+	const size_t sizes[] = { 64, 40000, arenalloc_sc.large_max + 1 };
+	struct fault_attr *fa = arenalloc_fail_pages_attr();
+	int *errors = aa_test_track_errors(test);
+	unsigned int i;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stop_failing, fa), 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+
+		KUNIT_ASSERT_GE(test, id, 0);
+		fail_next(fa, 3);
+		p = arenalloc_mallocx(sizes[i], ARENALLOC_ARENA(id), GFP_KERNEL | __GFP_NOFAIL);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, p, "size %zu", sizes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&fa->times), 0, "size %zu", sizes[i]);
+		arenalloc_free(p);
+		stop_failing(fa);
+		KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	i = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	KUNIT_ASSERT_GE(test, (int)i, 0);
+	fail_next(fa, 1);
+	KUNIT_EXPECT_NULL(test, arenalloc_mallocx(64, ARENALLOC_ARENA(i),
+						  GFP_NOWAIT | __GFP_NOFAIL));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	stop_failing(fa);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(i), 0);
+}
+
+/*
+ * A shrink never fails, as krealloc()'s does not: with no page to be had
+ * for the smaller class, the object stays where it is, content intact.
+ */
+static void page_failures_and_shrink(struct kunit *test)
+{
+	struct fault_attr *fa = arenalloc_fail_pages_attr();
+	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
+	size_t big = arenalloc_sc.large_max + 1, usable;
+	u8 *p, *q;
+
+	KUNIT_ASSERT_GE(test, id, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stop_failing, fa), 0);
+	/* A huge block only: the arena has no chunk for a small class. */
+	p = arenalloc_mallocx(big, ARENALLOC_ARENA(id), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	usable = arenalloc_usable_size(p);
+	memset(p, 0x3c, 100);
+	fail_next(fa, -1);
+	q = arenalloc_realloc(p, 100, GFP_KERNEL);
+	stop_failing(fa);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, arenalloc_usable_size(p), usable);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0x3c, 100));
+	/* Once memory is there again, the shrink moves. */
+	q = arenalloc_realloc(p, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(q, 0x3c, 100));
+	arenalloc_free(q);
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
+}
+
 static void page_failures_midway(struct kunit *test)
 {
 	struct fault_attr *fa = arenalloc_fail_pages_attr();
-	unsigned long before = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long before = aa_test_quiet_pages_held();
 	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
 	unsigned int i, got = 0, failed = 0;
 
@@ -332,6 +424,8 @@ static struct kunit_case arenalloc_stress_cases[] = {
 	KUNIT_CASE_SLOW(concurrent_cross_cpu),
 	KUNIT_CASE(atomic_from_hardirq),
 	KUNIT_CASE(page_failures_give_null),
+	KUNIT_CASE(page_failures_and_nofail),
+	KUNIT_CASE(page_failures_and_shrink),
 	KUNIT_CASE_SLOW(page_failures_midway),
 	KUNIT_CASE_SLOW(metadata_share),
 	{}
