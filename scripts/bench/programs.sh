@@ -59,7 +59,7 @@ import random, sys
 r = random.Random(1)
 words = [''.join(r.choice('abcdefghijklmnop') for _ in range(r.randint(2, 9))) for _ in range(5000)]
 with open(sys.argv[1], 'w') as f:
-    for i in range(int(sys.argv[2]) * 5):
+    for i in range(int(sys.argv[2])):
         f.write(' '.join(r.choice(words) for _ in range(8)) + '\n')
 PY
 	# gcc: libarenalloc's own sources, one cc1 per file.
