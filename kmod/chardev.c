@@ -17,14 +17,25 @@
  *            partial munmap) or moving it (mremap) gives the new vma the
  *            same backing; fork() gives the child's vma a new backing
  *            with copies of the pages.
- *   pgoff    ->mmap() gives every mapping its own range of page offsets,
- *            taken from aa_dev_next_pgoff, in place of the offset asked
- *            for (which chose the node).  All openers of the device share
- *            its inode's address_space, so unmap_mapping_pages() over a
- *            backing's range reaches only the vmas of that backing, and
- *            of the backings fork() copied from it, which share the range
- *            (harmless: their PTEs are zapped and faulted back in from
- *            their own pages).  The range is fixed for a vma's life.
+ *   open     each open() of the device makes its own file for the
+ *            mappings (the map file: an inode of the module's internal
+ *            pseudo filesystem, with its own address_space), and
+ *            ->mmap() puts it in the vma in place of the device's file.
+ *            So no two opens share page offsets, an i_mmap tree or
+ *            i_mmap_rwsem, and write faults, which update the times of
+ *            the mapped file, meet the map file (S_NOCMTIME, seen by no
+ *            other user), never the device node.
+ *   pgoff    ->mmap() gives every mapping its own range of page offsets
+ *            in its open's space, taken from aa_open.next_pgoff, in place
+ *            of the offset asked for (which chose the node).
+ *            unmap_mapping_pages() over a backing's range reaches only
+ *            the vmas of that backing, and of the backings fork() copied
+ *            from it, which share the range and the map file (harmless:
+ *            their PTEs are zapped and faulted back in from their own
+ *            pages).  The range is fixed for a vma's life; offsets are
+ *            taken only by an mmap() that succeeds, and an open whose
+ *            space is used up refuses more mmap()s with EOVERFLOW
+ *            without disturbing any other open.
  *
  * Locks, in the order they nest
  *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
@@ -39,8 +50,10 @@
  *       xa_lock of backing->pages: the xarray's own spinlock, the
  *            backing's only lock; serialises inserts and erases and
  *            covers taking a reference on a page found in the xarray.
- *   i_mmap_rwsem  taken inside unmap_mapping_pages(), under mmap_lock,
- *            with no page lock held.
+ *   i_mmap_rwsem  of the map file: taken inside unmap_mapping_pages(),
+ *            under mmap_lock, with no page lock held.
+ *   aa_open.lock  a spinlock around next_pgoff, taken in ->mmap() under
+ *            mmap_lock; nothing nests inside it.
  *
  * Lifetime
  *   A backing holds one reference per vma that points to it (->mmap
@@ -54,9 +67,12 @@
  *   taken in ->fault and dropped by the core when it zaps the PTE.
  *   backing->mm only tells the vmas of the owner from those of a child
  *   being forked: it is compared, never dereferenced, and cannot be
- *   freed while the backing has a vma in it.  Every open file holds the
- *   module (fops.owner) and every vma holds its file, so the module
- *   cannot be unloaded while a mapping exists.
+ *   freed while the backing has a vma in it.  An open of the device holds
+ *   its map file; every vma holds the map file, which holds the module
+ *   (its fops.owner, referenced when the file is made) and its inode, so
+ *   neither the module nor the pseudo filesystem's mount can go while a
+ *   mapping exists.  The aa_open itself goes with the device's file:
+ *   only ->mmap() and the ioctls, which run on that file, look at it.
  *
  * fork()
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -88,12 +104,15 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
 #include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -128,12 +147,11 @@ static atomic_long_t aa_dev_fork_failed = ATOMIC_LONG_INIT(0);
 static atomic_long_t *aa_dev_nid_pages;
 
 /*
- * The next free page offset.  Ranges are never reused; they end where a
- * byte offset would no longer fit in loff_t (2^51 pages on x86-64).
+ * Page offsets of one open end where a byte offset would no longer fit in
+ * loff_t (2^51 pages on x86-64).
  */
-static atomic64_t aa_dev_next_pgoff = ATOMIC64_INIT(0);
 #define AA_DEV_PGOFF_LIMIT \
-	((u64)min_t(u64, ULONG_MAX, (u64)MAX_LFS_FILESIZE >> PAGE_SHIFT))
+	((pgoff_t)min_t(u64, ULONG_MAX, (u64)MAX_LFS_FILESIZE >> PAGE_SHIFT))
 
 /**
  * aa_dev_stats_get() - a snapshot of the device's counters
@@ -348,13 +366,44 @@ static const struct vm_operations_struct aa_dev_vm_ops = {
 
 /* ==== mmap ============================================================== */
 
+/**
+ * struct aa_open - what one open() of the device has
+ * @map_file:   the file its mappings hold in place of the device's: its
+ *              own inode and address_space, so its own page offsets
+ * @lock:       protects @next_pgoff
+ * @next_pgoff: the first page offset no mapping of this open has taken
+ */
+struct aa_open {
+	struct file *map_file;
+	spinlock_t lock;		/* protects next_pgoff */
+	pgoff_t next_pgoff;
+};
+
+/* Takes @npages offsets of @o's space, or fails with nothing taken. */
+static int aa_open_take_pgoff(struct aa_open *o, unsigned long npages,
+			      pgoff_t *base)
+{
+	int ret = 0;
+
+	spin_lock(&o->lock);
+	if (npages > AA_DEV_PGOFF_LIMIT - o->next_pgoff) {
+		ret = -EOVERFLOW;
+	} else {
+		*base = o->next_pgoff;
+		o->next_pgoff += npages;
+	}
+	spin_unlock(&o->lock);
+	return ret;
+}
+
 static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct aa_open *o = file->private_data;
 	unsigned long npages = vma_pages(vma);
 	struct aa_backing *b;
 	unsigned long step;
-	u64 base;
-	int nid;
+	pgoff_t base;
+	int nid, ret;
 
 	/*
 	 * MAP_PRIVATE would copy pages on write behind the module's back.
@@ -377,19 +426,24 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		nid = step - 1;
 	}
 
-	base = atomic64_fetch_add(npages, &aa_dev_next_pgoff);
-	if (npages > AA_DEV_PGOFF_LIMIT || base > AA_DEV_PGOFF_LIMIT - npages)
-		return -EOVERFLOW;
-
-	b = aa_backing_new(nid, vma->vm_mm, base, GFP_KERNEL_ACCOUNT);
+	b = aa_backing_new(nid, vma->vm_mm, 0, GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
+	/* Last, so that a refused mmap() takes no offsets. */
+	ret = aa_open_take_pgoff(o, npages, &base);
+	if (ret) {
+		aa_backing_put(b);
+		return ret;
+	}
+	b->base = base;
 	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
 	vma->vm_pgoff = base;
 	/* No growing by mremap(), and no merging with a neighbour. */
 	aa_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_private_data = b;
 	vma->vm_ops = &aa_dev_vm_ops;
+	/* The core links the vma into the map file's i_mmap, not the device's. */
+	vma_set_file(vma, o->map_file);
 	return 0;
 }
 
@@ -564,10 +618,110 @@ static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/* ==== The map files ===================================================== */
+
+/* Any number the other pseudo filesystems do not use: "aamf". */
+#define AA_MAP_FS_MAGIC	0x61616d66
+
+static struct vfsmount *aa_map_mnt;
+
+/* /proc/<pid>/maps names a mapping's file as it names the device's. */
+static char *aa_map_dname(struct dentry *dentry, char *buf, int len)
+{
+	static const char name[] = ARENALLOC_DEV_PATH;
+
+	if (len < (int)sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	return memcpy(buf + len - sizeof(name), name, sizeof(name));
+}
+
+static const struct dentry_operations aa_map_dops = {
+	.d_dname = aa_map_dname,
+};
+
+static int aa_map_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, AA_MAP_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &aa_map_dops;
+	return 0;
+}
+
+/* Internal, never registered: only kern_mount() mounts it, as aio's. */
+static struct file_system_type aa_map_fs_type = {
+	.name = "arenalloc",
+	.init_fs_context = aa_map_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/*
+ * The map file's own operations: none.  Opening it again through
+ * /proc/<pid>/map_files gives a file that cannot map or do anything else.
+ */
+static const struct file_operations aa_map_fops = {
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+};
+
+/* A map file for an open with @f_mode (FMODE_WRITE or not). */
+static struct file *aa_map_file_new(fmode_t f_mode)
+{
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(aa_map_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	/* Nobody else sees it, so its times need not move. */
+	inode->i_flags |= S_NOCMTIME;
+	/* __fput() drops the module reference the file's fops stand for. */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, aa_map_mnt, "arenalloc",
+				 f_mode & FMODE_WRITE ? O_RDWR : O_RDONLY,
+				 &aa_map_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+	}
+	return file;
+}
+
 /* ==== The device ======================================================== */
+
+static int aa_dev_open(struct inode *inode, struct file *file)
+{
+	struct aa_open *o;
+
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		return -ENOMEM;
+	spin_lock_init(&o->lock);
+	o->map_file = aa_map_file_new(file->f_mode);
+	if (IS_ERR(o->map_file)) {
+		int ret = PTR_ERR(o->map_file);
+
+		kfree(o);
+		return ret;
+	}
+	file->private_data = o;
+	return 0;
+}
+
+static int aa_dev_release(struct inode *inode, struct file *file)
+{
+	struct aa_open *o = file->private_data;
+
+	fput(o->map_file);	/* its mappings hold it on their own */
+	kfree(o);
+	return 0;
+}
 
 static const struct file_operations aa_dev_fops = {
 	.owner = THIS_MODULE,		/* an open file pins the module */
+	.open = aa_dev_open,
+	.release = aa_dev_release,
 	.mmap = aa_dev_mmap,
 	.unlocked_ioctl = aa_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -595,18 +749,28 @@ int aa_dev_init(void)
 				   GFP_KERNEL);
 	if (!aa_dev_nid_pages)
 		return -ENOMEM;
-	ret = misc_register(&aa_miscdev);
-	if (ret) {
-		kfree(aa_dev_nid_pages);
-		aa_dev_nid_pages = NULL;
+	aa_map_mnt = kern_mount(&aa_map_fs_type);
+	if (IS_ERR(aa_map_mnt)) {
+		ret = PTR_ERR(aa_map_mnt);
+		goto free_counts;
 	}
+	ret = misc_register(&aa_miscdev);
+	if (ret)
+		goto unmount;
+	return 0;
+
+unmount:
+	kern_unmount(aa_map_mnt);
+free_counts:
+	kfree(aa_dev_nid_pages);
+	aa_dev_nid_pages = NULL;
 	return ret;
 }
 
 /**
  * aa_dev_exit() - remove /dev/arenalloc
  *
- * No mapping can be left: each holds the module through its file.
+ * No mapping or open can be left: each holds the module through a file.
  *
  * Context: Module exit, before the page layer goes.
  */
@@ -614,5 +778,6 @@ void aa_dev_exit(void)
 {
 	misc_deregister(&aa_miscdev);
 	WARN_ON(atomic_long_read(&aa_dev_mappings));
+	kern_unmount(aa_map_mnt);
 	kfree(aa_dev_nid_pages);
 }

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -150,6 +151,52 @@ static void *map(struct __test_metadata *_metadata, int fd, long pages, off_t of
 
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	return p;
+}
+
+/*
+ * The file offset /proc/self/maps shows for the mapping that starts at
+ * @addr, in bytes: the page offset the device gave it.  -1 if none.
+ */
+static long long maps_offset(const void *addr)
+{
+	unsigned long start, end;
+	unsigned long long off;
+	char line[512];
+	long long ret = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %llx", &start, &end, &off) == 3 &&
+		    start == (uintptr_t)addr) {
+			ret = off;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Runs @fn(@arg) in a child as uid and gid 65534 (nobody), with no
+ * supplementary groups and so no capabilities; returns its exit status
+ * (0 for success, a step number otherwise), or -1 when it did not exit.
+ */
+static int as_nobody(int (*fn)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 TEST_F(dev, info_describes_the_device)
@@ -427,6 +474,73 @@ TEST_F(dev, purge_refuses_bad_requests)
 	munmap(r, 3 * n * page_size);
 	munmap(anon, page_size);
 	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+/*
+ * Every open of the device has its own page offsets, starting at 0, so
+ * that no user can use up offsets another needs (review finding 2: one
+ * global counter, exhausted by an unprivileged user, disabled the device
+ * for everyone until the module was reloaded).
+ */
+TEST_F(dev, each_open_has_its_own_offsets)
+{
+	int fd2 = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	char *a, *b, *c;
+
+	ASSERT_LE(0, fd2);
+	a = map(_metadata, self->fd, 4, 0);
+	c = map(_metadata, fd2, 3, 0);
+	/* A refused mmap() takes none. */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	b = map(_metadata, self->fd, 2, 0);
+	EXPECT_EQ(0, maps_offset(a));
+	EXPECT_EQ(4 * page_size, maps_offset(b));
+	EXPECT_EQ(0, maps_offset(c));
+	/* Each open's mappings are still their own. */
+	fill(a, 0, 'o');
+	fill(c, 0, 'O');
+	EXPECT_TRUE(holds(a, 0, 'o'));
+	EXPECT_TRUE(holds(b, 0, 0));
+	EXPECT_TRUE(holds(c, 0, 'O'));
+	/* A mapping outlives the file it was made through. */
+	close(fd2);
+	EXPECT_TRUE(holds(c, 0, 'O'));
+	EXPECT_EQ(0, munmap(a, 4 * page_size));
+	EXPECT_EQ(0, munmap(b, 2 * page_size));
+	EXPECT_EQ(0, munmap(c, 3 * page_size));
+}
+
+static int write_fault(void *arg)
+{
+	int fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	char *p;
+
+	if (fd < 0)
+		return 1;
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 2;
+	p[0] = 1;
+	return munmap(p, page_size) ? 3 : 0;
+}
+
+/*
+ * Another user's write faults leave the device node's times alone
+ * (review finding 9: they moved its mtime, which any user can stat).
+ */
+TEST_F(dev, write_faults_leave_the_node_times_alone)
+{
+	const struct timespec old[2] = { { 1, 0 }, { 1, 0 } };
+	struct stat st;
+
+	ASSERT_EQ(0, utimensat(AT_FDCWD, ARENALLOC_DEV_PATH, old, 0));
+	ASSERT_EQ(0, as_nobody(write_fault, NULL));
+	ASSERT_EQ(0, stat(ARENALLOC_DEV_PATH, &st));
+	EXPECT_EQ(1, st.st_mtim.tv_sec);
+	EXPECT_EQ(0, st.st_mtim.tv_nsec);
+	EXPECT_EQ(1, st.st_atim.tv_sec);
 }
 
 TEST_F(dev, split_and_moved_mappings)
