@@ -7,7 +7,8 @@
  * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
  * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
  * bounds what an unprivileged user can take.  The pages are not on the LRU:
- * never swapped or migrated.
+ * never swapped or migrated, so mappings count against RLIMIT_MEMLOCK
+ * (below).  Mapped pages count in RSS (RssFile) like any mapped file page.
  *
  * Objects
  *   backing  what one mmap() made: the pages of the mapping, in an
@@ -56,13 +57,18 @@
  *            mmap_lock; nothing nests inside it.
  *
  * Lifetime
- *   A backing holds one reference per vma that points to it (->mmap
- *   makes it with one, ->open adds one for a split or moved vma, ->close
- *   drops one).  Its pages stay in it while any of its vmas exists, also
- *   the pages of a range that was munmap()ed while the rest of the
- *   mapping lives on; they go back when the last vma closes.  (->close
- *   cannot give back the closing vma's range alone: mremap() closes the
- *   old vma after the new one has taken over the same range.)  The
+ *   Every vma of a backing points to an aa_vma in the backing's list
+ *   (->mmap makes the first, ->open one for a split, moved or forked
+ *   vma, ->close takes its own out).  ->close gives back the pages of the
+ *   closing vma's range that no vma left in the list covers: at once for
+ *   a partial munmap(), never for mremap(), whose new vma covers the
+ *   range before the old one closes.  The last vma frees the backing.
+ *   The list is changed only by ->mmap, ->open and ->close, which run
+ *   with the mm's mmap_lock held for write, or (->close after munmap()
+ *   downgrades it) for read by the one task that held it for write: so
+ *   no two of them ever run at once on a backing, and ->fault and PURGE,
+ *   which may run beside a downgraded ->close, never look at the list
+ *   nor at an offset no vma covers.  The
  *   xarray holds one page reference per page; each PTE holds its own,
  *   taken in ->fault and dropped by the core when it zaps the PTE.
  *   backing->mm only tells the vmas of the owner from those of a child
@@ -73,6 +79,17 @@
  *   neither the module nor the pseudo filesystem's mount can go while a
  *   mapping exists.  The aa_open itself goes with the device's file:
  *   only ->mmap() and the ioctls, which run on that file, look at it.
+ *
+ * RLIMIT_MEMLOCK
+ *   The pages cannot be swapped, so, as memfd_secret() and mlock() do,
+ *   ->mmap charges the whole mapping to the mm's locked_vm (VmLck) and
+ *   refuses with EAGAIN past RLIMIT_MEMLOCK unless the caller has
+ *   CAP_IPC_LOCK; backing->charged is what a backing holds of it, and
+ *   ->close gives back what it uncovers.  fork() charges the child for its
+ *   copy unchecked (->open cannot fail); a child starts with locked_vm 0
+ *   and gets at most what its parent had, within the same limit.  So a
+ *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
+ *   has mlock()ed of other memory counting against the same limit.
  *
  * fork()
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -97,9 +114,11 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -108,7 +127,6 @@
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
-#include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -206,21 +224,34 @@ static void aa_dev_page_free(struct page *page)
 }
 
 struct aa_backing {
-	refcount_t refs;		/* vmas that point to it */
+	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
 	int nid;			/* node pages are asked from */
-	const struct mm_struct *mm;	/* the mm of its vmas; compared only */
+	struct mm_struct *mm;		/* the mm of its vmas; compared only */
 	pgoff_t base;			/* first page offset of its range */
+	unsigned long charged;		/* pages charged to mm->locked_vm */
 	struct xarray pages;		/* struct page *, by offset - base */
 };
 
-static struct aa_backing *aa_backing_new(int nid, const struct mm_struct *mm,
+/* What vm_private_data points to: one per vma, in its backing's list. */
+struct aa_vma {
+	struct list_head node;		/* in backing->vmas */
+	struct vm_area_struct *vma;	/* the vma that points here */
+	struct aa_backing *b;
+};
+
+static struct aa_backing *aa_vma_backing(struct vm_area_struct *vma)
+{
+	return ((struct aa_vma *)vma->vm_private_data)->b;
+}
+
+static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
 					 pgoff_t base, gfp_t gfp)
 {
 	struct aa_backing *b = kzalloc(sizeof(*b), gfp);
 
 	if (!b)
 		return NULL;
-	refcount_set(&b->refs, 1);
+	INIT_LIST_HEAD(&b->vmas);
 	b->nid = nid;
 	b->mm = mm;
 	b->base = base;
@@ -230,20 +261,124 @@ static struct aa_backing *aa_backing_new(int nid, const struct mm_struct *mm,
 	return b;
 }
 
-/* Drops one vma's reference; the last one gives every page back. */
-static void aa_backing_put(struct aa_backing *b)
+/* Points @vma at @b; with __GFP_NOFAIL in @gfp it cannot fail. */
+static int aa_vma_attach(struct aa_backing *b, struct vm_area_struct *vma,
+			 gfp_t gfp)
+{
+	struct aa_vma *v = kmalloc(sizeof(*v), gfp);
+
+	if (!v)
+		return -ENOMEM;
+	v->vma = vma;
+	v->b = b;
+	list_add(&v->node, &b->vmas);
+	vma->vm_private_data = v;
+	return 0;
+}
+
+/* Undoes aa_vma_attach(); returns the backing @vma pointed to. */
+static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
+{
+	struct aa_vma *v = vma->vm_private_data;
+	struct aa_backing *b = v->b;
+
+	list_del(&v->node);
+	kfree(v);
+	vma->vm_private_data = NULL;
+	return b;
+}
+
+/*
+ * Charges @npages to @mm's locked_vm, as mlock() would: with @check, past
+ * RLIMIT_MEMLOCK only for a caller with CAP_IPC_LOCK.  Called with @mm's
+ * mmap_lock held for write.
+ */
+static int aa_memlock_charge(struct mm_struct *mm, unsigned long npages,
+			     bool check)
+{
+	unsigned long locked = mm->locked_vm + npages;
+
+	if (check && locked > rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT &&
+	    !capable(CAP_IPC_LOCK))
+		return -EAGAIN;
+	WRITE_ONCE(mm->locked_vm, locked);
+	return 0;
+}
+
+/*
+ * Called with @mm's mmap_lock held for write, or held for read after a
+ * downgrade from write (munmap()): as the core's own updates of total_vm
+ * then, no other writer of locked_vm can run.
+ */
+static void aa_memlock_uncharge(struct mm_struct *mm, unsigned long npages)
+{
+	WARN_ON_ONCE(npages > mm->locked_vm);
+	WRITE_ONCE(mm->locked_vm, mm->locked_vm - min(npages, mm->locked_vm));
+}
+
+/* Gives back the pages of [@first, @last], which no vma of @b covers. */
+static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
+				  unsigned long last)
 {
 	unsigned long index;
 	struct page *page;
 
-	if (!refcount_dec_and_test(&b->refs))
-		return;
-	/* No vma is left, so no PTE maps these pages and no one looks. */
-	xa_for_each(&b->pages, index, page) {
+	/* No vma covers the range, so no PTE maps these pages and no one looks. */
+	xa_for_each_range(&b->pages, index, page, first, last) {
+		xa_erase(&b->pages, index);
 		if (!xa_is_value(page))		/* not a lost page's mark */
 			aa_dev_page_free(page);
 		cond_resched();
 	}
+}
+
+/*
+ * Gives back the pages of the parts of [@first, @last] that no vma left
+ * in @b covers, and the charge for those offsets.
+ * The vmas of a backing cover disjoint ranges, except while mremap() has
+ * both the old and the new vma of a range (or has failed half way and
+ * closes the new one): then the range stays.
+ */
+static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
+			       unsigned long last)
+{
+	unsigned long pos = first, next, start, end, uncovered = 0;
+	struct aa_vma *v;
+	bool covered;
+
+	while (pos <= last) {
+		covered = false;
+		next = last + 1;
+		list_for_each_entry(v, &b->vmas, node) {
+			if (!vma_pages(v->vma))
+				continue;
+			start = v->vma->vm_pgoff - b->base;
+			end = start + vma_pages(v->vma) - 1;
+			if (start <= pos && pos <= end) {
+				covered = true;
+				next = end + 1;
+				break;
+			}
+			if (start > pos && start < next)
+				next = start;
+		}
+		if (!covered) {
+			end = min(next - 1, last);
+			aa_backing_free_range(b, pos, end);
+			uncovered += end - pos + 1;
+		}
+		pos = next;
+	}
+	uncovered = min(uncovered, b->charged);
+	b->charged -= uncovered;
+	aa_memlock_uncharge(b->mm, uncovered);
+}
+
+/* Frees a backing that no vma points to any more. */
+static void aa_backing_destroy(struct aa_backing *b)
+{
+	aa_backing_free_range(b, 0, ULONG_MAX);
+	aa_memlock_uncharge(b->mm, b->charged);
 	xa_destroy(&b->pages);
 	atomic_long_dec(&aa_dev_mappings);
 	kfree(b);
@@ -253,7 +388,7 @@ static void aa_backing_put(struct aa_backing *b)
 
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
-	struct aa_backing *b = vmf->vma->vm_private_data;
+	struct aa_backing *b = aa_vma_backing(vmf->vma);
 	unsigned long index = vmf->pgoff - b->base;
 	struct page *page, *old;
 
@@ -312,6 +447,12 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	/* ->open cannot fail, and this is a few bytes. */
 	child = aa_backing_new(parent->nid, vma->vm_mm, parent->base,
 			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	/*
+	 * Not checked against the limit (->open cannot fail), but the child
+	 * starts with locked_vm 0 and gets at most what the parent has.
+	 */
+	child->charged = vma_pages(vma);
+	aa_memlock_charge(vma->vm_mm, child->charged, false);
 
 	/* Other threads of the parent must fault, and so wait, to write. */
 	if (atomic_read(&current->mm->mm_users) > 1)
@@ -345,17 +486,29 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 /* A new vma for a backing: a split or moved piece, or a child's copy. */
 static void aa_dev_vm_open(struct vm_area_struct *vma)
 {
-	struct aa_backing *b = vma->vm_private_data;
+	struct aa_backing *b = aa_vma_backing(vma);
 
-	if (vma->vm_mm == b->mm)
-		refcount_inc(&b->refs);
-	else
-		vma->vm_private_data = aa_backing_fork(vma, b);
+	/* A piece covers offsets its backing has charged already. */
+	if (vma->vm_mm != b->mm)
+		b = aa_backing_fork(vma, b);
+	/* ->open cannot fail, and this is a few bytes. */
+	aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 }
 
+/*
+ * The vma's page table entries are gone.  The pages of its range go back
+ * now unless another vma of the backing covers them (mremap()); the last
+ * vma frees the backing.
+ */
 static void aa_dev_vm_close(struct vm_area_struct *vma)
 {
-	aa_backing_put(vma->vm_private_data);
+	struct aa_backing *b = aa_vma_detach(vma);
+
+	if (list_empty(&b->vmas))
+		aa_backing_destroy(b);
+	else if (vma_pages(vma))	/* 6.1 empties a vma it failed to split */
+		aa_backing_uncover(b, vma->vm_pgoff - b->base,
+				   vma->vm_pgoff - b->base + vma_pages(vma) - 1);
 }
 
 static const struct vm_operations_struct aa_dev_vm_ops = {
@@ -426,25 +579,40 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		nid = step - 1;
 	}
 
+	/* Past RLIMIT_MEMLOCK EAGAIN, as mmap(MAP_LOCKED) and memfd_secret. */
+	ret = aa_memlock_charge(vma->vm_mm, npages, true);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
 	b = aa_backing_new(nid, vma->vm_mm, 0, GFP_KERNEL_ACCOUNT);
 	if (!b)
-		return -ENOMEM;
+		goto uncharge;
+	b->charged = npages;
+	ret = aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto destroy;
 	/* Last, so that a refused mmap() takes no offsets. */
 	ret = aa_open_take_pgoff(o, npages, &base);
 	if (ret) {
-		aa_backing_put(b);
-		return ret;
+		aa_vma_detach(vma);
+		goto destroy;
 	}
 	b->base = base;
 	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
 	vma->vm_pgoff = base;
 	/* No growing by mremap(), and no merging with a neighbour. */
 	aa_vm_flags_set(vma, VM_DONTEXPAND);
-	vma->vm_private_data = b;
 	vma->vm_ops = &aa_dev_vm_ops;
 	/* The core links the vma into the map file's i_mmap, not the device's. */
 	vma_set_file(vma, o->map_file);
 	return 0;
+
+destroy:
+	aa_backing_destroy(b);	/* charged its pages; gives them back */
+	return ret;
+uncharge:
+	aa_memlock_uncharge(vma->vm_mm, npages);
+	return ret;
 }
 
 /* ==== ioctl ============================================================= */
@@ -519,7 +687,7 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 				      unsigned long addr, unsigned long end)
 {
 	struct address_space *mapping = vma->vm_file->f_mapping;
-	struct aa_backing *b = vma->vm_private_data;
+	struct aa_backing *b = aa_vma_backing(vma);
 	unsigned long index = vma->vm_pgoff - b->base +
 			      ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long last = index + ((end - addr) >> PAGE_SHIFT) - 1;
