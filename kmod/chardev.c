@@ -3,7 +3,8 @@
  * /dev/arenalloc: pages for userspace allocators (the ABI is in
  * include/uapi/linux/arenalloc.h).
  *
- * A misc device, mode 0666 like /dev/zero: every page is charged to the
+ * A misc device, mode 0666 like /dev/zero unless the dev_group parameter
+ * narrows who may open it (see aa_dev_group): every page is charged to the
  * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
  * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
  * bounds what an unprivileged user can take.  The pages are not on the LRU:
@@ -116,6 +117,7 @@
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
@@ -123,6 +125,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
@@ -131,7 +134,9 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -858,10 +863,51 @@ static struct file *aa_map_file_new(fmode_t f_mode)
 
 /* ==== The device ======================================================== */
 
+/*
+ * Who may open the device.  -1 (the default): everyone, as the node's mode
+ * 0666 says.  A group id: only tasks with it among their groups (the fs gid
+ * or a supplementary group; 0 is root's) or with CAP_DAC_OVERRIDE, as if
+ * the node were 0660 and of that group.  Checked at open(): files open
+ * already keep working.  Written as a module parameter, at insmod or in
+ * /sys/module/arenalloc/parameters/dev_group; read with READ_ONCE().
+ */
+static int aa_dev_group = -1;
+
+static int aa_dev_group_set(const char *val, const struct kernel_param *kp)
+{
+	int group, len;
+
+	if (kstrtoint(val, 0, &group) || group < -1) {
+		len = min_t(size_t, strcspn(val, "\n"), 32);
+		pr_err("invalid dev_group '%.*s': expected -1 or a group id\n",
+		       len, val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(aa_dev_group, group);
+	return 0;
+}
+
+static const struct kernel_param_ops aa_dev_group_ops = {
+	.set = aa_dev_group_set,
+	.get = param_get_int,
+};
+module_param_cb(dev_group, &aa_dev_group_ops, &aa_dev_group, 0644);
+MODULE_PARM_DESC(dev_group, "only this group may open /dev/arenalloc; -1 (default): everyone");
+
+static bool aa_dev_may_open(void)
+{
+	int group = READ_ONCE(aa_dev_group);
+
+	return group < 0 || in_group_p(make_kgid(&init_user_ns, group)) ||
+	       capable(CAP_DAC_OVERRIDE);
+}
+
 static int aa_dev_open(struct inode *inode, struct file *file)
 {
 	struct aa_open *o;
 
+	if (!aa_dev_may_open())
+		return -EACCES;
 	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
 		return -ENOMEM;

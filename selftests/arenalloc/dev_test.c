@@ -199,24 +199,32 @@ static long status_kb(const char *name)
 
 /*
  * Runs @fn(@arg) in a child as uid and gid 65534 (nobody), with no
- * supplementary groups and so no capabilities; returns its exit status
- * (0 for success, a step number otherwise), or -1 when it did not exit.
+ * capabilities and no supplementary group but @group (none if negative);
+ * returns its exit status (0 for success, a step number otherwise), or -1
+ * when it did not exit.
  */
-static int as_nobody(int (*fn)(void *arg), void *arg)
+static int as_nobody_in(int group, int (*fn)(void *arg), void *arg)
 {
+	gid_t groups[1] = { group };
 	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		if (setgroups(group < 0 ? 0 : 1, groups) || setgid(65534) ||
+		    setuid(65534))
 			_exit(100);
 		_exit(fn(arg));
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+static int as_nobody(int (*fn)(void *arg), void *arg)
+{
+	return as_nobody_in(-1, fn, arg);
 }
 
 TEST_F(dev, info_describes_the_device)
@@ -712,6 +720,73 @@ TEST_F(dev, mappings_count_against_rlimit_memlock)
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &old));
 	if (p != MAP_FAILED)
 		EXPECT_EQ(0, munmap(p, 4 * page_size));
+}
+
+#define DEV_GROUP "/sys/module/arenalloc/parameters/dev_group"
+
+/* 0 when the device opens (and maps), @arg's errno when open() fails. */
+static int try_open(void *arg)
+{
+	int fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == *(int *)arg ? 0 : 1;
+	if (*(int *)arg)
+		return 2;
+	return mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? 3 : 0;
+}
+
+static int write_param(const char *val)
+{
+	int fd = open(DEV_GROUP, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
+}
+
+/*
+ * The dev_group parameter restricts who may open the device: with a
+ * group id, only its members and CAP_DAC_OVERRIDE; -1 (the default)
+ * everyone.  Files open already keep working.
+ */
+TEST_F(dev, dev_group_restricts_open)
+{
+	char old[32] = "";
+	int ok = 0, eacces = EACCES;
+	int fd = -1, in;
+	ssize_t n;
+	char *p;
+
+	in = open(DEV_GROUP, O_RDONLY);
+	ASSERT_LE(0, in) TH_LOG("%s: %s", DEV_GROUP, strerror(errno));
+	n = read(in, old, sizeof(old) - 1);
+	close(in);
+	ASSERT_LT(0, n);
+	EXPECT_STREQ("-1\n", old);
+	EXPECT_EQ(0, as_nobody(try_open, &ok));
+
+	EXPECT_EQ(-EINVAL, write_param("-2"));
+	EXPECT_EQ(-EINVAL, write_param("wheel"));
+	ASSERT_EQ(0, write_param("4242"));
+	EXPECT_EQ(0, as_nobody(try_open, &eacces));
+	EXPECT_EQ(0, as_nobody_in(4242, try_open, &ok));
+	/* Root passes on CAP_DAC_OVERRIDE. */
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	EXPECT_LE(0, fd);
+	ASSERT_EQ(0, write_param("-1"));
+	EXPECT_EQ(0, as_nobody(try_open, &ok));
+	/* The file opened while it was restricted still works. */
+	if (fd >= 0) {
+		p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		EXPECT_NE(MAP_FAILED, p);
+		if (p != MAP_FAILED)
+			EXPECT_EQ(0, munmap(p, page_size));
+		close(fd);
+	}
 }
 
 /* The parent's side and the child's side of a fork test. */
