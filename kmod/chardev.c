@@ -110,6 +110,12 @@
  *   the mark, since purged contents are not wanted anyway.  A fork during
  *   which the parent is killed stops copying, since the child will never
  *   run.
+ *   The copies are charged to the memory cgroup of the task that forks
+ *   (the parent: dup_mmap() runs in it), which is the child's too, except
+ *   for clone3(CLONE_INTO_CGROUP): the child's cgroup is chosen only after
+ *   copy_mm() (cgroup_can_fork()), so no copy made during fork() can be
+ *   charged to it.  Only copying later, in the child, can; see issue 10
+ *   (copy-on-write fork).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
