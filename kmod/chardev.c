@@ -18,7 +18,7 @@
  *            backing lies in that one mm: splitting a vma (mprotect,
  *            partial munmap) or moving it (mremap) gives the new vma the
  *            same backing; fork() gives the child's vma a new backing
- *            with copies of the pages.
+ *            that shares the pages until one side writes (below).
  *   open     each open() of the device makes its own file for the
  *            mappings (the map file: an inode of the module's internal
  *            pseudo filesystem, with its own address_space), and
@@ -49,6 +49,9 @@
  *            PURGE has taken out: either the fault's PTE exists before
  *            PURGE takes the page (and PURGE's unmap_mapping_pages()
  *            zaps it), or the fault sees the page gone and retries.
+ *            It also protects page->private, the count of the backings
+ *            that share the page since fork() (below), and is taken by
+ *            fork, ->page_mkwrite and every backing that lets go of a page.
  *       xa_lock of backing->pages: the xarray's own spinlock, the
  *            backing's only lock; serialises inserts and erases and
  *            covers taking a reference on a page found in the xarray.
@@ -92,30 +95,42 @@
  *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
  *   has mlock()ed of other memory counting against the same limit.
  *
- * fork()
+ * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
  *   the parent's vma when it calls ->open for the child's copy, so no
- *   fault, PURGE or close can run on the range being copied.  (6.12 calls
+ *   fault, PURGE or close of the parent runs meanwhile.  (6.12 calls
  *   ->open before it inserts the child's vma in i_mmap and before
  *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
  *   no anon_vma and copy_page_range() copies none of their PTEs.)
- *   Threads of the parent could still write through existing PTEs, so
- *   those are zapped first, unless the mm has no other user; the parent
- *   faults them back in afterwards.  Then each page the parent has in the
- *   range is copied into a fresh page for the child: fork costs a copy of
- *   every resident page.  ->open cannot fail: a page whose copy cannot be
- *   allocated is marked lost in the child's xarray (a value entry, not a
- *   page), counted in fork_failed, and a touch of it in the child is
- *   SIGBUS rather than a silent page of zeroes; PURGE of the range clears
- *   the mark, since purged contents are not wanted anyway.  A fork during
- *   which the parent is killed stops copying, since the child will never
- *   run.
- *   The copies are charged to the memory cgroup of the task that forks
- *   (the parent: dup_mmap() runs in it), which is the child's too, except
- *   for clone3(CLONE_INTO_CGROUP): the child's cgroup is chosen only after
- *   copy_mm() (cgroup_can_fork()), so no copy made during fork() can be
- *   charged to it.  Only copying later, in the child, can; see issue 10
- *   (copy-on-write fork).
+ *   ->open makes both vmas copy-on-write (aa_dev_cow_vm_ops, whose
+ *   ->page_mkwrite makes the core map every page read-only), zaps the
+ *   parent's PTEs of the range, so that none of its threads writes
+ *   without a fault, and puts each of the parent's pages in the child's
+ *   xarray too, with a reference, counting the extra holder in
+ *   page->private.  A write fault on either side, in ->fault or
+ *   ->page_mkwrite under the page lock, then writes in place a page no
+ *   other backing holds, and replaces a shared one by a copy first (a
+ *   zapped PTE and NOPAGE when the old page was mapped).  So fork copies
+ *   nothing, a child that execs pays nothing, and a copy is made by, and
+ *   charged to the memory cgroup of, the task that writes: the child's
+ *   for the child's copies, clone3(CLONE_INTO_CGROUP) included (copies
+ *   made in dup_mmap() itself could only be charged to the parent's, as
+ *   the child's cgroup is chosen after copy_mm()).  A shared page stays
+ *   charged to whoever faulted it in, as a shared anonymous page does.
+ *   A copy that cannot be allocated fails the write fault with
+ *   VM_FAULT_OOM, as for anonymous memory, and counts in fork_failed;
+ *   fork_copied counts the copies.  A vma stays copy-on-write for life;
+ *   as its pages are then write-notified, the core refuses FOLL_LONGTERM
+ *   write pins (io_uring fixed buffers) on it.
+ *   A page a device may be writing (folio_maybe_dma_pinned()) is copied
+ *   for the child at fork instead, as fork() does with pinned anonymous
+ *   pages, so the parent keeps receiving the device's writes.  ->open
+ *   cannot fail: a pinned page whose copy cannot be allocated is marked
+ *   lost in the child's xarray (a value entry, not a page), counted in
+ *   fork_failed, and a touch of it in the child is SIGBUS rather than a
+ *   silent page of zeroes; PURGE of the range clears the mark.  A fork
+ *   during which the parent is killed stops sharing, since the child
+ *   will never run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -234,6 +249,42 @@ static void aa_dev_page_free(struct page *page)
 	arenalloc_user_page_put(page);
 }
 
+/*
+ * page->private of a device page counts the backings that hold it besides
+ * one (see "fork()" above): 0 when one backing has it, which may then
+ * write it in place.  Read and written under the page lock.
+ */
+static bool aa_page_shared(struct page *page)
+{
+	return page_private(page);
+}
+
+/*
+ * One backing lets go of locked @page: returns true when it was the last,
+ * and the page should be freed (aa_dev_page_free()) rather than only put.
+ */
+static bool aa_page_unshare_locked(struct page *page)
+{
+	if (!page_private(page))
+		return true;
+	set_page_private(page, page_private(page) - 1);
+	return false;
+}
+
+/* Drops a backing's xarray reference on @page (unlocked), as shared. */
+static void aa_page_drop(struct page *page)
+{
+	bool last;
+
+	lock_page(page);
+	last = aa_page_unshare_locked(page);
+	unlock_page(page);
+	if (last)
+		aa_dev_page_free(page);
+	else
+		put_page(page);
+}
+
 struct aa_backing {
 	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
 	int nid;			/* node pages are asked from */
@@ -338,7 +389,7 @@ static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
 	xa_for_each_range(&b->pages, index, page, first, last) {
 		xa_erase(&b->pages, index);
 		if (!xa_is_value(page))		/* not a lost page's mark */
-			aa_dev_page_free(page);
+			aa_page_drop(page);
 		cond_resched();
 	}
 }
@@ -397,6 +448,37 @@ static void aa_backing_destroy(struct aa_backing *b)
 
 /* ==== The vma operations ================================================ */
 
+/*
+ * @page, locked and at @index in @b, is shared with another backing, and
+ * @b is about to write it: puts a copy of it in its place, charged to the
+ * writer's memory cgroup.  Returns the copy, locked and with a reference
+ * for the caller, or NULL when no page was free.  @page stays locked, and
+ * the caller's own reference on it stays too.
+ */
+static struct page *aa_backing_unshare(struct aa_backing *b,
+				       unsigned long index, struct page *page)
+{
+	struct page *copy = aa_dev_page_alloc(b->nid, 0);
+	void *old;
+
+	if (!copy) {
+		atomic_long_inc(&aa_dev_fork_failed);
+		return NULL;
+	}
+	copy_highpage(copy, page);
+	/* No one else can see it yet. */
+	if (WARN_ON_ONCE(!trylock_page(copy)))
+		lock_page(copy);
+	get_page(copy);			/* the caller's */
+	/* The page lock keeps PURGE away, and a covered index from ->close. */
+	old = xa_cmpxchg(&b->pages, index, page, copy, GFP_KERNEL);
+	WARN_ON_ONCE(old != page);
+	aa_page_unshare_locked(page);
+	put_page(page);			/* @b's xarray reference */
+	atomic_long_inc(&aa_dev_fork_copied);
+	return copy;
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
 	struct aa_backing *b = aa_vma_backing(vmf->vma);
@@ -437,9 +519,64 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		unlock_page(page);
 		put_page(page);
 	}
+	/* A write to a page shared since fork() takes a copy first. */
+	if ((vmf->flags & FAULT_FLAG_WRITE) && aa_page_shared(page)) {
+		struct page *copy = aa_backing_unshare(b, index, page);
+
+		unlock_page(page);
+		put_page(page);
+		if (!copy)
+			return VM_FAULT_OOM;
+		page = copy;
+	}
 	atomic_long_inc(&aa_dev_faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
+}
+
+/*
+ * The first write through a read-only PTE of a copy-on-write vma.  A page
+ * this backing alone has is written in place; a shared one is replaced by
+ * a copy, the PTE is zapped, and the write faults the copy in.
+ */
+static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
+{
+	struct aa_backing *b = aa_vma_backing(vmf->vma);
+	unsigned long index = vmf->pgoff - b->base;
+	struct page *page = vmf->page, *copy;
+
+	lock_page(page);
+	if (xa_load(&b->pages, index) != page) {
+		/* PURGE took it out; its zap of this PTE is coming. */
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	if (!aa_page_shared(page))
+		return VM_FAULT_LOCKED;
+	copy = aa_backing_unshare(b, index, page);
+	unlock_page(page);
+	if (!copy)
+		return VM_FAULT_OOM;
+	unlock_page(copy);
+	put_page(copy);
+	unmap_mapping_pages(vmf->vma->vm_file->f_mapping, vmf->pgoff, 1, false);
+	return VM_FAULT_NOPAGE;
+}
+
+static const struct vm_operations_struct aa_dev_cow_vm_ops;
+
+/*
+ * Makes @vma copy-on-write: its PTEs read-only (as vma_set_page_prot()
+ * makes them for a vma that wants write notification) and a write to one
+ * of them calls aa_dev_page_mkwrite().  For good: mprotect() keeps them
+ * so, as the ops have ->page_mkwrite.  Called with the vma's mm (and, on
+ * 6.12, the vma) write-locked; the caller zaps the writable PTEs.
+ */
+static void aa_vma_make_cow(struct vm_area_struct *vma)
+{
+	vma->vm_ops = &aa_dev_cow_vm_ops;
+	WRITE_ONCE(vma->vm_page_prot,
+		   vm_get_page_prot(vma->vm_flags & ~VM_SHARED));
 }
 
 /*
@@ -447,8 +584,9 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
  * see "fork()" above.  Called from dup_mmap() with both mms write-locked.
  */
 static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
-					  struct aa_backing *parent)
+					  struct aa_vma *src)
 {
+	struct aa_backing *parent = src->b;
 	unsigned long first = vma->vm_pgoff - parent->base;
 	unsigned long last = first + vma_pages(vma) - 1;
 	struct aa_backing *child;
@@ -465,29 +603,48 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	child->charged = vma_pages(vma);
 	aa_memlock_charge(vma->vm_mm, child->charged, false);
 
-	/* Other threads of the parent must fault, and so wait, to write. */
-	if (atomic_read(&current->mm->mm_users) > 1)
-		unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
-				    vma_pages(vma), false);
+	/*
+	 * From now on neither side writes a shared page without a fault:
+	 * both vmas get read-only PTEs, and the parent's writable ones go.
+	 */
+	aa_vma_make_cow(src->vma);
+	aa_vma_make_cow(vma);
+	unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
+			    vma_pages(vma), false);
 
 	xa_for_each_range(&parent->pages, index, page, first, last) {
 		if (fatal_signal_pending(current))
 			break;		/* the fork fails: the child never runs */
-		copy = xa_is_value(page) ? NULL : aa_dev_page_alloc(child->nid, 0);
+		if (xa_is_value(page)) {
+			/* Lost to the parent, and so to the child. */
+			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
+			continue;
+		}
+		if (!folio_maybe_dma_pinned(page_folio(page))) {
+			/* Shared: the first write on either side copies it. */
+			lock_page(page);
+			set_page_private(page, page_private(page) + 1);
+			unlock_page(page);
+			get_page(page);		/* the child's xarray's */
+			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
+			cond_resched();
+			continue;
+		}
+		/*
+		 * A device may write a pinned page at any time, and must keep
+		 * writing the parent's: the child gets a copy now, as fork()
+		 * does with pinned anonymous pages.
+		 */
+		copy = aa_dev_page_alloc(child->nid, 0);
 		if (copy) {
 			copy_highpage(copy, page);
-			if (xa_err(xa_store(&child->pages, index, copy, GFP_KERNEL))) {
-				aa_dev_page_free(copy);
-				copy = NULL;
-			}
-		}
-		if (!copy) {
-			/* Mark it lost; if even that fails, the child reads zeroes. */
-			xa_store(&child->pages, index, xa_mk_value(0), GFP_KERNEL);
-			if (!xa_is_value(page))
-				atomic_long_inc(&aa_dev_fork_failed);
-		} else {
+			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
 			atomic_long_inc(&aa_dev_fork_copied);
+		} else {
+			/* Lost to the child: SIGBUS, never a page of zeroes. */
+			xa_store(&child->pages, index, xa_mk_value(0),
+				 GFP_KERNEL | __GFP_NOFAIL);
+			atomic_long_inc(&aa_dev_fork_failed);
 		}
 		cond_resched();
 	}
@@ -497,11 +654,12 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 /* A new vma for a backing: a split or moved piece, or a child's copy. */
 static void aa_dev_vm_open(struct vm_area_struct *vma)
 {
-	struct aa_backing *b = aa_vma_backing(vma);
+	struct aa_vma *src = vma->vm_private_data;
+	struct aa_backing *b = src->b;
 
 	/* A piece covers offsets its backing has charged already. */
 	if (vma->vm_mm != b->mm)
-		b = aa_backing_fork(vma, b);
+		b = aa_backing_fork(vma, src);
 	/* ->open cannot fail, and this is a few bytes. */
 	aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 }
@@ -527,6 +685,19 @@ static const struct vm_operations_struct aa_dev_vm_ops = {
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
 };
+
+/* A vma since fork(): ->page_mkwrite makes the core map pages read-only. */
+static const struct vm_operations_struct aa_dev_cow_vm_ops = {
+	.open = aa_dev_vm_open,
+	.close = aa_dev_vm_close,
+	.fault = aa_dev_fault,
+	.page_mkwrite = aa_dev_page_mkwrite,
+};
+
+static bool aa_is_dev_vma(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &aa_dev_vm_ops || vma->vm_ops == &aa_dev_cow_vm_ops;
+}
 
 /* ==== mmap ============================================================== */
 
@@ -674,17 +845,22 @@ static long aa_dev_info(void __user *uarg)
 
 /* Puts the pages of a PURGE batch, taken out of the xarray, after the zap. */
 #define AA_PURGE_BATCH	16
+static_assert(AA_PURGE_BATCH <= BITS_PER_LONG);
 
+/* Bit i of @shared: batch[i] is still in another backing. */
 static void aa_purge_flush(struct aa_backing *b, struct address_space *mapping,
 			   unsigned long from, unsigned long to,
-			   struct page **batch, unsigned int n)
+			   struct page **batch, unsigned int n, unsigned long shared)
 {
 	unsigned int i;
 
 	unmap_mapping_pages(mapping, b->base + from, to - from + 1, false);
 	for (i = 0; i < n; i++) {
 		put_page(batch[i]);		/* PURGE's own reference */
-		aa_dev_page_free(batch[i]);	/* the xarray's */
+		if (shared & BIT(i))
+			put_page(batch[i]);	/* the xarray's */
+		else
+			aa_dev_page_free(batch[i]);
 	}
 	atomic_long_add(n, &aa_dev_purged);
 }
@@ -703,7 +879,7 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 			      ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long last = index + ((end - addr) >> PAGE_SHIFT) - 1;
 	struct page *batch[AA_PURGE_BATCH];
-	unsigned long from = index, purged = 0;
+	unsigned long from = index, purged = 0, shared = 0;
 	unsigned int n = 0;
 	struct page *page;
 	bool taken;
@@ -726,6 +902,8 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 
 		lock_page(page);
 		taken = xa_cmpxchg(&b->pages, index, page, NULL, 0) == page;
+		if (taken && !aa_page_unshare_locked(page))
+			shared |= BIT(n);
 		unlock_page(page);
 		if (taken)
 			batch[n++] = page;
@@ -733,16 +911,17 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 			put_page(page);	/* another PURGE took it */
 
 		if (n == AA_PURGE_BATCH) {
-			aa_purge_flush(b, mapping, from, index, batch, n);
+			aa_purge_flush(b, mapping, from, index, batch, n, shared);
 			purged += n;
 			n = 0;
+			shared = 0;
 			from = index + 1;
 			cond_resched();
 		}
 		index++;
 	}
 	if (n) {
-		aa_purge_flush(b, mapping, from, last, batch, n);
+		aa_purge_flush(b, mapping, from, last, batch, n, shared);
 		purged += n;
 	}
 	return purged;
@@ -771,7 +950,7 @@ static long aa_dev_purge(void __user *uarg)
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, addr);
-	if (!vma || vma->vm_ops != &aa_dev_vm_ops || end > vma->vm_end) {
+	if (!vma || !aa_is_dev_vma(vma) || end > vma->vm_end) {
 		mmap_read_unlock(mm);
 		return -EINVAL;
 	}

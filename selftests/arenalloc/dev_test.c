@@ -5,18 +5,20 @@
  * Checks the ioctls and their struct rules, which mmap() requests are
  * refused, that a mapping reads zeroes and keeps what is written, that
  * its pages are counted under /sys/kernel/arenalloc/dev/ and given back
- * by ARENALLOC_IOC_PURGE and munmap(), that bad PURGE requests fail with
- * EINVAL and change nothing, that fork() gives the child its own copy,
- * and that pages land on the node asked for.  Skips when the module is
- * not loaded.  Expects to be the device's only user while it runs.
+ * by ARENALLOC_IOC_PURGE and munmap() (of a part too), that bad PURGE
+ * requests fail with EINVAL and change nothing, that each open has its own
+ * page offsets, that mappings count against RLIMIT_MEMLOCK and dev_group
+ * restricts open(), that fork() shares the pages copy-on-write (threads,
+ * chains of forks, exits in any order), and that pages land on the node
+ * asked for.  The unprivileged cases run as uid 65534 in a child.  Skips
+ * when the module is not loaded.  Expects to be the device's only user
+ * while it runs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -806,6 +808,8 @@ static int fork_child(struct fork_ctx *c)
 	char byte;
 	long i;
 
+	if (read(c->to_child[0], &byte, 1) != 1)
+		return 6;
 	for (i = 0; i < c->n; i++)
 		if (!holds(c->p, i, i < c->touched ? 'P' : 0))
 			return 1;
@@ -824,7 +828,7 @@ static int fork_child(struct fork_ctx *c)
 	return 0;
 }
 
-static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
+static void fork_test(struct __test_metadata *_metadata, int fd)
 {
 	long copied0 = counter("dev/fork_copied"), failed0 = counter("dev/fork_failed");
 	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
@@ -846,22 +850,27 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 	if (!pid)
 		_exit(fork_child(&c));
 
-	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
+	/* fork() copied nothing: parent and child share the pages. */
+	EXPECT_EQ(copied0, counter("dev/fork_copied"));
 	EXPECT_EQ(failed0, counter("dev/fork_failed"));
+	EXPECT_EQ(pages0 + c.touched, counter("dev/pages"));
 	EXPECT_EQ(maps0 + 2, counter("dev/mappings"));
+	ASSERT_EQ(1, write(c.to_child[1], "g", 1));
 	ASSERT_EQ(1, read(c.to_parent[0], &byte, 1));
+	/* The child's writes copied the shared pages and faulted in the rest. */
+	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
+	EXPECT_EQ(pages0 + c.touched + c.n, counter("dev/pages"));
 	/*
 	 * The child has written 'C' everywhere and waits; the parent sees
-	 * none of it.  With other threads about, fork() zapped the parent's
-	 * PTEs so that no thread could write while the pages were copied:
-	 * each page it touched before costs a fault now, and without other
-	 * threads none does.  Only those pages are read here, as reading an
-	 * untouched page faults whatever fork() did.
+	 * none of it.  fork() zapped the parent's PTEs, so that none of its
+	 * threads could write a page it now shared: each page it touched
+	 * before costs a fault now.  Only those pages are read here, as
+	 * reading an untouched page faults whatever fork() did.
 	 */
 	faults = counter("dev/faults");
 	for (i = 0; i < c.touched; i++)
 		EXPECT_TRUE(holds(c.p, i, 'P')) TH_LOG("page %ld", i);
-	EXPECT_EQ(faults + (threaded ? c.touched : 0), counter("dev/faults"));
+	EXPECT_EQ(faults + c.touched, counter("dev/faults"));
 	for (i = c.touched; i < c.n; i++)
 		EXPECT_TRUE(holds(c.p, i, 0)) TH_LOG("page %ld", i);
 	for (i = 0; i < c.n; i++)
@@ -874,6 +883,8 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 
 	for (i = 0; i < c.n; i++)
 		EXPECT_TRUE(holds(c.p, i, 'Q')) TH_LOG("page %ld", i);
+	/* The parent wrote its pages in place: the child had let go. */
+	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
 	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
 	EXPECT_EQ(pages0 + c.n, counter("dev/pages"));
 	EXPECT_EQ(0, munmap(c.p, c.n * page_size));
@@ -885,30 +896,180 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 	close(c.to_parent[1]);
 }
 
-TEST_F(dev, fork_gives_the_child_a_copy)
+TEST_F(dev, fork_shares_pages_until_written)
 {
-	fork_test(_metadata, self->fd, 0);
+	fork_test(_metadata, self->fd);
 }
 
-static void *idle_thread(void *arg)
-{
-	char byte;
+/* A thread that writes page 0 of a mapping until told to stop. */
+struct writer {
+	char *p;
+	long writes;	/* __atomic */
+	int stop;	/* __atomic */
+};
 
-	return read(*(int *)arg, &byte, 1) < 0 ? arg : NULL;
+static void *writer_thread(void *arg)
+{
+	struct writer *w = arg;
+	long n = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n((long *)w->p, ++n, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->writes, n, __ATOMIC_RELEASE);
+	}
+	return NULL;
 }
 
+/*
+ * A thread of the parent writes a page without pause while the parent
+ * forks: the child's page holds what it held at fork() and never changes
+ * after, however much more the thread writes.
+ */
 TEST_F(dev, fork_from_a_threaded_parent)
 {
+	struct writer w = { .p = map(_metadata, self->fd, 2, 0) };
+	int to_child[2], to_parent[2], status;
+	long seen, child_saw = -1;
 	pthread_t thread;
-	int fds[2];
+	char byte;
+	pid_t pid;
 
-	ASSERT_EQ(0, pipe(fds));
-	ASSERT_EQ(0, pthread_create(&thread, NULL, idle_thread, &fds[0]));
-	fork_test(_metadata, self->fd, 1);
-	ASSERT_EQ(1, write(fds[1], "x", 1));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	fill(w.p, 1, 'T');
+	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_thread, &w));
+	while (__atomic_load_n(&w.writes, __ATOMIC_ACQUIRE) < 1000)
+		;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long v1 = __atomic_load_n((long *)w.p, __ATOMIC_RELAXED), v2;
+
+		if (write(to_parent[1], &v1, sizeof(v1)) != sizeof(v1) ||
+		    read(to_child[0], &byte, 1) != 1)
+			_exit(1);
+		v2 = __atomic_load_n((long *)w.p, __ATOMIC_RELAXED);
+		_exit(v1 != v2 ? 2 : !holds(w.p, 1, 'T') ? 3 : 0);
+	}
+	ASSERT_EQ(sizeof(child_saw), read(to_parent[0], &child_saw, sizeof(child_saw)));
+	/* Let the thread write a good deal more, then let the child look again. */
+	seen = __atomic_load_n(&w.writes, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&w.writes, __ATOMIC_ACQUIRE) < seen + 100000)
+		;
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d",
+						 WEXITSTATUS(status));
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
-	close(fds[0]);
-	close(fds[1]);
+	EXPECT_LT(child_saw, *(long *)w.p);
+	EXPECT_EQ(0, munmap(w.p, 2 * page_size));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
+/* Whether page i of @p holds fill()'s pattern for @tags[i], for each i. */
+static int pages_are(const char *p, const char *tags)
+{
+	long i;
+
+	for (i = 0; tags[i]; i++)
+		if (!holds(p, i, tags[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Three generations share the pages of one mapping; each writes one page
+ * and sees only its own write, whatever order they write and exit in:
+ * the grandchild first, then the child, the parent last; then a child
+ * that outlives its parent (the middle generation exits first).
+ */
+TEST_F(dev, fork_chain_copies_on_write)
+{
+	long pages0 = counter("dev/pages"), copied0 = counter("dev/fork_copied");
+	int to_parent[2], to_child[2], status;
+	const long n = 8;
+	char byte = 0;
+	pid_t pid;
+	char *p;
+	long i;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+
+	/* Grandchild, then child exit first; the parent writes last. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t g = fork();
+
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			fill(p, 0, 'G');
+			_exit(pages_are(p, "GPPPPPPP") ? 0 : 2);
+		}
+		if (waitpid(g, &status, 0) != g || status)
+			_exit(3);
+		if (!pages_are(p, "PPPPPPPP"))	/* the grandchild's write */
+			_exit(4);
+		fill(p, 1, 'C');
+		if (write(to_parent[1], "c", 1) != 1 || read(to_child[0], &byte, 1) != 1)
+			_exit(5);
+		_exit(pages_are(p, "PCPPPPPP") ? 0 : 6);	/* the parent's */
+	}
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	EXPECT_TRUE(pages_are(p, "PPPPPPPP"));
+	fill(p, 2, 'D');
+	ASSERT_EQ(1, write(to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	EXPECT_TRUE(pages_are(p, "PPDPPPPP"));
+	/* Three copies, one per write to a shared page; no page left behind. */
+	EXPECT_EQ(copied0 + 3, counter("dev/fork_copied"));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* The middle generation exits first; its child goes on alone. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t g = fork();
+
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			if (read(to_child[0], &byte, 1) != 1)
+				_exit(1);
+			fill(p, 3, 'G');
+			byte = pages_are(p, "PPDGPPPP") ? 'k' : 'x';
+			_exit(write(to_parent[1], &byte, 1) != 1);
+		}
+		fill(p, 4, 'M');
+		_exit(pages_are(p, "PPDPMPPP") ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	/* The middle generation has exited; let the grandchild write. */
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	EXPECT_EQ('k', byte) TH_LOG("the orphan saw another generation's write");
+	/* The orphan's end of the pipe closes at its exit, after its mm goes. */
+	close(to_parent[1]);
+	EXPECT_EQ(0, read(to_parent[0], &byte, 1));
+	EXPECT_TRUE(pages_are(p, "PPDPPPPP"));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(to_parent[0]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
 TEST_F(dev, pages_land_on_the_node_asked_for)
@@ -1004,7 +1165,7 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
 
-/* ==== A copy that fails at fork ========================================== */
+/* ==== A copy on write that fails ======================================== */
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
 
@@ -1020,38 +1181,17 @@ static int write_str(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-static sigjmp_buf bus_jmp;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(bus_jmp, 1);
-}
-
-/* 1 when reading page @i of @p raises SIGBUS, 0 when it reads @tag. */
-static int read_bus(const char *p, long i, char tag)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	int bus;
-
-	sigaction(SIGBUS, &sa, &old);
-	bus = sigsetjmp(bus_jmp, 1);
-	if (!bus)
-		bus = holds(p, i, tag) ? 0 : 2;
-	sigaction(SIGBUS, &old, NULL);
-	return bus;
-}
-
 /*
- * Pages whose copy cannot be allocated at fork are lost to the child:
- * SIGBUS when touched, never a silent page of zeroes, until a PURGE says
- * their contents are not wanted.  The page allocator's failures are
- * injected (fail_arenalloc_pages, for this task only, twice), so this
- * runs only on a kernel with fault injection in debugfs.
+ * A copy on write that cannot be allocated fails the write fault with
+ * VM_FAULT_OOM, as for anonymous memory: the core retries the fault, and
+ * the write lands once a page is free, never in the page still shared.
+ * The page allocator's failures are injected (fail_arenalloc_pages, for
+ * the child only, twice), so this runs only on a kernel with fault
+ * injection in debugfs.
  */
-TEST_F(dev, failed_fork_copy_is_sigbus_in_the_child)
+TEST_F(dev, failed_copy_on_write_is_retried)
 {
 	long failed0 = counter("dev/fork_failed");
-	__u64 purged = 0;
 	int status;
 	pid_t pid;
 	char *p;
@@ -1067,28 +1207,20 @@ TEST_F(dev, failed_fork_copy_is_sigbus_in_the_child)
 	ASSERT_EQ(0, write_str(FAIL_DIR "probability", "100"));
 	ASSERT_EQ(0, write_str(FAIL_DIR "interval", "1"));
 	ASSERT_EQ(0, write_str(FAIL_DIR "times", "2"));
-	ASSERT_EQ(0, write_str("/proc/self/make-it-fail", "1"));
 
 	pid = fork();
 	if (!pid) {
-		/* The first two pages' copies failed; the others were made. */
-		write_str("/proc/self/make-it-fail", "0");
-		if (read_bus(p, 0, 'P') != 1 || read_bus(p, 1, 'P') != 1)
+		if (write_str("/proc/self/make-it-fail", "1"))
 			_exit(1);
-		if (read_bus(p, 2, 'P') || read_bus(p, 3, 'P'))
-			_exit(2);
-		if (purge(self->fd, p, 2 * page_size, &purged) || purged != 0)
-			_exit(3);
-		if (read_bus(p, 0, 0) || read_bus(p, 1, 0))	/* zeroes now */
-			_exit(4);
-		_exit(0);
+		fill(p, 0, 'C');	/* two failed copies, then one made */
+		write_str("/proc/self/make-it-fail", "0");
+		_exit(holds(p, 0, 'C') && holds(p, 1, 'P') ? 0 : 2);
 	}
-	write_str("/proc/self/make-it-fail", "0");
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	write_str(FAIL_DIR "probability", "0");
 	write_str(FAIL_DIR "times", "1");
 	write_str(FAIL_DIR "task-filter", "N");
-	ASSERT_LE(0, pid);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child failed at step %d (status %#x)", WEXITSTATUS(status), status);
 	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
