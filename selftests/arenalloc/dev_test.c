@@ -903,6 +903,74 @@ TEST_F(dev, fork_shares_pages_until_written)
 	fork_test(_metadata, self->fd);
 }
 
+/* The child's side of purge_and_munmap_while_shared(): 0, or a step. */
+static int shared_child(int fd, char *p, int to_parent, int to_child)
+{
+	__u64 purged = ~0ULL;
+	char byte;
+	long i;
+
+	/* Purge and unmap pages the parent still has. */
+	if (purge(fd, p, 4 * page_size, &purged) || purged != 4)
+		return 1;
+	for (i = 0; i < 8; i++)
+		if (!holds(p, i, i < 4 ? 0 : 'P'))
+			return 2;
+	if (munmap(p + 4 * page_size, 2 * page_size))
+		return 3;
+	if (write(to_parent, "c", 1) != 1 || read(to_child, &byte, 1) != 1)
+		return 4;
+	/* The parent purged pages 6 and 7 meanwhile; they are still ours. */
+	return holds(p, 6, 'P') && holds(p, 7, 'P') ? 0 : 5;
+}
+
+/*
+ * PURGE and munmap() of pages still shared since fork() take them from
+ * one side only: the other keeps them, and the last to let go frees them.
+ */
+TEST_F(dev, purge_and_munmap_while_shared)
+{
+	long pages0 = counter("dev/pages"), copied0 = counter("dev/fork_copied");
+	int to_child[2], to_parent[2], status;
+	__u64 purged = ~0ULL;
+	const long n = 8;
+	char byte;
+	pid_t pid;
+	char *p;
+	long i;
+
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(shared_child(self->fd, p, to_parent[1], to_child[0]));
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	/* The child let go of six pages; the parent has all eight. */
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 'P')) TH_LOG("page %ld", i);
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+	ASSERT_EQ(0, purge(self->fd, p + 6 * page_size, 2 * page_size, &purged));
+	EXPECT_EQ(2, purged);
+	/* The child still holds pages 6 and 7. */
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+	ASSERT_EQ(1, write(to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	/* Its exit freed them; nobody wrote, so nothing was copied. */
+	EXPECT_EQ(pages0 + n - 2, counter("dev/pages"));
+	EXPECT_EQ(copied0, counter("dev/fork_copied"));
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
 /* A thread that writes page 0 of a mapping until told to stop. */
 struct writer {
 	char *p;
