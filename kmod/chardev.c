@@ -3,11 +3,13 @@
  * /dev/arenalloc: pages for userspace allocators (the ABI is in
  * include/uapi/linux/arenalloc.h).
  *
- * A misc device, mode 0666 like /dev/zero: every page is charged to the
+ * A misc device, mode 0666 like /dev/zero unless the dev_group parameter
+ * narrows who may open it (see aa_dev_group): every page is charged to the
  * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
  * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
  * bounds what an unprivileged user can take.  The pages are not on the LRU:
- * never swapped or migrated.
+ * never swapped or migrated, so mappings count against RLIMIT_MEMLOCK
+ * (below).  Mapped pages count in RSS (RssFile) like any mapped file page.
  *
  * Objects
  *   backing  what one mmap() made: the pages of the mapping, in an
@@ -16,15 +18,26 @@
  *            backing lies in that one mm: splitting a vma (mprotect,
  *            partial munmap) or moving it (mremap) gives the new vma the
  *            same backing; fork() gives the child's vma a new backing
- *            with copies of the pages.
- *   pgoff    ->mmap() gives every mapping its own range of page offsets,
- *            taken from aa_dev_next_pgoff, in place of the offset asked
- *            for (which chose the node).  All openers of the device share
- *            its inode's address_space, so unmap_mapping_pages() over a
- *            backing's range reaches only the vmas of that backing, and
- *            of the backings fork() copied from it, which share the range
- *            (harmless: their PTEs are zapped and faulted back in from
- *            their own pages).  The range is fixed for a vma's life.
+ *            that shares the pages until one side writes (below).
+ *   open     each open() of the device makes its own file for the
+ *            mappings (the map file: an inode of the module's internal
+ *            pseudo filesystem, with its own address_space), and
+ *            ->mmap() puts it in the vma in place of the device's file.
+ *            So no two opens share page offsets, an i_mmap tree or
+ *            i_mmap_rwsem, and write faults, which update the times of
+ *            the mapped file, meet the map file (S_NOCMTIME, seen by no
+ *            other user), never the device node.
+ *   pgoff    ->mmap() gives every mapping its own range of page offsets
+ *            in its open's space, taken from aa_open.next_pgoff, in place
+ *            of the offset asked for (which chose the node).
+ *            unmap_mapping_pages() over a backing's range reaches only
+ *            the vmas of that backing, and of the backings fork() copied
+ *            from it, which share the range and the map file (harmless:
+ *            their PTEs are zapped and faulted back in from their own
+ *            pages).  The range is fixed for a vma's life; offsets are
+ *            taken only by an mmap() that succeeds, and an open whose
+ *            space is used up refuses more mmap()s with EOVERFLOW
+ *            without disturbing any other open.
  *
  * Locks, in the order they nest
  *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
@@ -36,65 +49,115 @@
  *            PURGE has taken out: either the fault's PTE exists before
  *            PURGE takes the page (and PURGE's unmap_mapping_pages()
  *            zaps it), or the fault sees the page gone and retries.
+ *            It also protects page->private, the count of the backings
+ *            that share the page since fork() (below), and is taken by
+ *            fork, ->page_mkwrite and every backing that lets go of a page.
  *       xa_lock of backing->pages: the xarray's own spinlock, the
  *            backing's only lock; serialises inserts and erases and
  *            covers taking a reference on a page found in the xarray.
- *   i_mmap_rwsem  taken inside unmap_mapping_pages(), under mmap_lock,
- *            with no page lock held.
+ *   i_mmap_rwsem  of the map file: taken inside unmap_mapping_pages(),
+ *            under mmap_lock, with no page lock held.
+ *   aa_open.lock  a spinlock around next_pgoff, taken in ->mmap() under
+ *            mmap_lock; nothing nests inside it.
  *
  * Lifetime
- *   A backing holds one reference per vma that points to it (->mmap
- *   makes it with one, ->open adds one for a split or moved vma, ->close
- *   drops one).  Its pages stay in it while any of its vmas exists, also
- *   the pages of a range that was munmap()ed while the rest of the
- *   mapping lives on; they go back when the last vma closes.  (->close
- *   cannot give back the closing vma's range alone: mremap() closes the
- *   old vma after the new one has taken over the same range.)  The
+ *   Every vma of a backing points to an aa_vma in the backing's list
+ *   (->mmap makes the first, ->open one for a split, moved or forked
+ *   vma, ->close takes its own out).  ->close gives back the pages of the
+ *   closing vma's range that no vma left in the list covers: at once for
+ *   a partial munmap(), never for mremap(), whose new vma covers the
+ *   range before the old one closes.  The last vma frees the backing.
+ *   The list is changed only by ->mmap, ->open and ->close, which run
+ *   with the mm's mmap_lock held for write, or (->close after munmap()
+ *   downgrades it) for read by the one task that held it for write: so
+ *   no two of them ever run at once on a backing, and ->fault and PURGE,
+ *   which may run beside a downgraded ->close, never look at the list
+ *   nor at an offset no vma covers.  The
  *   xarray holds one page reference per page; each PTE holds its own,
  *   taken in ->fault and dropped by the core when it zaps the PTE.
  *   backing->mm only tells the vmas of the owner from those of a child
  *   being forked: it is compared, never dereferenced, and cannot be
- *   freed while the backing has a vma in it.  Every open file holds the
- *   module (fops.owner) and every vma holds its file, so the module
- *   cannot be unloaded while a mapping exists.
+ *   freed while the backing has a vma in it.  An open of the device holds
+ *   its map file; every vma holds the map file, which holds the module
+ *   (its fops.owner, referenced when the file is made) and its inode, so
+ *   neither the module nor the pseudo filesystem's mount can go while a
+ *   mapping exists.  The aa_open itself goes with the device's file:
+ *   only ->mmap() and the ioctls, which run on that file, look at it.
  *
- * fork()
+ * RLIMIT_MEMLOCK
+ *   The pages cannot be swapped, so, as memfd_secret() and mlock() do,
+ *   ->mmap charges the whole mapping to the mm's locked_vm (VmLck) and
+ *   refuses with EAGAIN past RLIMIT_MEMLOCK unless the caller has
+ *   CAP_IPC_LOCK; backing->charged is what a backing holds of it, and
+ *   ->close gives back what it uncovers.  fork() charges the child for its
+ *   copy unchecked (->open cannot fail); a child starts with locked_vm 0
+ *   and gets at most what its parent had, within the same limit.  So a
+ *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
+ *   has mlock()ed of other memory counting against the same limit.
+ *
+ * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
  *   the parent's vma when it calls ->open for the child's copy, so no
- *   fault, PURGE or close can run on the range being copied.  (6.12 calls
+ *   fault, PURGE or close of the parent runs meanwhile.  (6.12 calls
  *   ->open before it inserts the child's vma in i_mmap and before
  *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
  *   no anon_vma and copy_page_range() copies none of their PTEs.)
- *   Threads of the parent could still write through existing PTEs, so
- *   those are zapped first, unless the mm has no other user; the parent
- *   faults them back in afterwards.  Then each page the parent has in the
- *   range is copied into a fresh page for the child: fork costs a copy of
- *   every resident page.  ->open cannot fail: a page whose copy cannot be
- *   allocated is marked lost in the child's xarray (a value entry, not a
- *   page), counted in fork_failed, and a touch of it in the child is
- *   SIGBUS rather than a silent page of zeroes; PURGE of the range clears
- *   the mark, since purged contents are not wanted anyway.  A fork during
- *   which the parent is killed stops copying, since the child will never
- *   run.
+ *   ->open makes both vmas copy-on-write (aa_dev_cow_vm_ops, whose
+ *   ->page_mkwrite makes the core map every page read-only), zaps the
+ *   parent's PTEs of the range, so that none of its threads writes
+ *   without a fault, and puts each of the parent's pages in the child's
+ *   xarray too, with a reference, counting the extra holder in
+ *   page->private.  A write fault on either side, in ->fault or
+ *   ->page_mkwrite under the page lock, then writes in place a page no
+ *   other backing holds, and replaces a shared one by a copy first (a
+ *   zapped PTE and NOPAGE when the old page was mapped).  So fork copies
+ *   nothing, a child that execs pays nothing, and a copy is made by, and
+ *   charged to the memory cgroup of, the task that writes: the child's
+ *   for the child's copies, clone3(CLONE_INTO_CGROUP) included (copies
+ *   made in dup_mmap() itself could only be charged to the parent's, as
+ *   the child's cgroup is chosen after copy_mm()).  A shared page stays
+ *   charged to whoever faulted it in, as a shared anonymous page does.
+ *   A copy that cannot be allocated fails the write fault with
+ *   VM_FAULT_OOM, as for anonymous memory, and counts in fork_failed;
+ *   fork_copied counts the copies.  A vma stays copy-on-write for life;
+ *   as its pages are then write-notified, the core refuses FOLL_LONGTERM
+ *   write pins (io_uring fixed buffers) on it.
+ *   A page a device may be writing (folio_maybe_dma_pinned()) is copied
+ *   for the child at fork instead, as fork() does with pinned anonymous
+ *   pages, so the parent keeps receiving the device's writes.  ->open
+ *   cannot fail: a pinned page whose copy cannot be allocated is marked
+ *   lost in the child's xarray (a value entry, not a page), counted in
+ *   fork_failed, and a touch of it in the child is SIGBUS rather than a
+ *   silent page of zeroes; PURGE of the range clears the mark.  A fork
+ *   during which the parent is killed stops sharing, since the child
+ *   will never run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
-#include <linux/refcount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -128,12 +191,11 @@ static atomic_long_t aa_dev_fork_failed = ATOMIC_LONG_INIT(0);
 static atomic_long_t *aa_dev_nid_pages;
 
 /*
- * The next free page offset.  Ranges are never reused; they end where a
- * byte offset would no longer fit in loff_t (2^51 pages on x86-64).
+ * Page offsets of one open end where a byte offset would no longer fit in
+ * loff_t (2^51 pages on x86-64).
  */
-static atomic64_t aa_dev_next_pgoff = ATOMIC64_INIT(0);
 #define AA_DEV_PGOFF_LIMIT \
-	((u64)min_t(u64, ULONG_MAX, (u64)MAX_LFS_FILESIZE >> PAGE_SHIFT))
+	((pgoff_t)min_t(u64, ULONG_MAX, (u64)MAX_LFS_FILESIZE >> PAGE_SHIFT))
 
 /**
  * aa_dev_stats_get() - a snapshot of the device's counters
@@ -187,22 +249,71 @@ static void aa_dev_page_free(struct page *page)
 	arenalloc_user_page_put(page);
 }
 
+/*
+ * page->private of a device page counts the backings that hold it besides
+ * one (see "fork()" above): 0 when one backing has it, which may then
+ * write it in place.  Read and written under the page lock.
+ */
+static bool aa_page_shared(struct page *page)
+{
+	return page_private(page);
+}
+
+/*
+ * One backing lets go of locked @page: returns true when it was the last,
+ * and the page should be freed (aa_dev_page_free()) rather than only put.
+ */
+static bool aa_page_unshare_locked(struct page *page)
+{
+	if (!page_private(page))
+		return true;
+	set_page_private(page, page_private(page) - 1);
+	return false;
+}
+
+/* Drops a backing's xarray reference on @page (unlocked), as shared. */
+static void aa_page_drop(struct page *page)
+{
+	bool last;
+
+	lock_page(page);
+	last = aa_page_unshare_locked(page);
+	unlock_page(page);
+	if (last)
+		aa_dev_page_free(page);
+	else
+		put_page(page);
+}
+
 struct aa_backing {
-	refcount_t refs;		/* vmas that point to it */
+	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
 	int nid;			/* node pages are asked from */
-	const struct mm_struct *mm;	/* the mm of its vmas; compared only */
+	struct mm_struct *mm;		/* the mm of its vmas; compared only */
 	pgoff_t base;			/* first page offset of its range */
+	unsigned long charged;		/* pages charged to mm->locked_vm */
 	struct xarray pages;		/* struct page *, by offset - base */
 };
 
-static struct aa_backing *aa_backing_new(int nid, const struct mm_struct *mm,
+/* What vm_private_data points to: one per vma, in its backing's list. */
+struct aa_vma {
+	struct list_head node;		/* in backing->vmas */
+	struct vm_area_struct *vma;	/* the vma that points here */
+	struct aa_backing *b;
+};
+
+static struct aa_backing *aa_vma_backing(struct vm_area_struct *vma)
+{
+	return ((struct aa_vma *)vma->vm_private_data)->b;
+}
+
+static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
 					 pgoff_t base, gfp_t gfp)
 {
 	struct aa_backing *b = kzalloc(sizeof(*b), gfp);
 
 	if (!b)
 		return NULL;
-	refcount_set(&b->refs, 1);
+	INIT_LIST_HEAD(&b->vmas);
 	b->nid = nid;
 	b->mm = mm;
 	b->base = base;
@@ -212,20 +323,124 @@ static struct aa_backing *aa_backing_new(int nid, const struct mm_struct *mm,
 	return b;
 }
 
-/* Drops one vma's reference; the last one gives every page back. */
-static void aa_backing_put(struct aa_backing *b)
+/* Points @vma at @b; with __GFP_NOFAIL in @gfp it cannot fail. */
+static int aa_vma_attach(struct aa_backing *b, struct vm_area_struct *vma,
+			 gfp_t gfp)
+{
+	struct aa_vma *v = kmalloc(sizeof(*v), gfp);
+
+	if (!v)
+		return -ENOMEM;
+	v->vma = vma;
+	v->b = b;
+	list_add(&v->node, &b->vmas);
+	vma->vm_private_data = v;
+	return 0;
+}
+
+/* Undoes aa_vma_attach(); returns the backing @vma pointed to. */
+static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
+{
+	struct aa_vma *v = vma->vm_private_data;
+	struct aa_backing *b = v->b;
+
+	list_del(&v->node);
+	kfree(v);
+	vma->vm_private_data = NULL;
+	return b;
+}
+
+/*
+ * Charges @npages to @mm's locked_vm, as mlock() would: with @check, past
+ * RLIMIT_MEMLOCK only for a caller with CAP_IPC_LOCK.  Called with @mm's
+ * mmap_lock held for write.
+ */
+static int aa_memlock_charge(struct mm_struct *mm, unsigned long npages,
+			     bool check)
+{
+	unsigned long locked = mm->locked_vm + npages;
+
+	if (check && locked > rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT &&
+	    !capable(CAP_IPC_LOCK))
+		return -EAGAIN;
+	WRITE_ONCE(mm->locked_vm, locked);
+	return 0;
+}
+
+/*
+ * Called with @mm's mmap_lock held for write, or held for read after a
+ * downgrade from write (munmap()): as the core's own updates of total_vm
+ * then, no other writer of locked_vm can run.
+ */
+static void aa_memlock_uncharge(struct mm_struct *mm, unsigned long npages)
+{
+	WARN_ON_ONCE(npages > mm->locked_vm);
+	WRITE_ONCE(mm->locked_vm, mm->locked_vm - min(npages, mm->locked_vm));
+}
+
+/* Gives back the pages of [@first, @last], which no vma of @b covers. */
+static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
+				  unsigned long last)
 {
 	unsigned long index;
 	struct page *page;
 
-	if (!refcount_dec_and_test(&b->refs))
-		return;
-	/* No vma is left, so no PTE maps these pages and no one looks. */
-	xa_for_each(&b->pages, index, page) {
+	/* No vma covers the range, so no PTE maps these pages and no one looks. */
+	xa_for_each_range(&b->pages, index, page, first, last) {
+		xa_erase(&b->pages, index);
 		if (!xa_is_value(page))		/* not a lost page's mark */
-			aa_dev_page_free(page);
+			aa_page_drop(page);
 		cond_resched();
 	}
+}
+
+/*
+ * Gives back the pages of the parts of [@first, @last] that no vma left
+ * in @b covers, and the charge for those offsets.
+ * The vmas of a backing cover disjoint ranges, except while mremap() has
+ * both the old and the new vma of a range (or has failed half way and
+ * closes the new one): then the range stays.
+ */
+static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
+			       unsigned long last)
+{
+	unsigned long pos = first, next, start, end, uncovered = 0;
+	struct aa_vma *v;
+	bool covered;
+
+	while (pos <= last) {
+		covered = false;
+		next = last + 1;
+		list_for_each_entry(v, &b->vmas, node) {
+			if (!vma_pages(v->vma))
+				continue;
+			start = v->vma->vm_pgoff - b->base;
+			end = start + vma_pages(v->vma) - 1;
+			if (start <= pos && pos <= end) {
+				covered = true;
+				next = end + 1;
+				break;
+			}
+			if (start > pos && start < next)
+				next = start;
+		}
+		if (!covered) {
+			end = min(next - 1, last);
+			aa_backing_free_range(b, pos, end);
+			uncovered += end - pos + 1;
+		}
+		pos = next;
+	}
+	uncovered = min(uncovered, b->charged);
+	b->charged -= uncovered;
+	aa_memlock_uncharge(b->mm, uncovered);
+}
+
+/* Frees a backing that no vma points to any more. */
+static void aa_backing_destroy(struct aa_backing *b)
+{
+	aa_backing_free_range(b, 0, ULONG_MAX);
+	aa_memlock_uncharge(b->mm, b->charged);
 	xa_destroy(&b->pages);
 	atomic_long_dec(&aa_dev_mappings);
 	kfree(b);
@@ -233,9 +448,40 @@ static void aa_backing_put(struct aa_backing *b)
 
 /* ==== The vma operations ================================================ */
 
+/*
+ * @page, locked and at @index in @b, is shared with another backing, and
+ * @b is about to write it: puts a copy of it in its place, charged to the
+ * writer's memory cgroup.  Returns the copy, locked and with a reference
+ * for the caller, or NULL when no page was free.  @page stays locked, and
+ * the caller's own reference on it stays too.
+ */
+static struct page *aa_backing_unshare(struct aa_backing *b,
+				       unsigned long index, struct page *page)
+{
+	struct page *copy = aa_dev_page_alloc(b->nid, 0);
+	void *old;
+
+	if (!copy) {
+		atomic_long_inc(&aa_dev_fork_failed);
+		return NULL;
+	}
+	copy_highpage(copy, page);
+	/* No one else can see it yet. */
+	if (WARN_ON_ONCE(!trylock_page(copy)))
+		lock_page(copy);
+	get_page(copy);			/* the caller's */
+	/* The page lock keeps PURGE away, and a covered index from ->close. */
+	old = xa_cmpxchg(&b->pages, index, page, copy, GFP_KERNEL);
+	WARN_ON_ONCE(old != page);
+	aa_page_unshare_locked(page);
+	put_page(page);			/* @b's xarray reference */
+	atomic_long_inc(&aa_dev_fork_copied);
+	return copy;
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
-	struct aa_backing *b = vmf->vma->vm_private_data;
+	struct aa_backing *b = aa_vma_backing(vmf->vma);
 	unsigned long index = vmf->pgoff - b->base;
 	struct page *page, *old;
 
@@ -273,9 +519,64 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		unlock_page(page);
 		put_page(page);
 	}
+	/* A write to a page shared since fork() takes a copy first. */
+	if ((vmf->flags & FAULT_FLAG_WRITE) && aa_page_shared(page)) {
+		struct page *copy = aa_backing_unshare(b, index, page);
+
+		unlock_page(page);
+		put_page(page);
+		if (!copy)
+			return VM_FAULT_OOM;
+		page = copy;
+	}
 	atomic_long_inc(&aa_dev_faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
+}
+
+/*
+ * The first write through a read-only PTE of a copy-on-write vma.  A page
+ * this backing alone has is written in place; a shared one is replaced by
+ * a copy, the PTE is zapped, and the write faults the copy in.
+ */
+static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
+{
+	struct aa_backing *b = aa_vma_backing(vmf->vma);
+	unsigned long index = vmf->pgoff - b->base;
+	struct page *page = vmf->page, *copy;
+
+	lock_page(page);
+	if (xa_load(&b->pages, index) != page) {
+		/* PURGE took it out; its zap of this PTE is coming. */
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	if (!aa_page_shared(page))
+		return VM_FAULT_LOCKED;
+	copy = aa_backing_unshare(b, index, page);
+	unlock_page(page);
+	if (!copy)
+		return VM_FAULT_OOM;
+	unlock_page(copy);
+	put_page(copy);
+	unmap_mapping_pages(vmf->vma->vm_file->f_mapping, vmf->pgoff, 1, false);
+	return VM_FAULT_NOPAGE;
+}
+
+static const struct vm_operations_struct aa_dev_cow_vm_ops;
+
+/*
+ * Makes @vma copy-on-write: its PTEs read-only (as vma_set_page_prot()
+ * makes them for a vma that wants write notification) and a write to one
+ * of them calls aa_dev_page_mkwrite().  For good: mprotect() keeps them
+ * so, as the ops have ->page_mkwrite.  Called with the vma's mm (and, on
+ * 6.12, the vma) write-locked; the caller zaps the writable PTEs.
+ */
+static void aa_vma_make_cow(struct vm_area_struct *vma)
+{
+	vma->vm_ops = &aa_dev_cow_vm_ops;
+	WRITE_ONCE(vma->vm_page_prot,
+		   vm_get_page_prot(vma->vm_flags & ~VM_SHARED));
 }
 
 /*
@@ -283,8 +584,9 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
  * see "fork()" above.  Called from dup_mmap() with both mms write-locked.
  */
 static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
-					  struct aa_backing *parent)
+					  struct aa_vma *src)
 {
+	struct aa_backing *parent = src->b;
 	unsigned long first = vma->vm_pgoff - parent->base;
 	unsigned long last = first + vma_pages(vma) - 1;
 	struct aa_backing *child;
@@ -294,30 +596,55 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	/* ->open cannot fail, and this is a few bytes. */
 	child = aa_backing_new(parent->nid, vma->vm_mm, parent->base,
 			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	/*
+	 * Not checked against the limit (->open cannot fail), but the child
+	 * starts with locked_vm 0 and gets at most what the parent has.
+	 */
+	child->charged = vma_pages(vma);
+	aa_memlock_charge(vma->vm_mm, child->charged, false);
 
-	/* Other threads of the parent must fault, and so wait, to write. */
-	if (atomic_read(&current->mm->mm_users) > 1)
-		unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
-				    vma_pages(vma), false);
+	/*
+	 * From now on neither side writes a shared page without a fault:
+	 * both vmas get read-only PTEs, and the parent's writable ones go.
+	 */
+	aa_vma_make_cow(src->vma);
+	aa_vma_make_cow(vma);
+	unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
+			    vma_pages(vma), false);
 
 	xa_for_each_range(&parent->pages, index, page, first, last) {
 		if (fatal_signal_pending(current))
 			break;		/* the fork fails: the child never runs */
-		copy = xa_is_value(page) ? NULL : aa_dev_page_alloc(child->nid, 0);
+		if (xa_is_value(page)) {
+			/* Lost to the parent, and so to the child. */
+			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
+			continue;
+		}
+		if (!folio_maybe_dma_pinned(page_folio(page))) {
+			/* Shared: the first write on either side copies it. */
+			lock_page(page);
+			set_page_private(page, page_private(page) + 1);
+			unlock_page(page);
+			get_page(page);		/* the child's xarray's */
+			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
+			cond_resched();
+			continue;
+		}
+		/*
+		 * A device may write a pinned page at any time, and must keep
+		 * writing the parent's: the child gets a copy now, as fork()
+		 * does with pinned anonymous pages.
+		 */
+		copy = aa_dev_page_alloc(child->nid, 0);
 		if (copy) {
 			copy_highpage(copy, page);
-			if (xa_err(xa_store(&child->pages, index, copy, GFP_KERNEL))) {
-				aa_dev_page_free(copy);
-				copy = NULL;
-			}
-		}
-		if (!copy) {
-			/* Mark it lost; if even that fails, the child reads zeroes. */
-			xa_store(&child->pages, index, xa_mk_value(0), GFP_KERNEL);
-			if (!xa_is_value(page))
-				atomic_long_inc(&aa_dev_fork_failed);
-		} else {
+			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
 			atomic_long_inc(&aa_dev_fork_copied);
+		} else {
+			/* Lost to the child: SIGBUS, never a page of zeroes. */
+			xa_store(&child->pages, index, xa_mk_value(0),
+				 GFP_KERNEL | __GFP_NOFAIL);
+			atomic_long_inc(&aa_dev_fork_failed);
 		}
 		cond_resched();
 	}
@@ -327,17 +654,30 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 /* A new vma for a backing: a split or moved piece, or a child's copy. */
 static void aa_dev_vm_open(struct vm_area_struct *vma)
 {
-	struct aa_backing *b = vma->vm_private_data;
+	struct aa_vma *src = vma->vm_private_data;
+	struct aa_backing *b = src->b;
 
-	if (vma->vm_mm == b->mm)
-		refcount_inc(&b->refs);
-	else
-		vma->vm_private_data = aa_backing_fork(vma, b);
+	/* A piece covers offsets its backing has charged already. */
+	if (vma->vm_mm != b->mm)
+		b = aa_backing_fork(vma, src);
+	/* ->open cannot fail, and this is a few bytes. */
+	aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 }
 
+/*
+ * The vma's page table entries are gone.  The pages of its range go back
+ * now unless another vma of the backing covers them (mremap()); the last
+ * vma frees the backing.
+ */
 static void aa_dev_vm_close(struct vm_area_struct *vma)
 {
-	aa_backing_put(vma->vm_private_data);
+	struct aa_backing *b = aa_vma_detach(vma);
+
+	if (list_empty(&b->vmas))
+		aa_backing_destroy(b);
+	else if (vma_pages(vma))	/* 6.1 empties a vma it failed to split */
+		aa_backing_uncover(b, vma->vm_pgoff - b->base,
+				   vma->vm_pgoff - b->base + vma_pages(vma) - 1);
 }
 
 static const struct vm_operations_struct aa_dev_vm_ops = {
@@ -346,15 +686,59 @@ static const struct vm_operations_struct aa_dev_vm_ops = {
 	.fault = aa_dev_fault,
 };
 
+/* A vma since fork(): ->page_mkwrite makes the core map pages read-only. */
+static const struct vm_operations_struct aa_dev_cow_vm_ops = {
+	.open = aa_dev_vm_open,
+	.close = aa_dev_vm_close,
+	.fault = aa_dev_fault,
+	.page_mkwrite = aa_dev_page_mkwrite,
+};
+
+static bool aa_is_dev_vma(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &aa_dev_vm_ops || vma->vm_ops == &aa_dev_cow_vm_ops;
+}
+
 /* ==== mmap ============================================================== */
+
+/**
+ * struct aa_open - what one open() of the device has
+ * @map_file:   the file its mappings hold in place of the device's: its
+ *              own inode and address_space, so its own page offsets
+ * @lock:       protects @next_pgoff
+ * @next_pgoff: the first page offset no mapping of this open has taken
+ */
+struct aa_open {
+	struct file *map_file;
+	spinlock_t lock;		/* protects next_pgoff */
+	pgoff_t next_pgoff;
+};
+
+/* Takes @npages offsets of @o's space, or fails with nothing taken. */
+static int aa_open_take_pgoff(struct aa_open *o, unsigned long npages,
+			      pgoff_t *base)
+{
+	int ret = 0;
+
+	spin_lock(&o->lock);
+	if (npages > AA_DEV_PGOFF_LIMIT - o->next_pgoff) {
+		ret = -EOVERFLOW;
+	} else {
+		*base = o->next_pgoff;
+		o->next_pgoff += npages;
+	}
+	spin_unlock(&o->lock);
+	return ret;
+}
 
 static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct aa_open *o = file->private_data;
 	unsigned long npages = vma_pages(vma);
 	struct aa_backing *b;
 	unsigned long step;
-	u64 base;
-	int nid;
+	pgoff_t base;
+	int nid, ret;
 
 	/*
 	 * MAP_PRIVATE would copy pages on write behind the module's back.
@@ -377,20 +761,40 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		nid = step - 1;
 	}
 
-	base = atomic64_fetch_add(npages, &aa_dev_next_pgoff);
-	if (npages > AA_DEV_PGOFF_LIMIT || base > AA_DEV_PGOFF_LIMIT - npages)
-		return -EOVERFLOW;
-
-	b = aa_backing_new(nid, vma->vm_mm, base, GFP_KERNEL_ACCOUNT);
+	/* Past RLIMIT_MEMLOCK EAGAIN, as mmap(MAP_LOCKED) and memfd_secret. */
+	ret = aa_memlock_charge(vma->vm_mm, npages, true);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	b = aa_backing_new(nid, vma->vm_mm, 0, GFP_KERNEL_ACCOUNT);
 	if (!b)
-		return -ENOMEM;
+		goto uncharge;
+	b->charged = npages;
+	ret = aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto destroy;
+	/* Last, so that a refused mmap() takes no offsets. */
+	ret = aa_open_take_pgoff(o, npages, &base);
+	if (ret) {
+		aa_vma_detach(vma);
+		goto destroy;
+	}
+	b->base = base;
 	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
 	vma->vm_pgoff = base;
 	/* No growing by mremap(), and no merging with a neighbour. */
 	aa_vm_flags_set(vma, VM_DONTEXPAND);
-	vma->vm_private_data = b;
 	vma->vm_ops = &aa_dev_vm_ops;
+	/* The core links the vma into the map file's i_mmap, not the device's. */
+	vma_set_file(vma, o->map_file);
 	return 0;
+
+destroy:
+	aa_backing_destroy(b);	/* charged its pages; gives them back */
+	return ret;
+uncharge:
+	aa_memlock_uncharge(vma->vm_mm, npages);
+	return ret;
 }
 
 /* ==== ioctl ============================================================= */
@@ -441,17 +845,22 @@ static long aa_dev_info(void __user *uarg)
 
 /* Puts the pages of a PURGE batch, taken out of the xarray, after the zap. */
 #define AA_PURGE_BATCH	16
+static_assert(AA_PURGE_BATCH <= BITS_PER_LONG);
 
+/* Bit i of @shared: batch[i] is still in another backing. */
 static void aa_purge_flush(struct aa_backing *b, struct address_space *mapping,
 			   unsigned long from, unsigned long to,
-			   struct page **batch, unsigned int n)
+			   struct page **batch, unsigned int n, unsigned long shared)
 {
 	unsigned int i;
 
 	unmap_mapping_pages(mapping, b->base + from, to - from + 1, false);
 	for (i = 0; i < n; i++) {
 		put_page(batch[i]);		/* PURGE's own reference */
-		aa_dev_page_free(batch[i]);	/* the xarray's */
+		if (shared & BIT(i))
+			put_page(batch[i]);	/* the xarray's */
+		else
+			aa_dev_page_free(batch[i]);
 	}
 	atomic_long_add(n, &aa_dev_purged);
 }
@@ -465,12 +874,12 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 				      unsigned long addr, unsigned long end)
 {
 	struct address_space *mapping = vma->vm_file->f_mapping;
-	struct aa_backing *b = vma->vm_private_data;
+	struct aa_backing *b = aa_vma_backing(vma);
 	unsigned long index = vma->vm_pgoff - b->base +
 			      ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long last = index + ((end - addr) >> PAGE_SHIFT) - 1;
 	struct page *batch[AA_PURGE_BATCH];
-	unsigned long from = index, purged = 0;
+	unsigned long from = index, purged = 0, shared = 0;
 	unsigned int n = 0;
 	struct page *page;
 	bool taken;
@@ -493,6 +902,8 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 
 		lock_page(page);
 		taken = xa_cmpxchg(&b->pages, index, page, NULL, 0) == page;
+		if (taken && !aa_page_unshare_locked(page))
+			shared |= BIT(n);
 		unlock_page(page);
 		if (taken)
 			batch[n++] = page;
@@ -500,16 +911,17 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 			put_page(page);	/* another PURGE took it */
 
 		if (n == AA_PURGE_BATCH) {
-			aa_purge_flush(b, mapping, from, index, batch, n);
+			aa_purge_flush(b, mapping, from, index, batch, n, shared);
 			purged += n;
 			n = 0;
+			shared = 0;
 			from = index + 1;
 			cond_resched();
 		}
 		index++;
 	}
 	if (n) {
-		aa_purge_flush(b, mapping, from, last, batch, n);
+		aa_purge_flush(b, mapping, from, last, batch, n, shared);
 		purged += n;
 	}
 	return purged;
@@ -538,7 +950,7 @@ static long aa_dev_purge(void __user *uarg)
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, addr);
-	if (!vma || vma->vm_ops != &aa_dev_vm_ops || end > vma->vm_end) {
+	if (!vma || !aa_is_dev_vma(vma) || end > vma->vm_end) {
 		mmap_read_unlock(mm);
 		return -EINVAL;
 	}
@@ -564,10 +976,151 @@ static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/* ==== The map files ===================================================== */
+
+/* Any number the other pseudo filesystems do not use: "aamf". */
+#define AA_MAP_FS_MAGIC	0x61616d66
+
+static struct vfsmount *aa_map_mnt;
+
+/* /proc/<pid>/maps names a mapping's file as it names the device's. */
+static char *aa_map_dname(struct dentry *dentry, char *buf, int len)
+{
+	static const char name[] = ARENALLOC_DEV_PATH;
+
+	if (len < (int)sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	return memcpy(buf + len - sizeof(name), name, sizeof(name));
+}
+
+static const struct dentry_operations aa_map_dops = {
+	.d_dname = aa_map_dname,
+};
+
+static int aa_map_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, AA_MAP_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &aa_map_dops;
+	return 0;
+}
+
+/* Internal, never registered: only kern_mount() mounts it, as aio's. */
+static struct file_system_type aa_map_fs_type = {
+	.name = "arenalloc",
+	.init_fs_context = aa_map_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/*
+ * The map file's own operations: none.  Opening it again through
+ * /proc/<pid>/map_files gives a file that cannot map or do anything else.
+ */
+static const struct file_operations aa_map_fops = {
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+};
+
+/* A map file for an open with @f_mode (FMODE_WRITE or not). */
+static struct file *aa_map_file_new(fmode_t f_mode)
+{
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(aa_map_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	/* Nobody else sees it, so its times need not move. */
+	inode->i_flags |= S_NOCMTIME;
+	/* __fput() drops the module reference the file's fops stand for. */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, aa_map_mnt, "arenalloc",
+				 f_mode & FMODE_WRITE ? O_RDWR : O_RDONLY,
+				 &aa_map_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+	}
+	return file;
+}
+
 /* ==== The device ======================================================== */
+
+/*
+ * Who may open the device.  -1 (the default): everyone, as the node's mode
+ * 0666 says.  A group id: only tasks with it among their groups (the fs gid
+ * or a supplementary group; 0 is root's) or with CAP_DAC_OVERRIDE, as if
+ * the node were 0660 and of that group.  Checked at open(): files open
+ * already keep working.  Written as a module parameter, at insmod or in
+ * /sys/module/arenalloc/parameters/dev_group; read with READ_ONCE().
+ */
+static int aa_dev_group = -1;
+
+static int aa_dev_group_set(const char *val, const struct kernel_param *kp)
+{
+	int group, len;
+
+	if (kstrtoint(val, 0, &group) || group < -1) {
+		len = min_t(size_t, strcspn(val, "\n"), 32);
+		pr_err("invalid dev_group '%.*s': expected -1 or a group id\n",
+		       len, val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(aa_dev_group, group);
+	return 0;
+}
+
+static const struct kernel_param_ops aa_dev_group_ops = {
+	.set = aa_dev_group_set,
+	.get = param_get_int,
+};
+module_param_cb(dev_group, &aa_dev_group_ops, &aa_dev_group, 0644);
+MODULE_PARM_DESC(dev_group, "only this group may open /dev/arenalloc; -1 (default): everyone");
+
+static bool aa_dev_may_open(void)
+{
+	int group = READ_ONCE(aa_dev_group);
+
+	return group < 0 || in_group_p(make_kgid(&init_user_ns, group)) ||
+	       capable(CAP_DAC_OVERRIDE);
+}
+
+static int aa_dev_open(struct inode *inode, struct file *file)
+{
+	struct aa_open *o;
+
+	if (!aa_dev_may_open())
+		return -EACCES;
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		return -ENOMEM;
+	spin_lock_init(&o->lock);
+	o->map_file = aa_map_file_new(file->f_mode);
+	if (IS_ERR(o->map_file)) {
+		int ret = PTR_ERR(o->map_file);
+
+		kfree(o);
+		return ret;
+	}
+	file->private_data = o;
+	return 0;
+}
+
+static int aa_dev_release(struct inode *inode, struct file *file)
+{
+	struct aa_open *o = file->private_data;
+
+	fput(o->map_file);	/* its mappings hold it on their own */
+	kfree(o);
+	return 0;
+}
 
 static const struct file_operations aa_dev_fops = {
 	.owner = THIS_MODULE,		/* an open file pins the module */
+	.open = aa_dev_open,
+	.release = aa_dev_release,
 	.mmap = aa_dev_mmap,
 	.unlocked_ioctl = aa_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -595,18 +1148,28 @@ int aa_dev_init(void)
 				   GFP_KERNEL);
 	if (!aa_dev_nid_pages)
 		return -ENOMEM;
-	ret = misc_register(&aa_miscdev);
-	if (ret) {
-		kfree(aa_dev_nid_pages);
-		aa_dev_nid_pages = NULL;
+	aa_map_mnt = kern_mount(&aa_map_fs_type);
+	if (IS_ERR(aa_map_mnt)) {
+		ret = PTR_ERR(aa_map_mnt);
+		goto free_counts;
 	}
+	ret = misc_register(&aa_miscdev);
+	if (ret)
+		goto unmount;
+	return 0;
+
+unmount:
+	kern_unmount(aa_map_mnt);
+free_counts:
+	kfree(aa_dev_nid_pages);
+	aa_dev_nid_pages = NULL;
 	return ret;
 }
 
 /**
  * aa_dev_exit() - remove /dev/arenalloc
  *
- * No mapping can be left: each holds the module through its file.
+ * No mapping or open can be left: each holds the module through a file.
  *
  * Context: Module exit, before the page layer goes.
  */
@@ -614,5 +1177,6 @@ void aa_dev_exit(void)
 {
 	misc_deregister(&aa_miscdev);
 	WARN_ON(atomic_long_read(&aa_dev_mappings));
+	kern_unmount(aa_map_mnt);
 	kfree(aa_dev_nid_pages);
 }

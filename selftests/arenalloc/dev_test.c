@@ -5,16 +5,20 @@
  * Checks the ioctls and their struct rules, which mmap() requests are
  * refused, that a mapping reads zeroes and keeps what is written, that
  * its pages are counted under /sys/kernel/arenalloc/dev/ and given back
- * by ARENALLOC_IOC_PURGE and munmap(), that bad PURGE requests fail with
- * EINVAL and change nothing, that fork() gives the child its own copy,
- * and that pages land on the node asked for.  Skips when the module is
- * not loaded.  Expects to be the device's only user while it runs.
+ * by ARENALLOC_IOC_PURGE and munmap() (of a part too), that bad PURGE
+ * requests fail with EINVAL and change nothing, that each open has its own
+ * page offsets, that mappings count against RLIMIT_MEMLOCK and dev_group
+ * restricts open(), that fork() shares the pages copy-on-write (threads,
+ * chains of forks, exits in any order), and that pages land on the node
+ * asked for.  The unprivileged cases run as uid 65534 in a child.  Skips
+ * when the module is not loaded.  Expects to be the device's only user
+ * while it runs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -150,6 +156,79 @@ static void *map(struct __test_metadata *_metadata, int fd, long pages, off_t of
 
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	return p;
+}
+
+/*
+ * The file offset /proc/self/maps shows for the mapping that starts at
+ * @addr, in bytes: the page offset the device gave it.  -1 if none.
+ */
+static long long maps_offset(const void *addr)
+{
+	unsigned long start, end;
+	unsigned long long off;
+	char line[512];
+	long long ret = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %llx", &start, &end, &off) == 3 &&
+		    start == (uintptr_t)addr) {
+			ret = off;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* Field @name of /proc/self/status in kB ("VmLck"); -1 if none. */
+static long status_kb(const char *name)
+{
+	size_t len = strlen(name);
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			kb = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Runs @fn(@arg) in a child as uid and gid 65534 (nobody), with no
+ * capabilities and no supplementary group but @group (none if negative);
+ * returns its exit status (0 for success, a step number otherwise), or -1
+ * when it did not exit.
+ */
+static int as_nobody_in(int group, int (*fn)(void *arg), void *arg)
+{
+	gid_t groups[1] = { group };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(group < 0 ? 0 : 1, groups) || setgid(65534) ||
+		    setuid(65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int as_nobody(int (*fn)(void *arg), void *arg)
+{
+	return as_nobody_in(-1, fn, arg);
 }
 
 TEST_F(dev, info_describes_the_device)
@@ -429,6 +508,73 @@ TEST_F(dev, purge_refuses_bad_requests)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
 
+/*
+ * Every open of the device has its own page offsets, starting at 0, so
+ * that no user can use up offsets another needs (review finding 2: one
+ * global counter, exhausted by an unprivileged user, disabled the device
+ * for everyone until the module was reloaded).
+ */
+TEST_F(dev, each_open_has_its_own_offsets)
+{
+	int fd2 = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	char *a, *b, *c;
+
+	ASSERT_LE(0, fd2);
+	a = map(_metadata, self->fd, 4, 0);
+	c = map(_metadata, fd2, 3, 0);
+	/* A refused mmap() takes none. */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	b = map(_metadata, self->fd, 2, 0);
+	EXPECT_EQ(0, maps_offset(a));
+	EXPECT_EQ(4 * page_size, maps_offset(b));
+	EXPECT_EQ(0, maps_offset(c));
+	/* Each open's mappings are still their own. */
+	fill(a, 0, 'o');
+	fill(c, 0, 'O');
+	EXPECT_TRUE(holds(a, 0, 'o'));
+	EXPECT_TRUE(holds(b, 0, 0));
+	EXPECT_TRUE(holds(c, 0, 'O'));
+	/* A mapping outlives the file it was made through. */
+	close(fd2);
+	EXPECT_TRUE(holds(c, 0, 'O'));
+	EXPECT_EQ(0, munmap(a, 4 * page_size));
+	EXPECT_EQ(0, munmap(b, 2 * page_size));
+	EXPECT_EQ(0, munmap(c, 3 * page_size));
+}
+
+static int write_fault(void *arg)
+{
+	int fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	char *p;
+
+	if (fd < 0)
+		return 1;
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 2;
+	p[0] = 1;
+	return munmap(p, page_size) ? 3 : 0;
+}
+
+/*
+ * Another user's write faults leave the device node's times alone
+ * (review finding 9: they moved its mtime, which any user can stat).
+ */
+TEST_F(dev, write_faults_leave_the_node_times_alone)
+{
+	const struct timespec old[2] = { { 1, 0 }, { 1, 0 } };
+	struct stat st;
+
+	ASSERT_EQ(0, utimensat(AT_FDCWD, ARENALLOC_DEV_PATH, old, 0));
+	ASSERT_EQ(0, as_nobody(write_fault, NULL));
+	ASSERT_EQ(0, stat(ARENALLOC_DEV_PATH, &st));
+	EXPECT_EQ(1, st.st_mtim.tv_sec);
+	EXPECT_EQ(0, st.st_mtim.tv_nsec);
+	EXPECT_EQ(1, st.st_atim.tv_sec);
+}
+
 TEST_F(dev, split_and_moved_mappings)
 {
 	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
@@ -463,12 +609,188 @@ TEST_F(dev, split_and_moved_mappings)
 	/* A mapping of the device cannot grow. */
 	EXPECT_EQ(MAP_FAILED, mremap(q, 4 * page_size, 8 * page_size, MREMAP_MAYMOVE));
 
-	/* Unmapping a piece keeps the backing; the last piece frees it. */
+	/* Unmapping a piece gives its pages back; the last piece the rest. */
 	EXPECT_EQ(0, munmap(p, 8 * page_size));
 	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
+	EXPECT_EQ(pages0 + 3, counter("dev/pages"));
+	for (i = 0; i < 4; i++)
+		EXPECT_TRUE(holds(q, i, i == 1 ? 0 : 'd')) TH_LOG("page %ld", i);
 	EXPECT_EQ(0, munmap(q, 4 * page_size));
 	EXPECT_EQ(maps0, counter("dev/mappings"));
 	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+/*
+ * The pages of a range no vma covers any more go back at once, while the
+ * rest of the mapping lives on (review finding 1: an unprivileged user
+ * held 800 MiB with an RSS of 716 kB by unmapping all but one page).
+ * Every mapped page counts in VmLck (RLIMIT_MEMLOCK) until then.
+ */
+TEST_F(dev, unmapped_pages_go_back_at_once)
+{
+	long pages0 = counter("dev/pages"), lck0 = status_kb("VmLck");
+	long kb = page_size / 1024;
+	const long n = 64;
+	char *p;
+	long i;
+
+	ASSERT_LE(0, lck0);
+	p = map(_metadata, self->fd, n, 0);
+	EXPECT_EQ(lck0 + n * kb, status_kb("VmLck"));
+	for (i = 0; i < n; i++)
+		fill(p, i, 'u');
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* A hole in the middle, then all but the last page. */
+	EXPECT_EQ(0, munmap(p + 8 * page_size, 8 * page_size));
+	EXPECT_EQ(pages0 + n - 8, counter("dev/pages"));
+	EXPECT_EQ(lck0 + (n - 8) * kb, status_kb("VmLck"));
+	EXPECT_EQ(0, munmap(p, 8 * page_size));
+	EXPECT_EQ(0, munmap(p + 16 * page_size, (n - 17) * page_size));
+	EXPECT_EQ(pages0 + 1, counter("dev/pages"));
+	EXPECT_EQ(lck0 + kb, status_kb("VmLck"));
+	EXPECT_TRUE(holds(p, n - 1, 'u'));
+	EXPECT_EQ(0, munmap(p + (n - 1) * page_size, page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+}
+
+#define MEMLOCK_PAGES	64
+
+/* As nobody, with RLIMIT_MEMLOCK of MEMLOCK_PAGES: 0, or the failed step. */
+static int memlock_limit(void *arg)
+{
+	struct rlimit rl = {
+		.rlim_cur = MEMLOCK_PAGES * page_size, .rlim_max = MEMLOCK_PAGES * page_size,
+	};
+	long kb = page_size / 1024;
+	int fd, status;
+	char *p, *q;
+	pid_t pid;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 1;
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 2;
+	p = mmap(NULL, MEMLOCK_PAGES * page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || status_kb("VmLck") != MEMLOCK_PAGES * kb)
+		return 3;
+	/* One page more is refused, as mmap(MAP_LOCKED) would be. */
+	errno = 0;
+	if (mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) != MAP_FAILED ||
+	    errno != EAGAIN)
+		return 4;
+	/* Unmapping a part lets as much be mapped again. */
+	if (munmap(p, page_size))
+		return 5;
+	q = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (q == MAP_FAILED)
+		return 6;
+	/* The refused mmap() took no page offsets. */
+	if (maps_offset(q) != MEMLOCK_PAGES * page_size)
+		return 7;
+	/* A child has what its parent had, within the same limit. */
+	pid = fork();
+	if (!pid)
+		_exit(status_kb("VmLck") == MEMLOCK_PAGES * kb &&
+		      mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ?
+		      0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || status)
+		return 8;
+	if (munmap(p + page_size, (MEMLOCK_PAGES - 1) * page_size) || munmap(q, page_size))
+		return 9;
+	return status_kb("VmLck") ? 10 : 0;
+}
+
+/*
+ * Device pages cannot be swapped, so a mapping is charged to the mapper's
+ * RLIMIT_MEMLOCK, as memfd_secret() and mlock() are: an unprivileged
+ * process can map at most that much.  CAP_IPC_LOCK lifts the limit.
+ */
+TEST_F(dev, mappings_count_against_rlimit_memlock)
+{
+	struct rlimit rl = { .rlim_cur = page_size, .rlim_max = RLIM_INFINITY };
+	struct rlimit old;
+	char *p;
+
+	EXPECT_EQ(0, as_nobody(memlock_limit, NULL));
+	/* This test runs as root. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_MEMLOCK, &old));
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	p = mmap(NULL, 4 * page_size, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &old));
+	if (p != MAP_FAILED)
+		EXPECT_EQ(0, munmap(p, 4 * page_size));
+}
+
+#define DEV_GROUP "/sys/module/arenalloc/parameters/dev_group"
+
+/* 0 when the device opens (and maps), @arg's errno when open() fails. */
+static int try_open(void *arg)
+{
+	int fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == *(int *)arg ? 0 : 1;
+	if (*(int *)arg)
+		return 2;
+	return mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? 3 : 0;
+}
+
+static int write_param(const char *val)
+{
+	int fd = open(DEV_GROUP, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
+}
+
+/*
+ * The dev_group parameter restricts who may open the device: with a
+ * group id, only its members and CAP_DAC_OVERRIDE; -1 (the default)
+ * everyone.  Files open already keep working.
+ */
+TEST_F(dev, dev_group_restricts_open)
+{
+	char old[32] = "";
+	int ok = 0, eacces = EACCES;
+	int fd = -1, in;
+	ssize_t n;
+	char *p;
+
+	in = open(DEV_GROUP, O_RDONLY);
+	ASSERT_LE(0, in) TH_LOG("%s: %s", DEV_GROUP, strerror(errno));
+	n = read(in, old, sizeof(old) - 1);
+	close(in);
+	ASSERT_LT(0, n);
+	EXPECT_STREQ("-1\n", old);
+	EXPECT_EQ(0, as_nobody(try_open, &ok));
+
+	EXPECT_EQ(-EINVAL, write_param("-2"));
+	EXPECT_EQ(-EINVAL, write_param("wheel"));
+	ASSERT_EQ(0, write_param("4242"));
+	EXPECT_EQ(0, as_nobody(try_open, &eacces));
+	EXPECT_EQ(0, as_nobody_in(4242, try_open, &ok));
+	/* Root passes on CAP_DAC_OVERRIDE. */
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	EXPECT_LE(0, fd);
+	ASSERT_EQ(0, write_param("-1"));
+	EXPECT_EQ(0, as_nobody(try_open, &ok));
+	/* The file opened while it was restricted still works. */
+	if (fd >= 0) {
+		p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		EXPECT_NE(MAP_FAILED, p);
+		if (p != MAP_FAILED)
+			EXPECT_EQ(0, munmap(p, page_size));
+		close(fd);
+	}
 }
 
 /* The parent's side and the child's side of a fork test. */
@@ -488,6 +810,8 @@ static int fork_child(struct fork_ctx *c)
 	char byte;
 	long i;
 
+	if (read(c->to_child[0], &byte, 1) != 1)
+		return 6;
 	for (i = 0; i < c->n; i++)
 		if (!holds(c->p, i, i < c->touched ? 'P' : 0))
 			return 1;
@@ -506,7 +830,7 @@ static int fork_child(struct fork_ctx *c)
 	return 0;
 }
 
-static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
+static void fork_test(struct __test_metadata *_metadata, int fd)
 {
 	long copied0 = counter("dev/fork_copied"), failed0 = counter("dev/fork_failed");
 	long pages0 = counter("dev/pages"), maps0 = counter("dev/mappings");
@@ -528,20 +852,29 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 	if (!pid)
 		_exit(fork_child(&c));
 
-	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
+	/* fork() copied nothing: parent and child share the pages. */
+	EXPECT_EQ(copied0, counter("dev/fork_copied"));
 	EXPECT_EQ(failed0, counter("dev/fork_failed"));
+	EXPECT_EQ(pages0 + c.touched, counter("dev/pages"));
 	EXPECT_EQ(maps0 + 2, counter("dev/mappings"));
-	faults = counter("dev/faults");
+	ASSERT_EQ(1, write(c.to_child[1], "g", 1));
 	ASSERT_EQ(1, read(c.to_parent[0], &byte, 1));
-	/* The child has written 'C' everywhere; the parent sees none of it. */
-	for (i = 0; i < c.n; i++)
-		EXPECT_TRUE(holds(c.p, i, i < c.touched ? 'P' : 0)) TH_LOG("page %ld", i);
+	/* The child's writes copied the shared pages and faulted in the rest. */
+	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
+	EXPECT_EQ(pages0 + c.touched + c.n, counter("dev/pages"));
 	/*
-	 * With other threads about, fork() zapped the parent's PTEs so that
-	 * no thread could write while the pages were copied.
+	 * The child has written 'C' everywhere and waits; the parent sees
+	 * none of it.  fork() zapped the parent's PTEs, so that none of its
+	 * threads could write a page it now shared: each page it touched
+	 * before costs a fault now.  Only those pages are read here, as
+	 * reading an untouched page faults whatever fork() did.
 	 */
-	if (threaded)
-		EXPECT_LE(faults + c.touched, counter("dev/faults"));
+	faults = counter("dev/faults");
+	for (i = 0; i < c.touched; i++)
+		EXPECT_TRUE(holds(c.p, i, 'P')) TH_LOG("page %ld", i);
+	EXPECT_EQ(faults + c.touched, counter("dev/faults"));
+	for (i = c.touched; i < c.n; i++)
+		EXPECT_TRUE(holds(c.p, i, 0)) TH_LOG("page %ld", i);
 	for (i = 0; i < c.n; i++)
 		fill(c.p, i, 'Q');
 	ASSERT_EQ(1, write(c.to_child[1], "p", 1));
@@ -552,6 +885,8 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 
 	for (i = 0; i < c.n; i++)
 		EXPECT_TRUE(holds(c.p, i, 'Q')) TH_LOG("page %ld", i);
+	/* The parent wrote its pages in place: the child had let go. */
+	EXPECT_EQ(copied0 + c.touched, counter("dev/fork_copied"));
 	EXPECT_EQ(maps0 + 1, counter("dev/mappings"));
 	EXPECT_EQ(pages0 + c.n, counter("dev/pages"));
 	EXPECT_EQ(0, munmap(c.p, c.n * page_size));
@@ -563,30 +898,251 @@ static void fork_test(struct __test_metadata *_metadata, int fd, int threaded)
 	close(c.to_parent[1]);
 }
 
-TEST_F(dev, fork_gives_the_child_a_copy)
+TEST_F(dev, fork_shares_pages_until_written)
 {
-	fork_test(_metadata, self->fd, 0);
+	fork_test(_metadata, self->fd);
 }
 
-static void *idle_thread(void *arg)
+/* The child's side of purge_and_munmap_while_shared(): 0, or a step. */
+static int shared_child(int fd, char *p, int to_parent, int to_child)
 {
+	__u64 purged = ~0ULL;
 	char byte;
+	long i;
 
-	return read(*(int *)arg, &byte, 1) < 0 ? arg : NULL;
+	/* Purge and unmap pages the parent still has. */
+	if (purge(fd, p, 4 * page_size, &purged) || purged != 4)
+		return 1;
+	for (i = 0; i < 8; i++)
+		if (!holds(p, i, i < 4 ? 0 : 'P'))
+			return 2;
+	if (munmap(p + 4 * page_size, 2 * page_size))
+		return 3;
+	if (write(to_parent, "c", 1) != 1 || read(to_child, &byte, 1) != 1)
+		return 4;
+	/* The parent purged pages 6 and 7 meanwhile; they are still ours. */
+	return holds(p, 6, 'P') && holds(p, 7, 'P') ? 0 : 5;
 }
 
+/*
+ * PURGE and munmap() of pages still shared since fork() take them from
+ * one side only: the other keeps them, and the last to let go frees them.
+ */
+TEST_F(dev, purge_and_munmap_while_shared)
+{
+	long pages0 = counter("dev/pages"), copied0 = counter("dev/fork_copied");
+	int to_child[2], to_parent[2], status;
+	__u64 purged = ~0ULL;
+	const long n = 8;
+	char byte;
+	pid_t pid;
+	char *p;
+	long i;
+
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(shared_child(self->fd, p, to_parent[1], to_child[0]));
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	/*
+	 * The child let go of six pages, and read four fresh zeroed ones in
+	 * place of those it purged; the parent has all eight.
+	 */
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 'P')) TH_LOG("page %ld", i);
+	EXPECT_EQ(pages0 + n + 4, counter("dev/pages"));
+	ASSERT_EQ(0, purge(self->fd, p + 6 * page_size, 2 * page_size, &purged));
+	EXPECT_EQ(2, purged);
+	/* The child still holds pages 6 and 7. */
+	EXPECT_EQ(pages0 + n + 4, counter("dev/pages"));
+	ASSERT_EQ(1, write(to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	/* Its exit freed them; nobody wrote, so nothing was copied. */
+	EXPECT_EQ(pages0 + n - 2, counter("dev/pages"));
+	EXPECT_EQ(copied0, counter("dev/fork_copied"));
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
+/* A thread that writes page 0 of a mapping until told to stop. */
+struct writer {
+	char *p;
+	long writes;	/* __atomic */
+	int stop;	/* __atomic */
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer *w = arg;
+	long n = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n((long *)w->p, ++n, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->writes, n, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * A thread of the parent writes a page without pause while the parent
+ * forks: the child's page holds what it held at fork() and never changes
+ * after, however much more the thread writes.
+ */
 TEST_F(dev, fork_from_a_threaded_parent)
 {
+	struct writer w = { .p = map(_metadata, self->fd, 2, 0) };
+	int to_child[2], to_parent[2], status;
+	long seen, child_saw = -1;
 	pthread_t thread;
-	int fds[2];
+	char byte;
+	pid_t pid;
 
-	ASSERT_EQ(0, pipe(fds));
-	ASSERT_EQ(0, pthread_create(&thread, NULL, idle_thread, &fds[0]));
-	fork_test(_metadata, self->fd, 1);
-	ASSERT_EQ(1, write(fds[1], "x", 1));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	fill(w.p, 1, 'T');
+	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_thread, &w));
+	while (__atomic_load_n(&w.writes, __ATOMIC_ACQUIRE) < 1000)
+		;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long v1 = __atomic_load_n((long *)w.p, __ATOMIC_RELAXED), v2;
+
+		if (write(to_parent[1], &v1, sizeof(v1)) != sizeof(v1) ||
+		    read(to_child[0], &byte, 1) != 1)
+			_exit(1);
+		v2 = __atomic_load_n((long *)w.p, __ATOMIC_RELAXED);
+		_exit(v1 != v2 ? 2 : !holds(w.p, 1, 'T') ? 3 : 0);
+	}
+	ASSERT_EQ(sizeof(child_saw), read(to_parent[0], &child_saw, sizeof(child_saw)));
+	/* Let the thread write a good deal more, then let the child look again. */
+	seen = __atomic_load_n(&w.writes, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&w.writes, __ATOMIC_ACQUIRE) < seen + 100000)
+		;
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d",
+						 WEXITSTATUS(status));
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
-	close(fds[0]);
-	close(fds[1]);
+	EXPECT_LT(child_saw, *(long *)w.p);
+	EXPECT_EQ(0, munmap(w.p, 2 * page_size));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
+/* Whether page i of @p holds fill()'s pattern for @tags[i], for each i. */
+static int pages_are(const char *p, const char *tags)
+{
+	long i;
+
+	for (i = 0; tags[i]; i++)
+		if (!holds(p, i, tags[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Three generations share the pages of one mapping; each writes one page
+ * and sees only its own write, whatever order they write and exit in:
+ * the grandchild first, then the child, the parent last; then a child
+ * that outlives its parent (the middle generation exits first).
+ */
+TEST_F(dev, fork_chain_copies_on_write)
+{
+	long pages0 = counter("dev/pages"), copied0 = counter("dev/fork_copied");
+	int to_parent[2], to_child[2], status;
+	const long n = 8;
+	char byte = 0;
+	pid_t pid;
+	char *p;
+	long i;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+
+	/* Grandchild, then child exit first; the parent writes last. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t g = fork();
+
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			fill(p, 0, 'G');
+			_exit(pages_are(p, "GPPPPPPP") ? 0 : 2);
+		}
+		if (waitpid(g, &status, 0) != g || status)
+			_exit(3);
+		if (!pages_are(p, "PPPPPPPP"))	/* the grandchild's write */
+			_exit(4);
+		fill(p, 1, 'C');
+		if (write(to_parent[1], "c", 1) != 1 || read(to_child[0], &byte, 1) != 1)
+			_exit(5);
+		_exit(pages_are(p, "PCPPPPPP") ? 0 : 6);	/* the parent's */
+	}
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	EXPECT_TRUE(pages_are(p, "PPPPPPPP"));
+	fill(p, 2, 'D');
+	ASSERT_EQ(1, write(to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	EXPECT_TRUE(pages_are(p, "PPDPPPPP"));
+	/* Three copies, one per write to a shared page; no page left behind. */
+	EXPECT_EQ(copied0 + 3, counter("dev/fork_copied"));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* The middle generation exits first; its child goes on alone. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t g = fork();
+
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			if (read(to_child[0], &byte, 1) != 1)
+				_exit(1);
+			fill(p, 3, 'G');
+			byte = pages_are(p, "PPDGPPPP") ? 'k' : 'x';
+			_exit(write(to_parent[1], &byte, 1) != 1);
+		}
+		fill(p, 4, 'M');
+		_exit(pages_are(p, "PPDPMPPP") ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	/* The middle generation has exited; let the grandchild write. */
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	EXPECT_EQ('k', byte) TH_LOG("the orphan saw another generation's write");
+	/* The orphan's end of the pipe closes at its exit, after its mm goes. */
+	close(to_parent[1]);
+	EXPECT_EQ(0, read(to_parent[0], &byte, 1));
+	EXPECT_TRUE(pages_are(p, "PPDPPPPP"));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(to_parent[0]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
 TEST_F(dev, pages_land_on_the_node_asked_for)
@@ -682,7 +1238,7 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
 
-/* ==== A copy that fails at fork ========================================== */
+/* ==== A copy on write that fails ======================================== */
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
 
@@ -698,38 +1254,17 @@ static int write_str(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-static sigjmp_buf bus_jmp;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(bus_jmp, 1);
-}
-
-/* 1 when reading page @i of @p raises SIGBUS, 0 when it reads @tag. */
-static int read_bus(const char *p, long i, char tag)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	int bus;
-
-	sigaction(SIGBUS, &sa, &old);
-	bus = sigsetjmp(bus_jmp, 1);
-	if (!bus)
-		bus = holds(p, i, tag) ? 0 : 2;
-	sigaction(SIGBUS, &old, NULL);
-	return bus;
-}
-
 /*
- * Pages whose copy cannot be allocated at fork are lost to the child:
- * SIGBUS when touched, never a silent page of zeroes, until a PURGE says
- * their contents are not wanted.  The page allocator's failures are
- * injected (fail_arenalloc_pages, for this task only, twice), so this
- * runs only on a kernel with fault injection in debugfs.
+ * A copy on write that cannot be allocated fails the write fault with
+ * VM_FAULT_OOM, as for anonymous memory: the core retries the fault, and
+ * the write lands once a page is free, never in the page still shared.
+ * The page allocator's failures are injected (fail_arenalloc_pages, for
+ * the child only, twice), so this runs only on a kernel with fault
+ * injection in debugfs.
  */
-TEST_F(dev, failed_fork_copy_is_sigbus_in_the_child)
+TEST_F(dev, failed_copy_on_write_is_retried)
 {
 	long failed0 = counter("dev/fork_failed");
-	__u64 purged = 0;
 	int status;
 	pid_t pid;
 	char *p;
@@ -745,34 +1280,127 @@ TEST_F(dev, failed_fork_copy_is_sigbus_in_the_child)
 	ASSERT_EQ(0, write_str(FAIL_DIR "probability", "100"));
 	ASSERT_EQ(0, write_str(FAIL_DIR "interval", "1"));
 	ASSERT_EQ(0, write_str(FAIL_DIR "times", "2"));
-	ASSERT_EQ(0, write_str("/proc/self/make-it-fail", "1"));
 
 	pid = fork();
 	if (!pid) {
-		/* The first two pages' copies failed; the others were made. */
-		write_str("/proc/self/make-it-fail", "0");
-		if (read_bus(p, 0, 'P') != 1 || read_bus(p, 1, 'P') != 1)
+		if (write_str("/proc/self/make-it-fail", "1"))
 			_exit(1);
-		if (read_bus(p, 2, 'P') || read_bus(p, 3, 'P'))
-			_exit(2);
-		if (purge(self->fd, p, 2 * page_size, &purged) || purged != 0)
-			_exit(3);
-		if (read_bus(p, 0, 0) || read_bus(p, 1, 0))	/* zeroes now */
-			_exit(4);
-		_exit(0);
+		fill(p, 0, 'C');	/* two failed copies, then one made */
+		write_str("/proc/self/make-it-fail", "0");
+		_exit(holds(p, 0, 'C') && holds(p, 1, 'P') ? 0 : 2);
 	}
-	write_str("/proc/self/make-it-fail", "0");
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	write_str(FAIL_DIR "probability", "0");
 	write_str(FAIL_DIR "times", "1");
 	write_str(FAIL_DIR "task-filter", "N");
-	ASSERT_LE(0, pid);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child failed at step %d (status %#x)", WEXITSTATUS(status), status);
 	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
 	for (i = 0; i < 4; i++)
 		EXPECT_TRUE(holds(p, i, 'P')) TH_LOG("parent page %ld", i);
 	EXPECT_EQ(0, munmap(p, 4 * page_size));
+}
+
+/* ==== Memory cgroups ==================================================== */
+
+#define CG_ROOT	"/sys/fs/cgroup"
+#define CG_TEST	CG_ROOT "/arenalloc_dev_test"
+
+/* clone3()'s arguments up to the cgroup field (Linux 5.7). */
+struct clone_args_cg {
+	__u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack;
+	__u64 stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP	0x200000000ULL
+#endif
+
+/* memory.current of the cgroup directory @dir in bytes, -1 if unreadable. */
+static long cg_current(int dir)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = openat(dir, "memory.current", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * A child made straight into another memory cgroup (clone3() with
+ * CLONE_INTO_CGROUP) pays for its copies of the parent's pages there:
+ * they are made when it writes, in its cgroup.  (Copies made at fork()
+ * were charged to the parent's cgroup: review finding 11.)
+ */
+TEST_F(dev, child_copies_are_charged_to_the_childs_cgroup)
+{
+	struct clone_args_cg args = {
+		.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+	};
+	int to_child[2], to_parent[2], cg, status, mounted = 0;
+	const long n = 512;
+	long before, after, i;
+	char *p, byte;
+	pid_t pid;
+
+	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			SKIP(return, "no cgroup2 at " CG_ROOT);
+		mounted = 1;
+	}
+	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		if (mounted)
+			umount(CG_ROOT);
+		SKIP(return, "no memory controller");
+	}
+	rmdir(CG_TEST);
+	ASSERT_EQ(0, mkdir(CG_TEST, 0755));
+	cg = open(CG_TEST, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, cg);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	p = map(_metadata, self->fd, n, 0);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+
+	before = cg_current(cg);
+	ASSERT_LE(0, before);
+	args.cgroup = cg;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (!pid) {
+		for (i = 0; i < n; i++)
+			fill(p, i, 'C');
+		if (write(to_parent[1], "c", 1) != 1 || read(to_child[0], &byte, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_LT(0, pid) TH_LOG("clone3: %s", strerror(errno));
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	after = cg_current(cg);
+	EXPECT_LE(before + n * page_size, after)
+		TH_LOG("the child's cgroup went from %ld to %ld bytes", before, after);
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(holds(p, i, 'P')) TH_LOG("page %ld", i);
+	ASSERT_EQ(1, write(to_child[1], "p", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	close(cg);
+	EXPECT_EQ(0, rmdir(CG_TEST));
+	if (mounted)
+		umount(CG_ROOT);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -15,10 +15,13 @@
  * the mapping's node at its first touch, zeroed, charged to the caller's
  * memory cgroup and counted in the module's statistics.  A mapping is
  * private to the process that made it although it is MAP_SHARED (the flag
- * only says the module owns the pages): a child made by fork() gets its
- * own copy of every page at fork time, as it would of anonymous memory.
+ * only says the module owns the pages): after fork() parent and child
+ * share its pages copy-on-write, as they would anonymous memory.
  * MAP_PRIVATE is refused.  ARENALLOC_IOC_PURGE gives a range's pages back
- * (the next touch faults in a zeroed page); munmap() gives back the rest.
+ * (the next touch faults in a zeroed page); munmap() of a range, or of a
+ * part of it, gives back its pages at once.  The pages cannot be swapped:
+ * a mapping counts against RLIMIT_MEMLOCK, and mmap() past it is -EAGAIN
+ * without CAP_IPC_LOCK.
  *
  * The ioctls take one struct whose first field is its size, as iommufd's
  * do: the kernel accepts any size from the first version of the struct up
