@@ -52,6 +52,9 @@ static void arena_init(struct arena *a, unsigned int ind, bool manual)
 	aa_list_init(&a->huge);
 	acd_init(&a->decay[0], aa_opt.dirty_decay_ms, now);
 	acd_init(&a->decay[1], aa_opt.muzzy_decay_ms, now);
+	/* Made inside fork() by the forking thread: held, as the others are. */
+	if (aa_tsd.forking)
+		pthread_mutex_lock(&a->lock.m);
 }
 
 /**
@@ -371,18 +374,14 @@ void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
 
 /* ==== Huge =================================================================== */
 
-void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero)
+/* @usize: from aa_usize(), whole pages. */
+void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero)
 {
-	size_t usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
 	enum aa_chunk_kind kind;
 	struct extent *e;
 	void *p;
 
 	(void)zero;		/* fresh mappings are zero */
-	if (usize < size || usize > PTRDIFF_MAX) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	e = aa_extent_new();
 	if (!e) {
 		errno = ENOMEM;
@@ -412,6 +411,27 @@ void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * Shrink huge @e to @usize bytes (whole pages, less than now) in place:
+ * the tail goes back to the system at once.  Only the owner of the
+ * allocation calls this, so @e->usize needs no lock.
+ */
+void aa_arena_shrink_huge(struct extent *e, size_t usize)
+{
+	struct arena *a = e->arena;
+	size_t mapped = e->npages << aa_g.lg_page, old = e->usize;
+	enum aa_chunk_kind kind = (enum aa_chunk_kind)e->kind;
+
+	if (aa_source_trim((char *)e->addr + usize, mapped - usize, kind))
+		e->npages = usize >> aa_g.lg_page;
+	else if (old > usize)	/* cannot unmap: give the pages back, keep the range */
+		aa_source_purge((char *)e->addr + usize, old - usize, kind);
+	e->usize = usize;
+	aa_mutex_lock(&a->lock);
+	a->stats.allocated_huge -= old - usize;
+	aa_mutex_unlock(&a->lock);
 }
 
 void aa_arena_dalloc_huge(struct extent *e)
