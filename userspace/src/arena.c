@@ -454,12 +454,25 @@ void aa_arena_dalloc_huge(struct extent *e)
  * Called with the lock held on every arena slow-path operation: reads the
  * clock one time in 32 and decays when an epoch has passed.  This is how
  * memory goes back without a background thread (jemalloc's ticks).
+ *
+ * Decay needs calls (or the background thread) to run: a process that
+ * frees a lot and then stops calling the allocator would keep all of it
+ * for good.  So, whatever the decay curve says, an arena never keeps more
+ * dirty pages than the larger of the pages it has in use and
+ * AA_DIRTY_SLACK; the excess goes back at once, on the free that made
+ * it.  A program that frees most of its heap and reuses it at once pays
+ * page faults for what was above the bound; dirty_decay_ms:-1 turns the
+ * bound off with decay itself.
  */
 void aa_arena_decay_tick(struct arena *a)
 {
 	static __thread unsigned int ticks;
+	size_t cap = AA_DIRTY_SLACK >> aa_g.lg_page;
 	uint64_t now, due;
 
+	if (unlikely(a->npages[0] > cap && a->npages[0] > a->nactive) &&
+	    a->decay[0].decay_ms >= 0)
+		aa_dirty_cap(a, a->nactive > cap ? a->nactive : cap);
 	if (++ticks & 31)
 		return;
 	/* The arena's own times: "arena.<i>.*_decay_ms" may differ from opt. */
@@ -480,6 +493,19 @@ void aa_arena_purge(struct arena *a, bool all)
 	aa_mutex_lock(&a->lock);
 	aa_decay_run(a, all, aa_now_ns());
 	aa_mutex_unlock(&a->lock);
+}
+
+/* Every arena: "arena.<ARENALLOC_ARENAS_ALL>.purge" and ".decay", malloc_trim(). */
+void aa_arenas_purge(bool all)
+{
+	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++) {
+		struct arena *a = aa_arena_get(i, false);
+
+		if (a)
+			aa_arena_purge(a, all);
+	}
 }
 
 void aa_arena_set_decay(struct arena *a, int which, long ms)

@@ -311,6 +311,10 @@ bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero)
 void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind);
 void aa_extent_resized(struct extent *e, unsigned int szind);
 size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
+size_t aa_dirty_cap(struct arena *a, size_t limit);
+
+/* Dirty memory an arena may keep beyond the pages it has in use (arena.c). */
+#define AA_DIRTY_SLACK	((size_t)32 << 20)
 
 /* ==== Registry (rtree.c) ==================================================== */
 
@@ -594,6 +598,25 @@ struct aa_stats {
 	unsigned int narenas;
 };
 
+struct aa_bin_snap {
+	size_t size, nslabs, curregs;
+	uint64_t nmalloc, ndalloc;
+};
+
+/* One arena's figures, copied under its lock (stats.c). */
+struct aa_arena_snap {
+	unsigned int ind, nthreads;
+	int node;
+	bool manual;
+	long decay_ms[2];
+	size_t active, pages[AA_NFREE_STATES], allocated_small;
+	uint64_t nmalloc_small, ndalloc_small;
+	struct arena_stats st;
+	struct aa_bin_snap bins[ASC_NSMALL_MAX];
+};
+
+bool aa_arena_snap(unsigned int ind, struct aa_arena_snap *s);
+unsigned int aa_arena_snap_all(struct aa_arena_snap *sum);
 void aa_stats_refresh(void);
 const struct aa_stats *aa_stats_snapshot(void);
 void aa_stats_print_at_exit(void);
