@@ -95,8 +95,10 @@ AC_CASE(merged_statistics_are_the_sums)
 		"pactive", "pdirty", "pmuzzy", "small.allocated", "large.allocated",
 	};
 	unsigned int n = narenas(test), i, f;
+	void *live = arenalloc_malloc(MiB);	/* something active, in every flavour */
 	bool init;
 
+	AC_ASSERT(live, "malloc");
 	dirty_arenas(test, n < 2 ? n : 2);
 	for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		size_t sum = 0, all = arena_stat(ARENALLOC_ARENAS_ALL, fields[f]);
@@ -114,6 +116,7 @@ AC_CASE(merged_statistics_are_the_sums)
 	}
 	AC_ASSERT(arena_stat(ARENALLOC_ARENAS_ALL, "pactive") > 0, "nothing active");
 	AC_ASSERT(!ac_ctl_bool("arena.4096.initialized", &init) && init, "initialized");
+	arenalloc_free(live);
 }
 
 AC_CASE(mib_with_its_index_changed)
