@@ -149,7 +149,8 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 		off_t off = node >= 0 && node < dev_nr_nodes ?
 			    (off_t)ARENALLOC_MMAP_NODE(node) : 0;
 
-		q = aa_sys_mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd, off);
+		q = aa_sys_mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd,
+				off);
 
 		if (q == p) {
 			STAT_ADD(device_mapped, size);

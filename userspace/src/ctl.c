@@ -147,6 +147,8 @@ RO_VALUE(ctl_chunks_device, bool, aa_source_has_device())
 RO_VALUE(ctl_true, bool, true)
 RO_VALUE(ctl_false, bool, false)
 RO_VALUE(ctl_empty_str, const char *, "")
+RO_VALUE(ctl_disabled_str, const char *, "disabled")
+RO_VALUE(ctl_default_str, const char *, "default")
 #ifdef ARENALLOC_DEBUG
 RO_VALUE(ctl_config_debug, bool, true)
 #else
@@ -536,7 +538,16 @@ static const struct ctl_name {
 	{ "opt.stats_print", NULL, ctl_opt_stats_print, sizeof(bool), 0 },
 	{ "opt.abort_conf", NULL, ctl_opt_abort_conf, sizeof(bool), 0 },
 	{ "opt.junk", NULL, ctl_opt_junk, sizeof(const char *), 0 },
+	/* jemalloc options with a fixed value here (documented in libarenalloc.rst). */
 	{ "opt.prof", NULL, ctl_false, sizeof(bool), 0 },
+	{ "opt.abort", NULL, ctl_false, sizeof(bool), 0 },
+	{ "opt.retain", NULL, ctl_true, sizeof(bool), 0 },
+	{ "opt.zero", NULL, ctl_false, sizeof(bool), 0 },
+	{ "opt.xmalloc", NULL, ctl_false, sizeof(bool), 0 },
+	{ "opt.utrace", NULL, ctl_false, sizeof(bool), 0 },
+	{ "opt.dss", NULL, ctl_disabled_str, sizeof(const char *), 0 },
+	{ "opt.thp", NULL, ctl_default_str, sizeof(const char *), 0 },
+	{ "opt.metadata_thp", NULL, ctl_disabled_str, sizeof(const char *), 0 },
 	{ "stats.allocated", NULL, ctl_stats_allocated, sizeof(size_t), 0 },
 	{ "stats.active", NULL, ctl_stats_active, sizeof(size_t), 0 },
 	{ "stats.metadata", NULL, ctl_stats_metadata, sizeof(size_t), 0 },

@@ -18,15 +18,18 @@
  * order of internal.h, so the child never inherits one held by a thread
  * that does not exist there; the parent releases them, the child
  * reinitialises them.  Between the two the forking thread may still
- * allocate (other libraries' fork handlers do; see aa_prefork()).  Device-backed chunks are copied for the child by
- * the module at fork time (see Documentation/arenalloc.rst); anonymous
- * ones are copy-on-write as usual.  The child has no background thread;
- * it starts one again on its first allocation if the option asks.
+ * allocate (other libraries' fork handlers do; see aa_prefork()).
+ * Device-backed chunks are copied for the child by the module at fork
+ * time (see Documentation/arenalloc.rst); anonymous ones are
+ * copy-on-write as usual.  The child has no background thread; it starts
+ * one again on its first allocation if the option asks.
  *
  * Background thread (background_thread:true or "background_thread"):
  * wakes at the earliest decay deadline of any arena (at most once a
  * second when nothing is due) and decays every arena, so memory goes back
- * even when the program stops calling the allocator.
+ * even when the program stops calling the allocator.  The option reads
+ * true from the start; the thread itself starts on the first slow-path
+ * allocation or "background_thread" read, never inside initialisation.
  */
 #include <errno.h>
 #include <signal.h>
@@ -299,8 +302,7 @@ static void at_exit_print(void)
  */
 static const char *conf_env(void)
 {
-	extern char **environ;
-	char **e;
+	char **e;	/* environ: <unistd.h>, with _GNU_SOURCE */
 
 	if (getauxval(AT_SECURE) || !environ)
 		return NULL;

@@ -130,8 +130,8 @@ AC_CASE(handlers_before_and_after_ours_allocate)
 
 	AC_ASSERT(!ac_run_self(&r, "forks", NULL, NULL, 30), "cannot start the child");
 	AC_ASSERT(!r.timed_out, "%d forks with allocating fork handlers: hung", NFORKS);
-	AC_ASSERT(ac_child_ok(&r), "child status %#x (9: the early handlers were not registered before "
-		  "the library initialised, 10: atfork, 11: a fork failed, 2x: "
+	AC_ASSERT(ac_child_ok(&r), "child status %#x (9: the early handlers were not registered "
+		  "before the library initialised, 10: atfork, 11: a fork failed, 2x: "
 		  "handler x saw an allocation fail)", r.status);
 	ac_child_release(&r);
 }

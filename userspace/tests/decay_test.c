@@ -437,7 +437,8 @@ AC_CASE(freed_memory_beyond_the_bound_goes_back_at_once)
 		arenalloc_dallocx(p[i], ARENALLOC_TCACHE_NONE);
 	ac_arena_name(name, sizeof(name), "stats.arenas", ind, "pdirty");
 	AC_ASSERT(!ac_ctl_size(name, &dirty), "%s", name);
-	AC_ASSERT(dirty * page <= 32 * MiB, "%zu MiB of 160 MiB freed stays dirty", dirty * page >> 20);
+	AC_ASSERT(dirty * page <= 32 * MiB, "%zu MiB of 160 MiB freed stays dirty",
+		  dirty * page >> 20);
 	ac_arena_name(name, sizeof(name), "arena", ind, "destroy");
 	AC_ASSERT(!ac_ctl_void(name), "%s", name);
 }

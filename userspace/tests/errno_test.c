@@ -60,7 +60,8 @@ static void check_calls(struct tap_ctx *test)
 		KEEPS_ERRNO(arenalloc_free(p));
 		KEEPS_ERRNO(p = arenalloc_calloc(1, sizes[i]));
 		KEEPS_ERRNO(arenalloc_free(p));
-		KEEPS_ERRNO(p = arenalloc_mallocx(sizes[i], ARENALLOC_LG_ALIGN(16) | ARENALLOC_ZERO));
+		KEEPS_ERRNO(p = arenalloc_mallocx(sizes[i],
+						  ARENALLOC_LG_ALIGN(16) | ARENALLOC_ZERO));
 		KEEPS_ERRNO(p = arenalloc_rallocx(p, sizes[i] + 5000, ARENALLOC_LG_ALIGN(16)));
 		KEEPS_ERRNO(usize = arenalloc_sallocx(p, 0));
 		KEEPS_ERRNO(usize = arenalloc_nallocx(sizes[i], 0));

@@ -55,7 +55,7 @@ static void dirty_arenas(struct tap_ctx *test, unsigned int n)
 	AC_ASSERT(!arenalloc_ctl("thread.arena", NULL, NULL, &old, sizeof(old)), "rebind");
 }
 
-static unsigned int narenas(struct tap_ctx *test)
+static unsigned int arena_slots(struct tap_ctx *test)
 {
 	unsigned int n;
 
@@ -65,7 +65,7 @@ static unsigned int narenas(struct tap_ctx *test)
 
 AC_CASE(purge_and_decay_of_all_arenas)
 {
-	unsigned int n = narenas(test), i, used = n < 2 ? n : 2;
+	unsigned int n = arena_slots(test), i, used = n < 2 ? n : 2;
 	char name[64];
 
 	AC_ASSERT(!ac_ctl_void("arena.4096.decay"), "arena.4096.decay");
@@ -94,7 +94,7 @@ AC_CASE(merged_statistics_are_the_sums)
 	static const char *const fields[] = {
 		"pactive", "pdirty", "pmuzzy", "small.allocated", "large.allocated",
 	};
-	unsigned int n = narenas(test), i, f;
+	unsigned int n = arena_slots(test), i, f;
 	void *live = arenalloc_malloc(MiB);	/* something active, in every flavour */
 	bool init;
 
@@ -122,7 +122,7 @@ AC_CASE(merged_statistics_are_the_sums)
 AC_CASE(mib_with_its_index_changed)
 {
 	size_t mib[8], miblen = 8, v, w, len = sizeof(v);
-	unsigned int n = narenas(test), i, nbins;
+	unsigned int n = arena_slots(test), i, nbins;
 
 	AC_ASSERT(!arenalloc_ctlnametomib("stats.arenas.0.pactive", mib, &miblen), "nametomib");
 	AC_ASSERT(miblen == 4 && mib[2] == 0, "miblen %zu, mib[2] %zu", miblen, mib[2]);
@@ -178,6 +178,14 @@ AC_CASE(config_and_bin_geometry)
 	AC_ASSERT(!ac_ctl_bool("config.stats", &b) && b, "config.stats");
 	AC_ASSERT(!ac_ctl_bool("config.prof", &b) && !b, "config.prof");
 	AC_ASSERT(!ac_ctl_bool("opt.prof", &b) && !b, "opt.prof");
+	AC_ASSERT(!ac_ctl_bool("opt.retain", &b) && b, "opt.retain");
+	{
+		const char *dss = NULL;
+
+		AC_ASSERT(!ac_ctl_str("opt.dss", &dss) && dss && !strcmp(dss, "disabled"),
+			  "opt.dss");
+	}
+	AC_ASSERT(ac_ctl_void("prof.dump") == ENOENT, "prof.dump: no profiling here");
 	AC_ASSERT(!arenalloc_ctl("arenas.bin.3.nregs", &nregs, &len, NULL, 0), "nregs");
 	AC_ASSERT(!ac_ctl_size("arenas.bin.3.slab_size", &slab), "slab_size");
 	AC_ASSERT(!ac_ctl_size("arenas.bin.3.size", &size), "size");

@@ -291,18 +291,18 @@ if ! { $CC -O1 -g -shared -fPIC -DHOOK -o "$WORK/hook.so" "$SRC" &&
 	while [ $n -lt $NTESTS ]; do notok "building tests/preload_cases.c" "$built"; done
 else
 	case_run "interposers of open/read/mmap/...: not called while the library starts, and their mallocs succeed (preloaded)" \
-		"calls before main 0, failed mallocs 0" env LD_PRELOAD="$WORK/hook.so $LIB" "$WORK/prog" hook
+		"interposed calls at start-up 0, failed mallocs 0" env LD_PRELOAD="$WORK/hook.so $LIB" "$WORK/prog" hook
 	case_run "errno is 0 at the start of main() (preloaded; default and chunk_source:device)" \
-		"errno at main: 0" sh -c "LD_PRELOAD='$LIB' '$WORK/prog' errno &&
+		"errno at start: 0" sh -c "LD_PRELOAD='$LIB' '$WORK/prog' errno &&
 		ARENALLOC_CONF=chunk_source:device LD_PRELOAD='$LIB' '$WORK/prog' errno"
 	case_run "errno is 0 at the start of main() (linked shared, and static)" \
-		"errno at main: 0" sh -c "'$WORK/prog-linked' errno && '$WORK/prog-static' errno"
+		"errno at start: 0" sh -c "'$WORK/prog-linked' errno && '$WORK/prog-static' errno"
 	case_run "fork handlers registered before the allocator's allocate (preloaded)" \
-		"forks: 20, bad 0" env LD_PRELOAD="$LIB" "$WORK/prog" fork
+		"20 forks, 0 bad" env LD_PRELOAD="$LIB" "$WORK/prog" fork
 	case_run "fork handlers registered before the allocator's allocate (linked shared)" \
-		"forks: 20, bad 0" "$WORK/prog-linked" fork
+		"20 forks, 0 bad" "$WORK/prog-linked" fork
 	case_run "fork handlers registered before the allocator's allocate (static)" \
-		"forks: 20, bad 0" "$WORK/prog-static" fork
+		"20 forks, 0 bad" "$WORK/prog-static" fork
 fi
 
 rc=0

@@ -59,9 +59,10 @@ static void note_call(bool counted)
 
 #define note()	note_call(true)
 
-#define MODE_ARG(flags, mode)						\
+/* The optional mode argument after the wrapper's own "flags". */
+#define MODE_ARG(mode)							\
 	do {								\
-		if ((flags) & (O_CREAT | O_TMPFILE)) {			\
+		if (flags & (O_CREAT | O_TMPFILE)) {			\
 			va_list ap;					\
 			va_start(ap, flags);				\
 			mode = va_arg(ap, int);				\
@@ -73,7 +74,7 @@ int open(const char *path, int flags, ...)
 {
 	int mode = 0;
 
-	MODE_ARG(flags, mode);
+	MODE_ARG(mode);
 	note();
 	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
 }
@@ -82,7 +83,7 @@ int open64(const char *path, int flags, ...)
 {
 	int mode = 0;
 
-	MODE_ARG(flags, mode);
+	MODE_ARG(mode);
 	note();
 	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
 }
@@ -91,7 +92,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 {
 	int mode = 0;
 
-	MODE_ARG(flags, mode);
+	MODE_ARG(mode);
 	note();
 	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
@@ -220,7 +221,7 @@ extern int forklib_bad(void);
 /* Defined by the interposer when it is preloaded. */
 extern void hook_report(int *before_main, int *nulls) __attribute__((weak));
 
-static int forks(void)
+static int run_forks(void)
 {
 	int i, bad = 0;
 
@@ -237,22 +238,22 @@ static int forks(void)
 			bad++;
 	}
 	bad += forklib_bad() != 0;
-	printf("forks: 20, bad %d\n", bad);
+	printf("20 forks, %d bad\n", bad);
 	return bad != 0;
 }
 
-static int hook(void)
+static int check_hook(void)
 {
 	int before = -1, nulls = -1;
 	void *p = malloc(1000);
 
 	if (!hook_report || !p) {
-		printf("hook: not preloaded\n");
+		printf("the interposer is not preloaded\n");
 		return 1;
 	}
 	free(p);
 	hook_report(&before, &nulls);
-	printf("hook: calls before main %d, failed mallocs %d\n", before, nulls);
+	printf("interposed calls at start-up %d, failed mallocs %d\n", before, nulls);
 	return before || nulls;
 }
 
@@ -261,13 +262,13 @@ int main(int argc, char **argv)
 	int err = errno;
 
 	if (argc > 1 && !strcmp(argv[1], "errno")) {
-		printf("errno at main: %d\n", err);
+		printf("errno at start: %d\n", err);
 		return err != 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "fork"))
-		return forks();
+		return run_forks();
 	if (argc > 1 && !strcmp(argv[1], "hook"))
-		return hook();
+		return check_hook();
 	return 2;
 }
 

@@ -83,8 +83,8 @@ static void zero_after_shrink(struct tap_ctx *test, bool via_realloc)
 			at = first_nonzero(p, k, n);
 			AC_ASSERT(first_nonzero(p, 0, k) == 0 && p[k - 1] == 0x5a, "lost the data");
 			if (at != n && bad++ < 5)
-				AC_NOTE("n %zu k %zu align 2^%u: byte %zu is %#x", n, k, lg_aligns[j],
-					at, p[at]);
+				AC_NOTE("n %zu k %zu align 2^%u: byte %zu is %#x", n, k,
+					lg_aligns[j], at, p[at]);
 			arenalloc_free(p);
 		}
 	}

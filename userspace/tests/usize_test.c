@@ -48,8 +48,9 @@ AC_CASE(nallocx_is_the_usable_size_for_every_alignment)
 			u = arenalloc_malloc_usable_size(p);
 			if (n != s || n != u) {
 				if (bad++ < 5)
-					AC_NOTE("mallocx(%zu, LG_ALIGN(%u)): nallocx %zu sallocx %zu "
-						"usable %zu", sizes[i], la, n, s, u);
+					AC_NOTE("mallocx(%zu, LG_ALIGN(%u)): nallocx %zu "
+						"sallocx %zu usable %zu", sizes[i], la, n, s,
+						u);
 			}
 			arenalloc_dallocx(p, flags);
 		}
