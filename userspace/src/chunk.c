@@ -192,9 +192,16 @@ void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind)
 		STAT_SUB(mmap_mapped, size);
 }
 
-/* Unmap the tail of a mapping (a huge allocation shrinking).  Return: success. */
+/*
+ * Unmap the tail of a mapping (a huge allocation shrinking).  The module
+ * frees a mapping's pages when the last piece of it goes, so device pages
+ * are purged first: they go back now, not when the head is freed.
+ * Return: success.
+ */
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind)
 {
+	if (kind == AA_CHUNK_DEVICE)
+		aa_source_purge(addr, size, kind);
 	if (aa_sys_munmap(addr, size))
 		return false;
 	if (kind == AA_CHUNK_DEVICE)
