@@ -154,16 +154,6 @@ int aa_background_set(bool on)
 	return err;
 }
 
-bool aa_background_running(void)
-{
-	bool r;
-
-	pthread_mutex_lock(&bg_lock);
-	r = bg_running;
-	pthread_mutex_unlock(&bg_lock);
-	return r;
-}
-
 /*
  * Start the thread the options ask for, from an allocation's slow path
  * rather than from initialisation: creating a thread inside the very

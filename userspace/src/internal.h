@@ -583,7 +583,6 @@ static inline bool aa_init(void)
 
 void aa_background_kick(void);
 int aa_background_set(bool on);
-bool aa_background_running(void);
 
 void aa_ctl_prefork(void);
 void aa_ctl_postfork(bool child);
