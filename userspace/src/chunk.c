@@ -193,15 +193,12 @@ void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind)
 }
 
 /*
- * Unmap the tail of a mapping (a huge allocation shrinking).  The module
- * frees a mapping's pages when the last piece of it goes, so device pages
- * are purged first: they go back now, not when the head is freed.
- * Return: success.
+ * Unmap the tail of a mapping (a huge allocation shrinking); the module
+ * frees the pages of an unmapped piece of a device mapping at once
+ * (device_test checks it).  Return: success.
  */
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind)
 {
-	if (kind == AA_CHUNK_DEVICE)
-		aa_source_purge(addr, size, kind);
 	if (aa_sys_munmap(addr, size))
 		return false;
 	if (kind == AA_CHUNK_DEVICE)
