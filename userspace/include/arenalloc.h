@@ -42,6 +42,13 @@ extern "C" {
 #define ARENALLOC_ARENA(a)	((int)(((unsigned int)(a) + 1) << 20))
 
 /*
+ * The arena index that stands for all arenas in "arena.<i>.purge",
+ * "arena.<i>.decay" and "stats.arenas.<i>.*" (jemalloc's
+ * MALLCTL_ARENAS_ALL); "arenas.narenas" as the index means the same.
+ */
+#define ARENALLOC_ARENAS_ALL	4096
+
+/*
  * The standard API under arenalloc_ names, always available; malloc(),
  * free() and the rest are these same functions under their usual names
  * (ELF aliases) in libarenalloc.so and libarenalloc.a.  Errors follow
@@ -77,6 +84,19 @@ size_t arenalloc_nallocx(size_t size, int flags);
  */
 int arenalloc_ctl(const char *name, void *oldp, size_t *oldlenp,
 		  void *newp, size_t newlen);
+
+/*
+ * mallctlnametomib() and mallctlbymib(): look a name up once, then use
+ * the result (a "MIB", one number per dotted component of the name, the
+ * indices among them where the name has them) many times.  As in
+ * jemalloc, a caller may change an index component, e.g. the <i> of
+ * "stats.arenas.<i>.pactive" (mib[2]), between calls.  On input *@miblenp
+ * is the room in @mibp; on return the number of components.
+ * Return: as arenalloc_ctl(); ENOENT for an unknown name or MIB.
+ */
+int arenalloc_ctlnametomib(const char *name, size_t *mibp, size_t *miblenp);
+int arenalloc_ctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+		       void *newp, size_t newlen);
 
 /*
  * Print statistics through @write_cb(@cbopaque, text) (stderr when NULL).

@@ -26,40 +26,55 @@ void aa_junk_fill(void *p, int c, size_t n)
 	memset(p, c, n);
 }
 
-/* The usable size of a request, or 0 if it can be met by no allocation. */
-static size_t usize_of(size_t size, size_t align)
+/**
+ * aa_usize() - the usable size of a request: the one place that decides it
+ * @size:  request (0 is served as 1)
+ * @align: 0, or a power of two
+ * @huge:  out: the request is served by a mapping of its own
+ *
+ * Every path that allocates sizes what it hands out by this, and
+ * nallocx() reports it, so that nallocx(), sallocx(), malloc_usable_size()
+ * and the "thread.allocated" books agree for every size and alignment.
+ * A class serves the request when it fits in half a chunk together with
+ * the alignment it needs beyond a page (aligned large extents are carved
+ * from a chunk with that much slack); anything else is huge: a mapping of
+ * whole pages.
+ *
+ * Return: the usable size, or 0 if no allocation can meet the request.
+ */
+size_t aa_usize(size_t size, size_t align, bool *huge)
 {
-	size_t usize;
+	size_t usize, max = aa_g.chunk >> 1;
 
 	if (unlikely(size > PTRDIFF_MAX))
 		return 0;
 	if (!size)
 		size = 1;	/* malloc(0) and friends get the smallest fitting object */
-	if (!align || align <= 8) {
+	if (align <= 8) {
 		usize = asc_s2u(&aa_g.sc, size);
 	} else {
 		if (align > ((size_t)1 << 62))
 			return 0;
 		usize = asc_sa2u(&aa_g.sc, size, align);
 	}
-	if (usize && usize > (aa_g.chunk >> 1)) {
-		/* Large classes top out at half a chunk; beyond is huge. */
-		usize = 0;
-	}
-	if (!usize) {
-		usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
-		if (usize < size || usize > PTRDIFF_MAX)
-			return 0;
-	}
+	*huge = !usize || usize > max || (align > aa_g.page && usize + align > max);
+	if (!*huge)
+		return usize;
+	usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
+	if (usize < size || usize > PTRDIFF_MAX)
+		return 0;
 	return usize;
 }
 
-/* How big @size (with @align) ends up; huge sizes round to pages. */
-static bool is_huge(size_t usize, size_t align)
+/* A resize in place: the thread's books move as for a free and a malloc. */
+static void account_resize(size_t old, size_t usize)
 {
-	size_t max = aa_g.chunk >> 1;
+	struct tcache *tc = aa_tsd.tcache;
 
-	return usize > max || (align > aa_g.page && usize + align > max);
+	if (tc && old != usize) {
+		tc->deallocated += old;
+		tc->allocated += usize;
+	}
 }
 
 /**
@@ -79,13 +94,14 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 	struct tcache *tc = NULL;
 	struct arena *a;
 	size_t usize;
+	bool huge;
 	void *p;
 
 	if (unlikely(!aa_init())) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	usize = usize_of(size, align);
+	usize = aa_usize(size, align, &huge);
 	if (unlikely(!usize)) {
 		errno = ENOMEM;
 		return NULL;
@@ -110,8 +126,8 @@ void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags)
 		}
 	}
 
-	if (is_huge(usize, align)) {
-		p = aa_arena_malloc_huge(a, size, align, zero);
+	if (huge) {
+		p = aa_arena_malloc_huge(a, usize, align, zero);
 	} else {
 		unsigned int ind = asc_size2index(usize);
 
@@ -290,12 +306,12 @@ void *arenalloc_mallocx(size_t size, int flags)
 __attribute__((visibility("default")))
 size_t arenalloc_nallocx(size_t size, int flags)
 {
-	size_t align = flags_align(flags), usize;
+	size_t align = flags_align(flags);
+	bool huge;
 
 	if (!aa_init())
 		return 0;
-	usize = usize_of(size, align);
-	return usize;
+	return aa_usize(size, align, &huge);
 }
 
 /* Ensure the tail of a grown allocation reads as zero for ARENALLOC_ZERO. */
@@ -306,26 +322,38 @@ static void zero_tail(void *p, size_t old, size_t usize)
 }
 
 /*
- * Resize in place: same class, or a large extent that can shrink or grow
- * where it lies.  Return: the new usable size, or 0 if it cannot.
+ * Resize in place: same class, a large extent that can shrink or grow
+ * where it lies, or a huge mapping that shrinks (its tail is unmapped).
+ * A huge allocation shrinks in place only when the new size is huge too,
+ * unless the caller cannot move it (@may_move false: xallocx), because a
+ * class packs a small object better than a mapping of its own.
+ * Return: the new usable size, or 0 if it cannot.
  */
-static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero)
+static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero, bool may_move)
 {
 	struct aa_lookup l;
-	size_t old, usize = usize_of(size, align);
+	size_t old, usize;
+	bool huge;
 
+	usize = aa_usize(size, align, &huge);
 	if (!usize || !aa_lookup(ptr, &l) || (align && ((uintptr_t)ptr & (align - 1))))
 		return 0;
 	if (l.huge) {
 		old = l.huge->usize;
-		/* Huge mappings keep their size; a smaller request fits if not far smaller. */
-		return usize <= old && usize > old / 2 && is_huge(usize, align) ? old : 0;
+		if (!huge && may_move)
+			return 0;
+		/* Whole pages, as a huge mapping has them. */
+		usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
+		if (usize > old || !usize)
+			return 0;
+		if (usize < old)
+			aa_arena_shrink_huge(l.huge, usize);
+		return usize;
 	}
 	old = aa_index2size(l.szind);
-	if (usize == old)
+	if (usize == old && !huge)
 		return old;
-	if (asc_is_small(&aa_g.sc, l.szind) || is_huge(usize, align) ||
-	    usize <= aa_g.sc.small_max)
+	if (asc_is_small(&aa_g.sc, l.szind) || huge || usize <= aa_g.sc.small_max)
 		return 0;
 
 	{
@@ -350,15 +378,24 @@ static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero)
 	}
 }
 
+/*
+ * Move to a new allocation.  Everything up to the smaller of the two
+ * usable sizes travels, not only the requested bytes: what lies between
+ * an object's size and its usable size is the program's (zeroes from
+ * ARENALLOC_ZERO, say), and a later growth with ARENALLOC_ZERO zeroes
+ * only from the usable size on.
+ */
 static void *move(void *ptr, size_t size, size_t align, int flags, size_t old)
 {
 	void *p = aa_malloc_slow(size, align, false, flags & ~ARENALLOC_ZERO);
+	size_t usize;
 
 	if (!p)
 		return NULL;
-	memcpy(p, ptr, size < old ? size : old);
-	if ((flags & ARENALLOC_ZERO) && size > old)
-		zero_tail(p, old, arenalloc_sallocx(p, 0));
+	usize = aa_usable_size(p);
+	memcpy(p, ptr, usize < old ? usize : old);
+	if (flags & ARENALLOC_ZERO)
+		zero_tail(p, old, usize);
 	arenalloc_dallocx(ptr, flags & ARENALLOC_TCACHE_NONE);
 	return p;
 }
@@ -366,7 +403,7 @@ static void *move(void *ptr, size_t size, size_t align, int flags, size_t old)
 __attribute__((visibility("default")))
 void *arenalloc_realloc(void *ptr, size_t size)
 {
-	size_t old;
+	size_t old, usize;
 
 	if (!ptr)
 		return arenalloc_malloc(size);
@@ -381,8 +418,11 @@ void *arenalloc_realloc(void *ptr, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (resize_inplace(ptr, size, 0, false))
+	usize = resize_inplace(ptr, size, 0, false, true);
+	if (usize) {
+		account_resize(old, usize);
 		return ptr;
+	}
 	return move(ptr, size, 0, 0, old);
 }
 
@@ -408,10 +448,11 @@ void *arenalloc_rallocx(void *ptr, size_t size, int flags)
 		errno = EINVAL;
 		return NULL;
 	}
-	usize = resize_inplace(ptr, size, align, flags & ARENALLOC_ZERO);
+	usize = resize_inplace(ptr, size, align, flags & ARENALLOC_ZERO, true);
 	if (usize) {
 		if (flags & ARENALLOC_ZERO)
 			zero_tail(ptr, old, usize);
+		account_resize(old, usize);
 		return ptr;
 	}
 	return move(ptr, size ? size : 1, align, flags, old);
@@ -426,12 +467,13 @@ size_t arenalloc_xallocx(void *ptr, size_t size, size_t extra, int flags)
 		return 0;
 	if (__builtin_add_overflow(size, extra, &want))
 		want = SIZE_MAX;
-	usize = resize_inplace(ptr, want, align, flags & ARENALLOC_ZERO);
+	usize = resize_inplace(ptr, want, align, flags & ARENALLOC_ZERO, false);
 	if (!usize && extra)
-		usize = resize_inplace(ptr, size, align, flags & ARENALLOC_ZERO);
+		usize = resize_inplace(ptr, size, align, flags & ARENALLOC_ZERO, false);
 	if (!usize)
 		return old;
 	if (flags & ARENALLOC_ZERO)
 		zero_tail(ptr, old, usize);
+	account_resize(old, usize);
 	return usize;
 }

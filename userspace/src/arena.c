@@ -52,6 +52,9 @@ static void arena_init(struct arena *a, unsigned int ind, bool manual)
 	aa_list_init(&a->huge);
 	acd_init(&a->decay[0], aa_opt.dirty_decay_ms, now);
 	acd_init(&a->decay[1], aa_opt.muzzy_decay_ms, now);
+	/* Made inside fork() by the forking thread: held, as the others are. */
+	if (aa_tsd.forking)
+		pthread_mutex_lock(&a->lock.m);
 }
 
 /**
@@ -371,18 +374,14 @@ void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
 
 /* ==== Huge =================================================================== */
 
-void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero)
+/* @usize: from aa_usize(), whole pages. */
+void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero)
 {
-	size_t usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
 	enum aa_chunk_kind kind;
 	struct extent *e;
 	void *p;
 
 	(void)zero;		/* fresh mappings are zero */
-	if (usize < size || usize > PTRDIFF_MAX) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	e = aa_extent_new();
 	if (!e) {
 		errno = ENOMEM;
@@ -414,6 +413,27 @@ void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero
 	return p;
 }
 
+/*
+ * Shrink huge @e to @usize bytes (whole pages, less than now) in place:
+ * the tail goes back to the system at once.  Only the owner of the
+ * allocation calls this, so @e->usize needs no lock.
+ */
+void aa_arena_shrink_huge(struct extent *e, size_t usize)
+{
+	struct arena *a = e->arena;
+	size_t mapped = e->npages << aa_g.lg_page, old = e->usize;
+	enum aa_chunk_kind kind = (enum aa_chunk_kind)e->kind;
+
+	if (aa_source_trim((char *)e->addr + usize, mapped - usize, kind))
+		e->npages = usize >> aa_g.lg_page;
+	else if (old > usize)	/* cannot unmap: give the pages back, keep the range */
+		aa_source_purge((char *)e->addr + usize, old - usize, kind);
+	e->usize = usize;
+	aa_mutex_lock(&a->lock);
+	a->stats.allocated_huge -= old - usize;
+	aa_mutex_unlock(&a->lock);
+}
+
 void aa_arena_dalloc_huge(struct extent *e)
 {
 	struct arena *a = e->arena;
@@ -434,12 +454,25 @@ void aa_arena_dalloc_huge(struct extent *e)
  * Called with the lock held on every arena slow-path operation: reads the
  * clock one time in 32 and decays when an epoch has passed.  This is how
  * memory goes back without a background thread (jemalloc's ticks).
+ *
+ * Decay needs calls (or the background thread) to run: a process that
+ * frees a lot and then stops calling the allocator would keep all of it
+ * for good.  So, whatever the decay curve says, an arena never keeps more
+ * dirty pages than the larger of the pages it has in use and
+ * AA_DIRTY_SLACK; the excess goes back at once, on the free that made
+ * it.  A program that frees most of its heap and reuses it at once pays
+ * page faults for what was above the bound; dirty_decay_ms:-1 turns the
+ * bound off with decay itself.
  */
 void aa_arena_decay_tick(struct arena *a)
 {
 	static __thread unsigned int ticks;
+	size_t cap = AA_DIRTY_SLACK >> aa_g.lg_page;
 	uint64_t now, due;
 
+	if (unlikely(a->npages[0] > cap && a->npages[0] > a->nactive) &&
+	    a->decay[0].decay_ms >= 0)
+		aa_dirty_cap(a, a->nactive > cap ? a->nactive : cap);
 	if (++ticks & 31)
 		return;
 	/* The arena's own times: "arena.<i>.*_decay_ms" may differ from opt. */
@@ -460,6 +493,19 @@ void aa_arena_purge(struct arena *a, bool all)
 	aa_mutex_lock(&a->lock);
 	aa_decay_run(a, all, aa_now_ns());
 	aa_mutex_unlock(&a->lock);
+}
+
+/* Every arena: "arena.<ARENALLOC_ARENAS_ALL>.purge" and ".decay", malloc_trim(). */
+void aa_arenas_purge(bool all)
+{
+	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++) {
+		struct arena *a = aa_arena_get(i, false);
+
+		if (a)
+			aa_arena_purge(a, all);
+	}
 }
 
 void aa_arena_set_decay(struct arena *a, int which, long ms)

@@ -18,20 +18,19 @@
  * reads zero after) or MADV_FREE (lazy: muzzy); device memory with the
  * device's ARENALLOC_IOC_PURGE, which has no lazy form.
  *
+ * System calls go straight to the kernel (sys.h): nothing here can be
+ * interposed by the program, and nothing here changes errno.
+ *
  * Locking: none.  The device fd and its geometry are set once at
  * initialisation; counters are relaxed atomics.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <linux/arenalloc.h>
 
 #include "internal.h"
+#include "sys.h"
 
 #ifndef MADV_FREE
 #define MADV_FREE 8
@@ -54,20 +53,20 @@ int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk)
 	(void)lg_chunk;
 	if (kind == AA_SOURCE_MMAP)
 		return 0;
-	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	fd = (int)aa_sys_openat(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		if (kind == AA_SOURCE_DEVICE)
 			aa_msg("chunk_source:device: cannot open %s (%s); using mmap",
-			       ARENALLOC_DEV_PATH, strerror(errno));
+			       ARENALLOC_DEV_PATH, strerrorname_np(-fd));
 		return kind == AA_SOURCE_DEVICE ? -1 : 0;
 	}
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
-	if (ioctl(fd, ARENALLOC_IOC_INFO, &info) || info.version != ARENALLOC_ABI_VERSION ||
-	    info.page_size != aa_g.page) {
+	if (aa_sys_ioctl(fd, ARENALLOC_IOC_INFO, &info) ||
+	    info.version != ARENALLOC_ABI_VERSION || info.page_size != aa_g.page) {
 		aa_msg("%s: unexpected ABI (version %u); using mmap", ARENALLOC_DEV_PATH,
 		       info.version);
-		close(fd);
+		aa_sys_close(fd);
 		return kind == AA_SOURCE_DEVICE ? -1 : 0;
 	}
 	dev_nr_nodes = (int)info.nr_nodes;
@@ -77,10 +76,10 @@ int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk)
 	 * dup2() onto blindly.
 	 */
 	if (fd < 100) {
-		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		int hi = (int)aa_sys_fcntl(fd, F_DUPFD_CLOEXEC, 100);
 
 		if (hi >= 0) {
-			close(fd);
+			aa_sys_close(fd);
 			fd = hi;
 		}
 	}
@@ -98,7 +97,7 @@ int aa_source_node(void)
 {
 	unsigned int cpu, node;
 
-	if (getcpu(&cpu, &node))
+	if (aa_sys_getcpu(&cpu, &node))
 		return -1;
 	return (int)node;
 }
@@ -109,22 +108,22 @@ static void *reserve_aligned(size_t size, size_t align)
 	size_t span = size + align - aa_g.page;
 	char *p, *a;
 
-	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = aa_sys_mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (!((uintptr_t)p & (align - 1)))
 		return p;
-	munmap(p, size);
+	aa_sys_munmap(p, size);
 	if (span < size)
 		return NULL;
-	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = aa_sys_mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	a = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
 	if (a > p)
-		munmap(p, (size_t)(a - p));
+		aa_sys_munmap(p, (size_t)(a - p));
 	if (a + size < p + span)
-		munmap(a + size, (size_t)(p + span - (a + size)));
+		aa_sys_munmap(a + size, (size_t)(p + span - (a + size)));
 	return a;
 }
 
@@ -150,7 +149,8 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 		off_t off = node >= 0 && node < dev_nr_nodes ?
 			    (off_t)ARENALLOC_MMAP_NODE(node) : 0;
 
-		q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd, off);
+		q = aa_sys_mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd,
+				off);
 
 		if (q == p) {
 			STAT_ADD(device_mapped, size);
@@ -163,18 +163,18 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 		 * already: map anonymous memory where it was, but never over
 		 * whatever another thread may have mapped there meanwhile.
 		 */
-		if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
-			q = mmap(p, size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (aa_sys_mprotect(p, size, PROT_READ | PROT_WRITE)) {
+			q = aa_sys_mmap(p, size, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 			if (q != p) {
 				if (q != MAP_FAILED)
-					munmap(q, size);
+					aa_sys_munmap(q, size);
 				errno = ENOMEM;
 				return NULL;
 			}
 		}
-	} else if (mprotect(p, size, PROT_READ | PROT_WRITE)) {
-		munmap(p, size);
+	} else if (aa_sys_mprotect(p, size, PROT_READ | PROT_WRITE)) {
+		aa_sys_munmap(p, size);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -185,11 +185,27 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind)
 {
-	munmap(addr, size);
+	aa_sys_munmap(addr, size);
 	if (kind == AA_CHUNK_DEVICE)
 		STAT_SUB(device_mapped, size);
 	else
 		STAT_SUB(mmap_mapped, size);
+}
+
+/*
+ * Unmap the tail of a mapping (a huge allocation shrinking); the module
+ * frees the pages of an unmapped piece of a device mapping at once
+ * (device_test checks it).  Return: success.
+ */
+bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind)
+{
+	if (aa_sys_munmap(addr, size))
+		return false;
+	if (kind == AA_CHUNK_DEVICE)
+		STAT_SUB(device_mapped, size);
+	else
+		STAT_SUB(mmap_mapped, size);
+	return true;
 }
 
 /* Give pages back for good; they read as zero afterwards.  Return: success. */
@@ -202,9 +218,9 @@ bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind)
 			.size = sizeof(arg), .addr = (uintptr_t)addr, .length = size,
 		};
 
-		ok = !ioctl(dev_fd, ARENALLOC_IOC_PURGE, &arg);
+		ok = !aa_sys_ioctl(dev_fd, ARENALLOC_IOC_PURGE, &arg);
 	} else {
-		ok = !madvise(addr, size, MADV_DONTNEED);
+		ok = !aa_sys_madvise(addr, size, MADV_DONTNEED);
 	}
 	if (ok) {
 		STAT_ADD(npurge, 1);
@@ -216,11 +232,14 @@ bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind)
 /* Give pages back lazily (the kernel takes them when it needs them). */
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind)
 {
+	long r;
+
 	if (kind == AA_CHUNK_DEVICE || !__atomic_load_n(&lazy_ok, __ATOMIC_RELAXED))
 		return false;
-	if (!madvise(addr, size, MADV_FREE))
+	r = aa_sys_madvise(addr, size, MADV_FREE);
+	if (!r)
 		return true;
-	if (errno == EINVAL)	/* kernel without MADV_FREE */
+	if (r == -EINVAL)	/* kernel without MADV_FREE */
 		__atomic_store_n(&lazy_ok, false, __ATOMIC_RELAXED);
 	return false;
 }
@@ -228,7 +247,8 @@ bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind)
 /* Metadata is always private anonymous memory. */
 void *aa_source_meta(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = aa_sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;

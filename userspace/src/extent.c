@@ -425,6 +425,26 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 }
 
 /**
+ * aa_dirty_cap() - purge the dirty pages above @limit now, oldest first
+ * @a:     arena, locked (dropped and retaken inside)
+ * @limit: pages of dirty memory the arena may keep
+ *
+ * Return: pages purged.
+ */
+size_t aa_dirty_cap(struct arena *a, size_t limit)
+{
+	size_t n;
+
+	if (a->purging || a->npages[0] <= limit)
+		return 0;
+	a->purging = true;
+	n = purge_state(a, 0, limit);
+	acd_purged(&a->decay[0], a->npages[0]);
+	a->purging = false;
+	return n;
+}
+
+/**
  * aa_decay_run() - give back what decay says, or everything
  * @a:   arena, locked (dropped and retaken inside)
  * @all: purge every dirty and muzzy page, whatever the decay times

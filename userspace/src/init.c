@@ -3,34 +3,46 @@
  * Initialisation, fork handling and the background purging thread.
  *
  * Initialisation runs once, inside the first allocation (or the library
- * constructor, whichever comes first), under init_lock.  It calls nothing
- * that allocates: getenv, open/read, ioctl, sysconf, pthread_key_create
- * and pthread_atfork are all safe for that, and aa_initialized is set
- * before the one call that might allocate (atexit for stats_print).
+ * constructor, whichever comes first), under init_lock, in two steps.
+ * The core (options, geometry, arena count) needs no function a program
+ * or another preloaded library could interpose: the environment is read
+ * from environ, the page size from the auxiliary vector, files through
+ * system calls made directly (sys.h).  Once it is set, aa_core_ready lets
+ * an allocation that re-enters from the initialising thread succeed
+ * (served by the arenas, without a thread cache), so the rest (the
+ * device, pthread_key_create, pthread_atfork, which do go through libc)
+ * may be interposed by code that allocates.  Initialisation never
+ * changes errno: a device that is absent is no error of the program's.
  *
  * Fork: the prefork handler takes every lock of the library, in the lock
  * order of internal.h, so the child never inherits one held by a thread
  * that does not exist there; the parent releases them, the child
- * reinitialises them.  Device-backed chunks are copied for the child by
- * the module at fork time (see Documentation/arenalloc.rst); anonymous
- * ones are copy-on-write as usual.  The child has no background thread;
- * it starts one again on its first allocation if the option asks.
+ * reinitialises them.  Between the two the forking thread may still
+ * allocate (other libraries' fork handlers do; see aa_prefork()).
+ * Device-backed chunks are copied for the child by the module at fork
+ * time (see Documentation/arenalloc.rst); anonymous ones are
+ * copy-on-write as usual.  The child has no background thread; it starts
+ * one again on its first allocation if the option asks.
  *
  * Background thread (background_thread:true or "background_thread"):
  * wakes at the earliest decay deadline of any arena (at most once a
  * second when nothing is due) and decays every arena, so memory goes back
- * even when the program stops calling the allocator.
+ * even when the program stops calling the allocator.  The option reads
+ * true from the start; the thread itself starts on the first slow-path
+ * allocation or "background_thread" read, never inside initialisation.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 bool aa_initialized;
+bool aa_core_ready;
 struct aa_geom aa_g;
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -142,16 +154,6 @@ int aa_background_set(bool on)
 	return err;
 }
 
-bool aa_background_running(void)
-{
-	bool r;
-
-	pthread_mutex_lock(&bg_lock);
-	r = bg_running;
-	pthread_mutex_unlock(&bg_lock);
-	return r;
-}
-
 /*
  * Start the thread the options ask for, from an allocation's slow path
  * rather than from initialisation: creating a thread inside the very
@@ -161,7 +163,7 @@ bool aa_background_running(void)
 void aa_background_kick(void)
 {
 	if (likely(!aa_opt.background_thread) ||
-	    __atomic_load_n(&bg_tried, __ATOMIC_RELAXED) || aa_tsd.reentrant)
+	    __atomic_load_n(&bg_tried, __ATOMIC_RELAXED) || aa_tsd.reentrant || aa_tsd.forking)
 		return;
 	pthread_mutex_lock(&bg_lock);
 	if (!bg_tried) {
@@ -176,7 +178,24 @@ void aa_background_kick(void)
 
 /* ==== Fork ====================================================================== */
 
-static void prefork(void)
+/*
+ * Other libraries' fork handlers may allocate, and they run on both sides
+ * of ours: prepare handlers in the reverse order of registration, parent
+ * and child handlers in the order of registration, so a library whose
+ * handlers were registered before ours (a dependency's constructor runs
+ * before a preloaded library's) allocates after our prepare handler took
+ * every lock and before our parent or child handler gave them back.
+ * glibc's own malloc avoids the question by being locked inside fork()
+ * itself; a library cannot be.  So the forking thread, from our prepare
+ * handler to our parent or child handler, owns every lock of the library
+ * and is marked (aa_tsd.forking): aa_mutex_lock() and aa_mutex_unlock()
+ * do nothing for it, and it allocates and frees as if it had taken them,
+ * while every other thread waits for them.  An arena it creates meanwhile
+ * is created locked (arena.c), so that the parent handler finds every
+ * arena held.  Handlers registered after ours run before our prepare
+ * handler and after our parent and child handlers: nothing is held then.
+ */
+void aa_prefork(void)
 {
 	if (!aa_initialized)
 		return;
@@ -187,12 +206,14 @@ static void prefork(void)
 	aa_tcaches_prefork();
 	aa_rtree_prefork();
 	aa_base_prefork();
+	aa_tsd.forking = 1;
 }
 
 static void postfork(bool child)
 {
-	if (!aa_initialized)
+	if (!aa_initialized || !aa_tsd.forking)
 		return;
+	aa_tsd.forking = 0;
 	aa_base_postfork(child);
 	aa_rtree_postfork(child);
 	aa_tcaches_postfork(child);
@@ -210,12 +231,12 @@ static void postfork(bool child)
 	aa_ctl_postfork(child);
 }
 
-static void postfork_parent(void)
+void aa_postfork_parent(void)
 {
 	postfork(false);
 }
 
-static void postfork_child(void)
+void aa_postfork_child(void)
 {
 	postfork(true);
 }
@@ -224,13 +245,13 @@ static void postfork_child(void)
 
 static int geom_init(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	unsigned long page = getauxval(AT_PAGESZ);
 	size_t hdr, maxregs = 0;
 	unsigned int i;
 
 	if (page < 4096 || (page & (page - 1)))
 		return -1;
-	aa_g.lg_page = ac_lg_floor((unsigned long)page);
+	aa_g.lg_page = ac_lg_floor(page);
 	aa_g.page = (size_t)page;
 	aa_g.lg_chunk = aa_opt.lg_chunk;
 	if (aa_g.lg_chunk < aa_g.lg_page + 4)
@@ -264,37 +285,35 @@ static void at_exit_print(void)
 	aa_stats_print_at_exit();
 }
 
-/**
- * aa_init_slow() - set the library up, once
- *
- * Return: true when the library is ready; false when it cannot be (a
- * recursive call from inside initialisation, or a broken system).
+/*
+ * ARENALLOC_CONF from environ, without getenv() (which a program may
+ * define); ignored in set-user-ID and similar processes, as
+ * secure_getenv() would.
  */
-bool aa_init_slow(void)
+static const char *conf_env(void)
+{
+	char **e;	/* environ: <unistd.h>, with _GNU_SOURCE */
+
+	if (getauxval(AT_SECURE) || !environ)
+		return NULL;
+	for (e = environ; *e; e++)
+		if (!strncmp(*e, "ARENALLOC_CONF=", 15))
+			return *e + 15;
+	return NULL;
+}
+
+/* Options, geometry and the arena count: no interposable call. */
+static bool core_init(void)
 {
 	unsigned int ncpus;
-	bool ok = false;
-
-	if (aa_tsd.reentrant)
-		return false;
-	pthread_mutex_lock(&init_lock);
-	if (aa_initialized) {
-		pthread_mutex_unlock(&init_lock);
-		return true;
-	}
-	if (initializing)	/* the same thread, recursively */
-		goto out;
-	initializing = true;
-	aa_tsd.reentrant = 1;
 
 	bg_cond_init();
 	aa_opts_defaults(&aa_opt);
-	aa_conf_parse(&aa_opt, secure_getenv("ARENALLOC_CONF"));
+	aa_conf_parse(&aa_opt, conf_env());
 	if (geom_init()) {
 		aa_msg("unsupported page size; every allocation will fail");
-		goto out;
+		return false;
 	}
-	aa_source_init(aa_opt.source, aa_g.lg_chunk);
 	ncpus = aa_ncpus_usable();
 	if (!aa_opt.narenas) {
 		/* jemalloc: four arenas per CPU, one per CPU with percpu_arena. */
@@ -311,7 +330,40 @@ bool aa_init_slow(void)
 	/* A class above tcache_max would round in: keep to classes within it. */
 	if (aa_tcache_nbins && asc_index2size(aa_tcache_nbins - 1) > aa_opt.tcache_max)
 		aa_tcache_nbins--;
-	if (aa_tcache_init() || pthread_atfork(prefork, postfork_parent, postfork_child)) {
+	return true;
+}
+
+/**
+ * aa_init_slow() - set the library up, once
+ *
+ * Return: true when the library is ready, or, for an allocation that
+ * re-enters from inside initialisation, when its core is; false when it
+ * cannot be (re-entered before the core is set, or a broken system).
+ */
+bool aa_init_slow(void)
+{
+	int saved_errno = errno;
+	bool ok = false;
+
+	if (aa_tsd.reentrant)
+		return __atomic_load_n(&aa_core_ready, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&init_lock);
+	if (aa_initialized) {
+		pthread_mutex_unlock(&init_lock);
+		return true;
+	}
+	if (initializing)	/* the same thread, recursively */
+		goto out;
+	initializing = true;
+	aa_tsd.reentrant = 1;
+
+	if (!core_init())
+		goto out;
+	__atomic_store_n(&aa_core_ready, true, __ATOMIC_RELEASE);
+	/* From here on, whatever we call may allocate. */
+	aa_source_init(aa_opt.source, aa_g.lg_chunk);
+	if (aa_tcache_init() || pthread_atfork(aa_prefork, aa_postfork_parent,
+					       aa_postfork_child)) {
 		aa_msg("cannot register thread or fork handlers");
 		goto out;
 	}
@@ -327,6 +379,7 @@ out:
 	pthread_mutex_unlock(&init_lock);
 	if (ok && aa_opt.stats_print)
 		atexit(at_exit_print);
+	errno = saved_errno;
 	return ok;
 }
 

@@ -56,7 +56,9 @@
  *
  * Signals: no function here is async-signal-safe (as with glibc).
  * Fork: init.c's prefork handler takes every lock in the order above; the
- * parent releases them, the child reinitialises them.
+ * parent releases them, the child reinitialises them.  In between, the
+ * forking thread owns them all and may allocate (other libraries' fork
+ * handlers run there): aa_mutex_lock()/unlock() skip for it.
  */
 #ifndef _ARENALLOC_INTERNAL_H
 #define _ARENALLOC_INTERNAL_H
@@ -138,6 +140,8 @@ uint64_t aa_now_ns(void);
  * A mutex that spins briefly before it sleeps, and knows nothing of
  * priority inheritance or robustness.  A plain pthread mutex (not
  * error-checking) underneath, so fork can reinitialise it in the child.
+ * Locking and unlocking do nothing in a thread inside fork() between our
+ * fork handlers: it holds every lock already (init.c, aa_prefork()).
  */
 struct aa_mutex {
 	pthread_mutex_t m;
@@ -145,11 +149,7 @@ struct aa_mutex {
 
 void aa_mutex_init(struct aa_mutex *m);
 void aa_mutex_lock(struct aa_mutex *m);
-
-static inline void aa_mutex_unlock(struct aa_mutex *m)
-{
-	pthread_mutex_unlock(&m->m);
-}
+void aa_mutex_unlock(struct aa_mutex *m);
 
 /* ==== Chunk source (chunk.c): the only file that maps memory ============ */
 
@@ -175,6 +175,7 @@ bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
 void *aa_source_meta(size_t size);
@@ -221,7 +222,8 @@ struct aa_list {
  * @lru:    free run: the arena's dirty or muzzy list, oldest first
  * @kind:   huge: where the mapping came from
  * @purge_to: busy: the state purging left it in
- * @usize:  huge: usable size
+ * @usize:  huge: usable size (@npages: pages mapped, which a shrink in
+ *          place may leave larger when the tail could not be unmapped)
  * @bitmap: slab: common/slab.h, free regions set
  *
  * Protected by @arena->lock, except that @state, @szind and @addr of an
@@ -309,6 +311,10 @@ bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero)
 void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind);
 void aa_extent_resized(struct extent *e, unsigned int szind);
 size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
+size_t aa_dirty_cap(struct arena *a, size_t limit);
+
+/* Dirty memory an arena may keep beyond the pages it has in use (arena.c). */
+#define AA_DIRTY_SLACK	((size_t)32 << 20)
 
 /* ==== Registry (rtree.c) ==================================================== */
 
@@ -436,13 +442,15 @@ unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out,
 void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c);
 void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero);
 void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero);
-void *aa_arena_malloc_huge(struct arena *a, size_t size, size_t align, bool zero);
+void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero);
+void aa_arena_shrink_huge(struct extent *e, size_t usize);
 void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind);
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c,
 			    unsigned int szind);
 void aa_arena_dalloc_huge(struct extent *e);
 void aa_arena_decay_tick(struct arena *a);
 void aa_arena_purge(struct arena *a, bool all);
+void aa_arenas_purge(bool all);
 void aa_arena_set_decay(struct arena *a, int which, long ms);
 void aa_arenas_prefork(void);
 void aa_arenas_postfork(bool child);
@@ -541,6 +549,7 @@ struct aa_tsd {
 	struct arena *arena;	/* without a tcache, or "thread.arena" */
 	uint8_t state;
 	uint8_t reentrant;	/* inside the library's own initialisation */
+	uint8_t forking;	/* owns every lock, inside fork() (init.c) */
 };
 
 extern size_t aa_tcache_max_size;
@@ -561,7 +570,11 @@ void aa_tcaches_postfork(bool child);
 /* ==== Initialisation, fork, background thread (init.c) ================== */
 
 extern bool aa_initialized;
+extern bool aa_core_ready;	/* options and geometry set (init.c) */
 bool aa_init_slow(void);
+void aa_prefork(void);
+void aa_postfork_parent(void);
+void aa_postfork_child(void);
 
 static inline bool aa_init(void)
 {
@@ -570,7 +583,6 @@ static inline bool aa_init(void)
 
 void aa_background_kick(void);
 int aa_background_set(bool on);
-bool aa_background_running(void);
 
 void aa_ctl_prefork(void);
 void aa_ctl_postfork(bool child);
@@ -585,6 +597,25 @@ struct aa_stats {
 	unsigned int narenas;
 };
 
+struct aa_bin_snap {
+	size_t size, nslabs, curregs;
+	uint64_t nmalloc, ndalloc;
+};
+
+/* One arena's figures, copied under its lock (stats.c). */
+struct aa_arena_snap {
+	unsigned int ind, nthreads;
+	int node;
+	bool manual;
+	long decay_ms[2];
+	size_t active, pages[AA_NFREE_STATES], allocated_small;
+	uint64_t nmalloc_small, ndalloc_small;
+	struct arena_stats st;
+	struct aa_bin_snap bins[ASC_NSMALL_MAX];
+};
+
+bool aa_arena_snap(unsigned int ind, struct aa_arena_snap *s);
+unsigned int aa_arena_snap_all(struct aa_arena_snap *sum);
 void aa_stats_refresh(void);
 const struct aa_stats *aa_stats_snapshot(void);
 void aa_stats_print_at_exit(void);
@@ -593,6 +624,7 @@ void aa_stats_print_locked(void (*cb)(void *opaque, const char *text), void *opa
 
 /* ==== Allocation entry points (alloc.c, free.c) ========================== */
 
+size_t aa_usize(size_t size, size_t align, bool *huge);
 void *aa_malloc_slow(size_t size, size_t align, bool zero, int flags);
 size_t aa_usable_size(const void *ptr);
 void aa_junk_fill(void *p, int c, size_t n);

@@ -26,6 +26,7 @@
 #include <linux/arenalloc.h>
 
 #include "internal.h"
+#include "sys.h"
 
 struct aa_opts aa_opt;
 
@@ -48,13 +49,13 @@ const char *aa_source_name(enum aa_source_kind k)
 /* Read a small file into @buf (NUL-terminated); false on any failure. */
 static bool read_small(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd = (int)aa_sys_openat(path, O_RDONLY | O_CLOEXEC);
+	long n;
 
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, len - 1);
-	close(fd);
+	n = aa_sys_read(fd, buf, len - 1);
+	aa_sys_close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = 0;
@@ -110,7 +111,8 @@ unsigned int aa_ncpus_usable(void)
 	unsigned int n = 0, q;
 	long online;
 
-	if (!sched_getaffinity(0, sizeof(set), &set))
+	CPU_ZERO(&set);
+	if (aa_sys_sched_getaffinity(sizeof(set), &set) > 0)
 		n = (unsigned int)CPU_COUNT(&set);
 	if (!n) {
 		online = sysconf(_SC_NPROCESSORS_ONLN);

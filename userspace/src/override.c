@@ -159,6 +159,17 @@ int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t ne
 	return arenalloc_ctl(name, oldp, oldlenp, newp, newlen);
 }
 
+int mallctlnametomib(const char *name, size_t *mibp, size_t *miblenp)
+{
+	return arenalloc_ctlnametomib(name, mibp, miblenp);
+}
+
+int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp, void *newp,
+		 size_t newlen)
+{
+	return arenalloc_ctlbymib(mib, miblen, oldp, oldlenp, newp, newlen);
+}
+
 void malloc_stats_print(void (*write_cb)(void *opaque, const char *text), void *cbopaque,
 			const char *opts)
 {
@@ -171,20 +182,12 @@ void malloc_stats_print(void (*write_cb)(void *opaque, const char *text), void *
  */
 int malloc_trim(size_t pad)
 {
-	unsigned int i, n;
-
 	(void)pad;
 	if (!aa_init())
 		return 0;
-	n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
 	if (aa_tsd.state == AA_TSTATE_LIVE)
 		aa_tcache_flush(aa_tsd.tcache);
-	for (i = 0; i < n; i++) {
-		struct arena *a = aa_arena_get(i, false);
-
-		if (a)
-			aa_arena_purge(a, true);
-	}
+	aa_arenas_purge(true);
 	return 1;
 }
 

@@ -25,25 +25,11 @@
 
 #include "internal.h"
 
-struct bin_snap {
-	size_t size, nslabs, curregs;
-	uint64_t nmalloc, ndalloc;
-};
-
-struct arena_snap {
-	unsigned int ind, nthreads;
-	int node;
-	bool manual;
-	size_t active, pages[AA_NFREE_STATES], allocated_small;
-	uint64_t nmalloc_small, ndalloc_small;
-	struct arena_stats st;
-	struct bin_snap bins[ASC_NSMALL_MAX];
-};
-
 /* Copy one arena's figures; false if there is no arena @ind. */
-static bool arena_snap(unsigned int ind, struct arena_snap *s)
+bool aa_arena_snap(unsigned int ind, struct aa_arena_snap *s)
 {
-	struct arena *a = __atomic_load_n(&aa_arenas[ind], __ATOMIC_ACQUIRE);
+	struct arena *a = ind < AA_NARENAS_MAX ?
+			  __atomic_load_n(&aa_arenas[ind], __ATOMIC_ACQUIRE) : NULL;
 	unsigned int i;
 
 	if (!a)
@@ -57,9 +43,11 @@ static bool arena_snap(unsigned int ind, struct arena_snap *s)
 	s->active = a->nactive << aa_g.lg_page;
 	memcpy(s->pages, a->npages, sizeof(s->pages));
 	s->st = a->stats;
+	s->decay_ms[0] = a->decay[0].decay_ms;
+	s->decay_ms[1] = a->decay[1].decay_ms;
 	for (i = 0; i < aa_g.sc.nsmall; i++) {
 		struct bin *b = &a->bins[i];
-		struct bin_snap *bs = &s->bins[i];
+		struct aa_bin_snap *bs = &s->bins[i];
 
 		bs->size = aa_index2size(i);
 		bs->nslabs = b->nslabs;
@@ -75,17 +63,65 @@ static bool arena_snap(unsigned int ind, struct arena_snap *s)
 	return true;
 }
 
+/*
+ * Every arena's figures summed into @sum (jemalloc's MALLCTL_ARENAS_ALL);
+ * decay times are the defaults.  Return: how many arenas there were.
+ */
+unsigned int aa_arena_snap_all(struct aa_arena_snap *sum)
+{
+	unsigned int i, j, k, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE), got = 0;
+	static struct aa_arena_snap s;	/* large; callers hold ctl_lock */
+
+	memset(sum, 0, sizeof(*sum));
+	sum->ind = ARENALLOC_ARENAS_ALL;
+	sum->node = -1;
+	sum->decay_ms[0] = aa_opt.dirty_decay_ms;
+	sum->decay_ms[1] = aa_opt.muzzy_decay_ms;
+	for (i = 0; i < n; i++) {
+		if (!aa_arena_snap(i, &s))
+			continue;
+		got++;
+		sum->nthreads += s.nthreads;
+		sum->active += s.active;
+		for (k = 0; k < AA_NFREE_STATES; k++)
+			sum->pages[k] += s.pages[k];
+		sum->allocated_small += s.allocated_small;
+		sum->nmalloc_small += s.nmalloc_small;
+		sum->ndalloc_small += s.ndalloc_small;
+		sum->st.nmalloc_large += s.st.nmalloc_large;
+		sum->st.ndalloc_large += s.st.ndalloc_large;
+		sum->st.nmalloc_huge += s.st.nmalloc_huge;
+		sum->st.ndalloc_huge += s.st.ndalloc_huge;
+		sum->st.allocated_large += s.st.allocated_large;
+		sum->st.allocated_huge += s.st.allocated_huge;
+		sum->st.nchunks += s.st.nchunks;
+		sum->st.npurge += s.st.npurge;
+		sum->st.purged += s.st.purged;
+		sum->st.nmadvise_lazy += s.st.nmadvise_lazy;
+		sum->st.purged_lazy += s.st.purged_lazy;
+		for (j = 0; j < aa_g.sc.nsmall; j++) {
+			sum->bins[j].size = s.bins[j].size;
+			sum->bins[j].nslabs += s.bins[j].nslabs;
+			sum->bins[j].curregs += s.bins[j].curregs;
+			sum->bins[j].nmalloc += s.bins[j].nmalloc;
+			sum->bins[j].ndalloc += s.bins[j].ndalloc;
+		}
+	}
+	return got;
+}
+
 static struct aa_stats snapshot;	/* ctl_lock (ctl.c) or a single reader */
+static bool snapshot_taken;		/* ctl_lock */
 
 static void collect(struct aa_stats *t)
 {
 	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE);
-	struct arena_snap s;
+	static struct aa_arena_snap s;	/* large; callers are serialised */
 	size_t nchunks = 0;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < n; i++) {
-		if (!arena_snap(i, &s))
+		if (!aa_arena_snap(i, &s))
 			continue;
 		t->narenas++;
 		t->allocated += s.allocated_small + s.st.allocated_large + s.st.allocated_huge;
@@ -110,10 +146,14 @@ static void collect(struct aa_stats *t)
 void aa_stats_refresh(void)
 {
 	collect(&snapshot);
+	snapshot_taken = true;
 }
 
+/* The last snapshot; taken now if "epoch" never was (ctl_lock held). */
 const struct aa_stats *aa_stats_snapshot(void)
 {
+	if (!snapshot_taken)
+		aa_stats_refresh();
 	return &snapshot;
 }
 
@@ -179,7 +219,7 @@ static const char *junk_name(unsigned int j)
 static void print_text(struct out *o, const struct aa_stats *t, bool arenas, bool bins)
 {
 	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE), b;
-	static struct arena_snap s;	/* large; printing is serialised by ctl_lock */
+	static struct aa_arena_snap s;	/* large; printing is serialised by ctl_lock */
 
 	pr(o, "___ Begin arenalloc statistics ___\n");
 	pr(o, "Version: %d.%d\n", ARENALLOC_VERSION_MAJOR, ARENALLOC_VERSION_MINOR);
@@ -199,7 +239,7 @@ static void print_text(struct out *o, const struct aa_stats *t, bool arenas, boo
 	   ", purges: %" PRIu64 " (%" PRIu64 " pages)\n", t->device_mapped, t->mmap_mapped,
 	   t->device_fallbacks, t->npurge, t->purged);
 	for (i = 0; arenas && i < n; i++) {
-		if (!arena_snap(i, &s))
+		if (!aa_arena_snap(i, &s))
 			continue;
 		pr(o, "arenas[%u]:%s node %d, threads %u, chunks %zu\n", i,
 		   s.manual ? " (manual)" : "", s.node, s.nthreads, s.st.nchunks);
@@ -218,7 +258,7 @@ static void print_text(struct out *o, const struct aa_stats *t, bool arenas, boo
 			continue;
 		pr(o, "  bins:     size   nslabs    curregs      nmalloc      ndalloc\n");
 		for (b = 0; b < aa_g.sc.nsmall; b++) {
-			struct bin_snap *bs = &s.bins[b];
+			struct aa_bin_snap *bs = &s.bins[b];
 
 			if (!bs->nmalloc)
 				continue;
@@ -232,7 +272,7 @@ static void print_text(struct out *o, const struct aa_stats *t, bool arenas, boo
 static void print_json(struct out *o, const struct aa_stats *t, bool arenas, bool bins)
 {
 	unsigned int i, n = __atomic_load_n(&aa_narenas_total, __ATOMIC_ACQUIRE), b;
-	static struct arena_snap s;
+	static struct aa_arena_snap s;
 	bool first = true;
 
 	pr(o, "{\"arenalloc\": {\"version\": \"%d.%d\",\n", ARENALLOC_VERSION_MAJOR,
@@ -257,7 +297,7 @@ static void print_json(struct out *o, const struct aa_stats *t, bool arenas, boo
 	for (i = 0; arenas && i < n; i++) {
 		bool bfirst = true;
 
-		if (!arena_snap(i, &s))
+		if (!aa_arena_snap(i, &s))
 			continue;
 		pr(o, "%s\n  {\"ind\": %u, \"manual\": %s, \"node\": %d, \"nthreads\": %u, "
 		   "\"nchunks\": %zu, \"pactive\": %zu, \"pdirty\": %zu, \"pmuzzy\": %zu, "
@@ -274,7 +314,7 @@ static void print_json(struct out *o, const struct aa_stats *t, bool arenas, boo
 		   PRIu64 "},\n   \"bins\": [", s.st.allocated_huge, s.st.nmalloc_huge,
 		   s.st.ndalloc_huge);
 		for (b = 0; bins && b < aa_g.sc.nsmall; b++) {
-			struct bin_snap *bs = &s.bins[b];
+			struct aa_bin_snap *bs = &s.bins[b];
 
 			pr(o, "%s{\"size\": %zu, \"nslabs\": %zu, \"curregs\": %zu, \"nmalloc\": %"
 			   PRIu64 ", \"ndalloc\": %" PRIu64 "}", bfirst ? "" : ", ", bs->size,

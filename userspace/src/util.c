@@ -2,9 +2,10 @@
 /*
  * Messages, locks and clocks for the rest of the library.
  *
- * Messages are formatted into a stack buffer and written with write(2):
- * no stdio and no allocation, so they work inside malloc itself, in a
- * forked child and while the library is half initialised.
+ * Messages are formatted into a stack buffer and written with write(2),
+ * made directly (sys.h): no stdio, no allocation and no errno, so they
+ * work inside malloc itself, in a forked child and while the library is
+ * half initialised.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,15 +16,16 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sys.h"
 
 void aa_write_err(const char *s)
 {
 	size_t len = strlen(s);
 
 	while (len) {
-		ssize_t n = write(STDERR_FILENO, s, len);
+		long n = aa_sys_write(STDERR_FILENO, s, len);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			return;
@@ -115,6 +117,8 @@ void aa_mutex_lock(struct aa_mutex *m)
 {
 	int i;
 
+	if (unlikely(aa_tsd.forking))	/* holds it already (init.c) */
+		return;
 	if (likely(!pthread_mutex_trylock(&m->m)))
 		return;
 	for (i = 0; i < 100; i++) {
@@ -123,4 +127,10 @@ void aa_mutex_lock(struct aa_mutex *m)
 			return;
 	}
 	pthread_mutex_lock(&m->m);
+}
+
+void aa_mutex_unlock(struct aa_mutex *m)
+{
+	if (likely(!aa_tsd.forking))
+		pthread_mutex_unlock(&m->m);
 }

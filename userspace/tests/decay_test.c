@@ -23,6 +23,9 @@
  *     and "stats.arenas.<i>.pdirty" still counts the pages.  A negative
  *     check with a time bound: it can only show that nothing was purged
  *     in that second, which is what -1 promises at the least.
+ *   the default decay, 160 MiB freed and no call after: the arena keeps
+ *     at most 32 MiB of it dirty (the bound on dirty pages beyond those
+ *     in use, see Documentation/libarenalloc.rst), at once.
  *
  * Waits poll a condition every 50 ms up to a bound; none is a sleep
  * standing in for synchronisation.
@@ -411,6 +414,35 @@ AC_CASE(decay_times_read_and_write)
 	AC_ASSERT(arenalloc_ctl(name, NULL, NULL, &old, sizeof(old)) == 0, "%s restore", name);
 }
 
+/*
+ * An idle process keeps a bounded amount of freed memory: 160 MiB of
+ * 1 MiB objects freed in a manual arena, with nothing in use there after,
+ * leaves at most 32 MiB dirty right after the last free.
+ */
+AC_CASE(freed_memory_beyond_the_bound_goes_back_at_once)
+{
+	unsigned int ind, i;
+	size_t len = sizeof(ind), page, dirty = 0;
+	char name[64];
+	void *p[160];
+
+	AC_ASSERT(!ac_ctl_size("arenas.page", &page), "arenas.page");
+	AC_ASSERT(!arenalloc_ctl("arenas.create", &ind, &len, NULL, 0), "arenas.create");
+	for (i = 0; i < 160; i++) {
+		p[i] = arenalloc_mallocx(MiB, ARENALLOC_ARENA(ind) | ARENALLOC_TCACHE_NONE);
+		AC_ASSERT(p[i], "mallocx");
+		memset(p[i], 1, MiB);
+	}
+	for (i = 0; i < 160; i++)
+		arenalloc_dallocx(p[i], ARENALLOC_TCACHE_NONE);
+	ac_arena_name(name, sizeof(name), "stats.arenas", ind, "pdirty");
+	AC_ASSERT(!ac_ctl_size(name, &dirty), "%s", name);
+	AC_ASSERT(dirty * page <= 32 * MiB, "%zu MiB of 160 MiB freed stays dirty",
+		  dirty * page >> 20);
+	ac_arena_name(name, sizeof(name), "arena", ind, "destroy");
+	AC_ASSERT(!ac_ctl_void(name), "%s", name);
+}
+
 static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(dirty_pages_decay_with_activity),
 	AC_CASE_ENTRY(background_thread_decays_without_activity),
@@ -418,6 +450,7 @@ static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(negative_decay_time_keeps_dirty_pages),
 	AC_CASE_ENTRY(decay_set_at_run_time_takes_effect),
 	AC_CASE_ENTRY(decay_times_read_and_write),
+	AC_CASE_ENTRY(freed_memory_beyond_the_bound_goes_back_at_once),
 	{ NULL, NULL },
 };
 

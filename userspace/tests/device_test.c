@@ -6,8 +6,8 @@
  * without the device).  It proves, through the module's own statistics
  * under /sys/kernel/arenalloc/dev/, that the library's chunks come from
  * the device, land on the node of the thread that made the arena, go back
- * to the page allocator when an arena is purged, and are copied for a
- * child at fork.
+ * to the page allocator when an arena is purged or a huge object shrinks
+ * in place, and are copied for a child at fork.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +134,27 @@ AC_CASE(chunks_counted_and_purged)
 		  "purged %ld -> %ld", purged0, read_long(DEV "purged"));
 	AC_ASSERT(pages2 <= pages0 + (long)PAGES(4 * MiB), "pages after purge %ld (before %ld)",
 		  pages2, pages0);
+}
+
+/* A huge object shrunk in place gives its tail's device pages back at once. */
+AC_CASE(huge_shrink_gives_device_pages_back)
+{
+	size_t big = 32 * MiB, to = 4 * MiB;
+	long pages0, pages1, pages2;
+	char *p = arenalloc_malloc(big);
+
+	AC_ASSERT(p, "malloc(32 MiB)");
+	pages0 = read_long(DEV "pages");
+	memset(p, 3, big);
+	pages1 = read_long(DEV "pages");
+	AC_ASSERT(pages1 - pages0 >= (long)PAGES(big) * 9 / 10, "device pages %ld -> %ld",
+		  pages0, pages1);
+	AC_ASSERT(arenalloc_xallocx(p, to, 0, 0) == to, "xallocx to 4 MiB");
+	pages2 = read_long(DEV "pages");
+	AC_ASSERT(pages1 - pages2 >= (long)PAGES(big - to) * 9 / 10,
+		  "device pages %ld after the shrink, %ld before", pages2, pages1);
+	AC_ASSERT(p[to - 1] == 3, "contents");
+	arenalloc_free(p);
 }
 
 struct node_job {
@@ -264,6 +285,7 @@ AC_CASE(fork_copies_device_memory)
 static const struct tap_case cases[] = {
 	{ "library_uses_device", library_uses_device },
 	{ "chunks_counted_and_purged", chunks_counted_and_purged },
+	{ "huge_shrink_gives_device_pages_back", huge_shrink_gives_device_pages_back },
 	{ "pages_on_the_arena_node", pages_on_the_arena_node },
 	{ "fork_copies_device_memory", fork_copies_device_memory },
 	{ NULL, NULL },

@@ -35,7 +35,7 @@
 #define DEBUG_BUILD	0
 #endif
 
-#define CHILD_LIMIT_S	30.0
+#define CHILD_LIMIT_S	120.0	/* a hang bound: TSan children take 15-30 s on a loaded host */
 #define NCHECK		4000
 #define KiB		((size_t)1 << 10)
 #define MiB		((size_t)1 << 20)

@@ -7,7 +7,10 @@
 # integrity checks and by known results; statistics printed at exit with
 # ARENALLOC_CONF=stats_print:true; and proof that the library really is
 # the malloc in use (its mapping in /proc/self/maps, its statistics
-# counting what python allocates).
+# counting what python allocates).  Then whole-process cases built from
+# tests/preload_cases.c, with the library preloaded, linked as a shared
+# library and linked statically: an interposer of open/read/mmap/... that
+# allocates, errno at the start of main(), fork handlers that allocate.
 #
 #   ARENALLOC_TEST_LIB=/path/to/libarenalloc.so tests/preload.sh
 #
@@ -22,7 +25,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/arenalloc-preload.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 unset ARENALLOC_CONF
 
-NTESTS=8
+NTESTS=14
 n=0
 failed=0
 
@@ -254,6 +257,52 @@ if ARENALLOC_CONF=no_such_key:1 run "$log" sh -c 'echo still running' &&
 	ok "a bad ARENALLOC_CONF key is reported and the program runs"
 else
 	notok "a bad ARENALLOC_CONF key is reported and the program runs" "$log"
+fi
+
+# ---- 9-14: whole-process cases (tests/preload_cases.c) --------------------------
+# case_run NAME EXPECT CMD...: the command must exit 0 and print EXPECT.
+# The programs link the library before libforklib, and libforklib's
+# constructor has priority 101, so that its fork handlers are registered
+# before the allocator's in every form (checked: the forms hang on a
+# library without the fix).
+case_run() {
+	local name=$1 expect=$2 log=$WORK/case.log
+	shift 2
+	if timeout 60 "$@" >"$log" 2>&1 && grep -q "$expect" "$log"; then
+		ok "$name"
+	else
+		echo "# $*" >>"$log"
+		notok "$name" "$log"
+	fi
+}
+CC=${CC:-cc}
+SRC=$PWD/tests/preload_cases.c
+ARCHIVE=${LIB%.so}.a
+built=$WORK/cases.log
+ln -s "$LIB" "$WORK/libarenalloc.so.0"
+if ! { $CC -O1 -g -shared -fPIC -DHOOK -o "$WORK/hook.so" "$SRC" &&
+	$CC -O1 -g -shared -fPIC -DFORKLIB -o "$WORK/libforklib.so" "$SRC" &&
+	$CC -O1 -g -c -DFORKLIB -o "$WORK/forklib.o" "$SRC" &&
+	$CC -O1 -g -o "$WORK/prog" "$SRC" -L"$WORK" -lforklib -Wl,-rpath,"$WORK" &&
+	$CC -O1 -g -o "$WORK/prog-linked" "$SRC" "$LIB" -L"$WORK" -lforklib \
+		-Wl,-rpath,"$WORK" &&
+	$CC -O1 -g -static -o "$WORK/prog-static" "$SRC" "$WORK/forklib.o" \
+		-Wl,--whole-archive "$ARCHIVE" -Wl,--no-whole-archive -pthread; } >"$built" 2>&1; then
+	while [ $n -lt $NTESTS ]; do notok "building tests/preload_cases.c" "$built"; done
+else
+	case_run "interposers of open/read/mmap/...: not called while the library starts, and their mallocs succeed (preloaded)" \
+		"interposed calls at start-up 0, failed mallocs 0" env LD_PRELOAD="$WORK/hook.so $LIB" "$WORK/prog" hook
+	case_run "errno is 0 at the start of main() (preloaded; default and chunk_source:device)" \
+		"errno at start: 0" sh -c "LD_PRELOAD='$LIB' '$WORK/prog' errno &&
+		ARENALLOC_CONF=chunk_source:device LD_PRELOAD='$LIB' '$WORK/prog' errno"
+	case_run "errno is 0 at the start of main() (linked shared, and static)" \
+		"errno at start: 0" sh -c "'$WORK/prog-linked' errno && '$WORK/prog-static' errno"
+	case_run "fork handlers registered before the allocator's allocate (preloaded)" \
+		"20 forks, 0 bad" env LD_PRELOAD="$LIB" "$WORK/prog" fork
+	case_run "fork handlers registered before the allocator's allocate (linked shared)" \
+		"20 forks, 0 bad" "$WORK/prog-linked" fork
+	case_run "fork handlers registered before the allocator's allocate (static)" \
+		"20 forks, 0 bad" "$WORK/prog-static" fork
 fi
 
 rc=0
