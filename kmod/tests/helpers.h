@@ -44,4 +44,17 @@ static inline unsigned long aa_test_auto_live(void)
 	return live;
 }
 
+/*
+ * Pages the page layer holds on @nid (NUMA_NO_NODE: all nodes), after
+ * giving back everything dirty and retained: the decay works (kmod/
+ * decay.c) then have nothing to give back in the background, so a case
+ * that compares the count before and after its work sees its own pages
+ * only.
+ */
+static inline unsigned long aa_test_pages_held(int nid)
+{
+	aa_decay_run(aa_decay_now(), ULONG_MAX, true);
+	return arenalloc_pages_held(nid);
+}
+
 #endif /* _ARENALLOC_KUNIT_HELPERS_H */
