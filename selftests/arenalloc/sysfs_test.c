@@ -307,7 +307,7 @@ TEST_F(sysfs, stats_are_consistent)
 TEST_F(sysfs, purge_and_decay_triggers)
 {
 	static const char *const triggers[] = { "purge", "decay" };
-	static const char *const bad[] = { "0", "2", "-1", "x", "", "1 1", "0x2" };
+	static const char *const bad[] = { "0", "2", "-1", "x", "\n", "1 1", "0x2" };
 	char path[PATH_MAX], buf[8];
 	struct stat st;
 	size_t i, j;
