@@ -9,12 +9,20 @@
  * has one when its own has none (fragmented, full, or without memory), and
  * counts each in node_fallbacks.
  *
+ * A chunk whose last extent is freed stays in the arena as dirty (on
+ * arena->dirty, still usable); aa_arena_decay(), run by kmod/decay.c in
+ * the background, moves the oldest empty chunks to the node's retained
+ * pool when the decay curve says so.  A chunk taken back from that pool
+ * is set up by aa_chunk_new() exactly as one fresh from the page
+ * allocator (descriptor, free run, registry).
+ *
  * Lock order
  *   1. aa_arenas_lock (mutex): arena creation and destruction
  *   2. the per-CPU cache lock (tcache.c, a local_lock)
  *   3. arena->lock (spinlock, irqsave)
  *   4. the registry's xa_lock (irqsave; never dropped while held: XArray
  *      nodes are allocated outside it, by xas_nomem(), with the caller's gfp)
+ *   A retained pool's lock (decay.c) is never taken with arena->lock held.
  *
  * arena->lock protects the arena's chunk list, free runs, bins, huge list
  * and statistics, and every extent descriptor and chunk page map of the
@@ -201,6 +209,12 @@ found:
 		aa_extent_put(run);
 	}
 	aa_map_set(e);
+	if (!e->chunk->nactive) {
+		/* The chunk is in use again: it is no longer dirty. */
+		list_del_init(&e->chunk->dirty_link);
+		arena->ndirty -= aa_chunk_pages;
+		atomic_long_sub(aa_chunk_pages, &aa_dirty_pages);
+	}
 	e->chunk->nactive += npages;
 	arena->nactive_pages += npages;
 	return e;
@@ -268,7 +282,11 @@ static void aa_block_add(struct aa_arena *arena, int nid)
 		arena->node_fallbacks++;
 }
 
-/* A new chunk for @arena, registered, holding one free run. */
+/*
+ * A new chunk for @arena, registered, holding one free run.  Its pages come
+ * from the retained pool of the arena's node when it has some, else from
+ * the page allocator; the chunk is set up the same way in both cases.
+ */
 static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 {
 	unsigned int order = aa_lg_chunk - PAGE_SHIFT;
@@ -279,12 +297,15 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
+	chunk->page = aa_retained_take(arena->nid);
+	if (!chunk->page)
+		chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
 	if (!chunk->page)
 		goto undo_meta;
 	chunk->b.kind = AA_BLOCK_CHUNK;
 	chunk->b.arena = arena;
 	chunk->b.base = page_address(chunk->page);
+	INIT_LIST_HEAD(&chunk->dirty_link);
 	/* The map is complete before a lockless lookup can find the chunk. */
 	run->chunk = chunk;
 	run->first = 0;
@@ -305,7 +326,21 @@ undo_meta:
 	return NULL;
 }
 
-/* Make a new chunk's free run usable by @arena. */
+/* Puts an empty chunk at the young end of @arena's dirty list. */
+static void aa_chunk_dirty(struct aa_arena *arena, struct aa_chunk *chunk)
+{
+	lockdep_assert_held(&arena->lock);
+	list_add_tail(&chunk->dirty_link, &arena->dirty);
+	arena->ndirty += aa_chunk_pages;
+	atomic_long_add(aa_chunk_pages, &aa_dirty_pages);
+	aa_decay_arena_kick(arena);
+}
+
+/*
+ * Make a new chunk's free run usable by @arena.  It is empty, so dirty
+ * until a run is taken from it: a chunk that another thread's frees made
+ * unnecessary still decays.
+ */
 static void aa_chunk_add(struct aa_arena *arena, struct aa_chunk *chunk)
 {
 	lockdep_assert_held(&arena->lock);
@@ -313,37 +348,111 @@ static void aa_chunk_add(struct aa_arena *arena, struct aa_chunk *chunk)
 	arena->nchunks++;
 	aa_block_add(arena, page_to_nid(chunk->page));
 	aa_run_insert(arena, chunk->map[0]);
+	aa_chunk_dirty(arena, chunk);
+}
+
+/* Unregisters @chunk and frees its descriptor; returns its pages. */
+static struct page *aa_chunk_unregister(struct aa_chunk *chunk)
+{
+	struct page *page = chunk->page;
+
+	aa_registry_remove(&chunk->b, aa_lg_chunk - PAGE_SHIFT);
+	atomic_long_sub(aa_chunk_header_size() + aa_extent_size, &aa_metadata_bytes);
+	kfree_rcu(chunk, b.rcu);
+	return page;
 }
 
 static void aa_chunk_free(struct aa_chunk *chunk)
 {
-	aa_registry_remove(&chunk->b, aa_lg_chunk - PAGE_SHIFT);
-	arenalloc_pages_free(chunk->page, aa_lg_chunk - PAGE_SHIFT);
-	atomic_long_sub(aa_chunk_header_size() + aa_extent_size, &aa_metadata_bytes);
-	kfree_rcu(chunk, b.rcu);
+	arenalloc_pages_free(aa_chunk_unregister(chunk), aa_lg_chunk - PAGE_SHIFT);
 }
 
 /*
- * @chunk has no active pages left: keep it as the arena's spare or give it
- * back.  Chunk release does not wait for decay yet: one spare per arena
- * absorbs the common alloc/free churn at a chunk boundary.
+ * @chunk has no active pages left: it stays, dirty, for reuse until decay
+ * moves it to the retained pool (aa_arena_decay()).
  */
 static void aa_chunk_release(struct aa_arena *arena, struct aa_chunk *chunk)
 {
-	struct aa_extent *run = chunk->map[0];
+	lockdep_assert_held(&arena->lock);
+	aa_chunk_dirty(arena, chunk);
+}
+
+/*
+ * Takes the longest-empty chunk out of @arena: its free run and descriptor
+ * are freed and it leaves the registry, as when it was freed before decay
+ * existed.  Returns its pages, still held by the page layer.
+ */
+static struct page *aa_chunk_detach_oldest(struct aa_arena *arena)
+{
+	struct aa_chunk *chunk;
+	struct aa_extent *run;
 
 	lockdep_assert_held(&arena->lock);
-	/* Keep this one as the spare unless an empty spare is kept already. */
-	if (!arena->spare || arena->spare == chunk || arena->spare->nactive) {
-		arena->spare = chunk;
-		return;
-	}
+	chunk = list_first_entry(&arena->dirty, struct aa_chunk, dirty_link);
+	run = chunk->map[0];
+	list_del_init(&chunk->dirty_link);
+	arena->ndirty -= aa_chunk_pages;
+	atomic_long_sub(aa_chunk_pages, &aa_dirty_pages);
 	list_del(&run->link);
 	aa_extent_put(run);
 	list_del(&chunk->link);
 	arena->nchunks--;
-	aa_chunk_free(chunk);
+	return aa_chunk_unregister(chunk);
 }
+
+/**
+ * aa_arena_decay() - move dirty chunks of @arena to the retained pools
+ * @arena: the arena
+ * @now:   the time, ns (aa_decay_now(); the KUnit suite passes its own)
+ * @force: pages to move whatever the curve says; ULONG_MAX for all
+ *
+ * Applies the arena's dirty decay curve (dirty_decay_ms) at @now: the
+ * oldest empty chunks beyond what the curve lets the arena keep, and at
+ * least @force pages more, leave it, in whole chunks (the limit rounded
+ * up to a whole chunk, @force rounded up to one), for the retained
+ * pool of the node they lie on.  The lock is held for at most
+ * AA_DECAY_BATCH chunks at a time, each a constant amount of work.
+ *
+ * Context: Process context (it may reschedule between batches); takes
+ * @arena->lock.
+ * Return: pages moved.
+ */
+unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
+{
+	long ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
+	struct acd_decay *d = &arena->dirty_decay;
+	unsigned long flags, limit, moved = 0;
+	unsigned int n;
+	LIST_HEAD(pages);
+	bool more;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	if (d->decay_ms != ms)
+		acd_init(d, ms, now);
+	/* Whole chunks: keep the curve's limit rounded up to one. */
+	limit = acd_advance(d, now, arena->ndirty) ? roundup(acd_limit(d), aa_chunk_pages) :
+						     ULONG_MAX;
+	if (force)
+		limit = min(limit, arena->ndirty - min(arena->ndirty, force));
+	for (;;) {
+		for (n = 0; n < AA_DECAY_BATCH && arena->ndirty > limit; n++)
+			list_add_tail(&aa_chunk_detach_oldest(arena)->lru, &pages);
+		if (n && !moved)
+			arena->dirty_npurge++;
+		arena->dirty_purged += (unsigned long)n * aa_chunk_pages;
+		moved += (unsigned long)n * aa_chunk_pages;
+		acd_purged(d, arena->ndirty);
+		more = arena->ndirty > limit;
+		spin_unlock_irqrestore(&arena->lock, flags);
+		aa_retained_put(&pages, now);
+		if (!more)
+			break;
+		cond_resched();
+		spin_lock_irqsave(&arena->lock, flags);
+	}
+	return moved;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_arena_decay);
 
 /* ==== Small allocations: slabs ========================================= */
 
@@ -797,6 +906,9 @@ void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 	st->nmalloc += arena->large_nmalloc;
 	st->ndalloc += arena->large_ndalloc;
 	st->node_fallbacks = arena->node_fallbacks;
+	st->pdirty = arena->ndirty;
+	st->dirty_npurge = arena->dirty_npurge;
+	st->dirty_purged = arena->dirty_purged;
 	spin_unlock_irqrestore(&arena->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);
@@ -854,11 +966,13 @@ struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp)
 	arena->nid = nid;
 	arena->private = private;
 	INIT_LIST_HEAD(&arena->chunks);
+	INIT_LIST_HEAD(&arena->dirty);
 	INIT_LIST_HEAD(&arena->huge);
 	for (i = 0; i < AA_NBUCKETS; i++)
 		INIT_LIST_HEAD(&arena->free_runs[i]);
 	for (i = 0; i < ASC_NSMALL_MAX; i++)
 		INIT_LIST_HEAD(&arena->bins[i].nonfull);
+	aa_decay_arena_init(arena);
 	atomic_long_add(sizeof(*arena), &aa_metadata_bytes);
 	return arena;
 }
@@ -893,6 +1007,8 @@ void aa_arena_delete(struct aa_arena *arena)
 	struct aa_huge *h, *htmp;
 	unsigned int i;
 
+	aa_decay_arena_exit(arena);
+	atomic_long_sub(arena->ndirty, &aa_dirty_pages);
 	list_for_each_entry_safe(h, htmp, &arena->huge, link) {
 		kmemleak_free(h->b.base);
 		aa_huge_free(h);
@@ -923,11 +1039,19 @@ int aa_arenas_init(void)
 	aa_extent_size = struct_size_t(struct aa_extent, bitmap, ACS_WORDS(nregs_max));
 	aa_extent_cache = kmem_cache_create("arenalloc_extent", aa_extent_size, 0,
 					    SLAB_TYPESAFE_BY_RCU, NULL);
-	return aa_extent_cache ? 0 : -ENOMEM;
+	if (!aa_extent_cache)
+		return -ENOMEM;
+	if (aa_decay_init()) {
+		kmem_cache_destroy(aa_extent_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void aa_arenas_exit(void)
 {
+	/* The arenas are gone: give back what their chunks left retained. */
+	aa_decay_exit();
 	/* Chunk and huge descriptors are freed with kfree_rcu(). */
 	rcu_barrier();
 	kmem_cache_destroy(aa_extent_cache);

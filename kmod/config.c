@@ -74,6 +74,21 @@ struct arenalloc_knob arenalloc_knob_tcache_gc_interval = {
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_tcache_gc_interval);
 
+/*
+ * Write-only triggers (sysfs purge and decay, kmod/decay.c): not settings,
+ * but parsed as knobs, so "1" is the one value accepted and anything else
+ * gets the usual message.
+ */
+struct arenalloc_knob arenalloc_knob_purge = {
+	.name = "purge", .min = 1, .max = 1,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_purge);
+
+struct arenalloc_knob arenalloc_knob_decay = {
+	.name = "decay", .min = 1, .max = 1,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_decay);
+
 struct arenalloc_knob arenalloc_knob_debug = {
 	.name = "debug", .kind = ARENALLOC_KNOB_BOOL, .max = 1,
 };

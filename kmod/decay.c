@@ -1,6 +1,579 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decay bookkeeping.  The code is shared with libarenalloc and lives in
- * common/; this file builds it into the module (see kmod/sizeclass.c).
+ * Decay: how the pages arenas no longer use go back to the page allocator.
+ *
+ * The curve and its backlog are shared with libarenalloc and live in
+ * common/decay.c (built in below; common/decay.h describes the rule).
+ * This file runs them in the kernel, in whole chunks:
+ *
+ *   dirty     an empty chunk still in its arena (arena->dirty), registered
+ *             and ready for reuse.  Each arena's deferrable delayed work
+ *             applies the curve with dirty_decay_ms (aa_arena_decay()):
+ *             the chunks beyond the limit, the longest empty first, leave
+ *             the arena (descriptor freed, unregistered) for ...
+ *   muzzy     the retained pool of the node the chunk's pages lie on: the
+ *             pages only, still held by the page layer.  aa_chunk_new()
+ *             takes from it before it asks the page allocator, and sets the
+ *             chunk up again from scratch.  Each node's deferrable delayed
+ *             work applies the curve with muzzy_decay_ms to its pool
+ *             (aa_retained_decay()), giving pages back ...
+ *   clean     to the page allocator.
+ *
+ * 0 moves pages on at once: a chunk that empties queues its arena's work
+ * without delay, and pages entering a pool with muzzy_decay_ms 0 are given
+ * back by the same step.  -1 never moves them on the curve; the purge
+ * trigger and the shrinker still do.  The works never run on the
+ * allocation path: a chunk that empties or is added only queues them.
+ *
+ * On demand, for every arena and node: the write-only sysfs files purge
+ * (everything dirty and retained goes back) and decay (apply the curve
+ * now), and a shrinker that reports dirty and retained pages and gives
+ * them back under reclaim, whatever the decay settings.
+ *
+ * Locking
+ *   arena->lock (irqsave) guards an arena's dirty list and curve; it is
+ *   held for at most AA_DECAY_BATCH chunk detaches at a time (arena.c).
+ *   pool->lock (irqsave, since aa_chunk_new() may run in interrupts) guards
+ *   one node's retained pool; it is a leaf: never held with arena->lock or
+ *   around a call into the page allocator, and held for at most
+ *   AA_DECAY_BATCH list moves.  aa_arenas_lock (mutex) keeps private arenas
+ *   alive while a purge walks them; the shrinker only trylocks it, because
+ *   arena creation allocates under it and may enter reclaim.
+ *   The delayed works are serialised by the workqueue; aa_arena_delete()
+ *   and aa_decay_exit() cancel them.  aa_dirty_pages and the pools' page
+ *   counts are read locklessly by the shrinker's count, a snapshot.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include "../common/decay.c"
+
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+/**
+ * struct aa_retained - one node's pool of retained (muzzy) chunk pages
+ * @lock:   protects every field below but @nid and @work
+ * @pages:  head pages of chunk blocks, linked by page->lru, oldest first
+ * @npages: pages in @pages; read locklessly (READ_ONCE) by the shrinker
+ * @decay:  the muzzy curve's state
+ * @npurge: decay steps that gave pages back, ever
+ * @purged: pages given back to the page allocator, ever
+ * @nid:    the node, fixed
+ * @work:   deferrable work applying the curve (the workqueue serialises it)
+ */
+struct aa_retained {
+	spinlock_t lock;	/* see above */
+	struct list_head pages;
+	unsigned long npages;
+	struct acd_decay decay;
+	u64 npurge;
+	u64 purged;
+	int nid;
+	struct delayed_work work;
+};
+
+/* One per node id, nr_node_ids entries; set up before any arena exists. */
+static struct aa_retained **aa_pools;
+
+atomic_long_t aa_dirty_pages;
+EXPORT_SYMBOL_IF_KUNIT(aa_dirty_pages);
+
+/*
+ * The KUnit suite's clock: when non-zero, the background works read it
+ * instead of ktime, so they agree with the steps the suite runs at
+ * explicit times.  Nothing else writes it.
+ */
+u64 aa_decay_test_now;
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_test_now);
+
+static unsigned int aa_chunk_order(void)
+{
+	return arenalloc_sc.lg_max - PAGE_SHIFT;
+}
+
+/**
+ * aa_decay_now() - the decay clock
+ *
+ * Context: Any context.
+ * Return: monotonic nanoseconds (or the KUnit suite's clock).
+ */
+u64 aa_decay_now(void)
+{
+	u64 t = READ_ONCE(aa_decay_test_now);
+
+	return t ? t : ktime_get_ns();
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_now);
+
+/* Jiffies until the curve's next epoch for a window of @ms; 0 for @ms 0. */
+static unsigned long aa_decay_delay(long ms)
+{
+	return ms > 0 ? max(1UL, msecs_to_jiffies(ms / ACD_NSTEPS)) : 0;
+}
+
+/* Requeues @dwork for @deadline (ns); all ones means no more work. */
+static void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now)
+{
+	if (deadline == (u64)-1)
+		return;
+	queue_delayed_work(system_unbound_wq, dwork,
+			   deadline > now ? max(1UL, nsecs_to_jiffies(deadline - now)) : 1);
+}
+
+/* ==== Dirty: per arena =================================================== */
+
+static void aa_decay_arena_work(struct work_struct *work)
+{
+	struct aa_arena *arena = container_of(to_delayed_work(work), struct aa_arena,
+					      decay_work);
+	u64 now = aa_decay_now(), deadline;
+	unsigned long flags;
+
+	aa_arena_decay(arena, now, 0);
+	spin_lock_irqsave(&arena->lock, flags);
+	deadline = arena->ndirty ? acd_deadline(&arena->dirty_decay) : (u64)-1;
+	spin_unlock_irqrestore(&arena->lock, flags);
+	aa_decay_requeue(&arena->decay_work, deadline, now);
+}
+
+/**
+ * aa_decay_arena_init() - set up a new arena's dirty decay
+ * @arena: the arena, not yet visible to anyone
+ *
+ * Context: Process context.
+ */
+void aa_decay_arena_init(struct aa_arena *arena)
+{
+	acd_init(&arena->dirty_decay, arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms),
+		 aa_decay_now());
+	INIT_DEFERRABLE_WORK(&arena->decay_work, aa_decay_arena_work);
+}
+
+/**
+ * aa_decay_arena_kick() - an arena has a new empty chunk
+ * @arena: the arena
+ *
+ * Queues its work for the curve's next epoch (at once with
+ * dirty_decay_ms 0) unless it is queued already; nothing with -1.
+ *
+ * Context: Any context; @arena->lock held.
+ */
+void aa_decay_arena_kick(struct aa_arena *arena)
+{
+	long ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
+
+	lockdep_assert_held(&arena->lock);
+	if (ms >= 0)
+		queue_delayed_work(system_unbound_wq, &arena->decay_work,
+				   aa_decay_delay(ms));
+}
+
+/**
+ * aa_decay_arena_exit() - stop an arena's decay work for good
+ * @arena: an arena nobody uses any more (nothing can queue the work)
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_decay_arena_exit(struct aa_arena *arena)
+{
+	cancel_delayed_work_sync(&arena->decay_work);
+}
+
+/* ==== Muzzy: per node ===================================================== */
+
+static void aa_retained_kick(struct aa_retained *pool, long ms)
+{
+	if (ms >= 0)
+		queue_delayed_work(system_unbound_wq, &pool->work, aa_decay_delay(ms));
+}
+
+/**
+ * aa_retained_put() - park chunk blocks in their nodes' retained pools
+ * @pages: head pages linked by lru; emptied
+ * @now:   the time, ns
+ *
+ * With muzzy_decay_ms 0 the blocks go straight on to the page allocator.
+ *
+ * Context: Process context; takes the pools' locks.
+ */
+void aa_retained_put(struct list_head *pages, u64 now)
+{
+	long ms = arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms);
+	unsigned long flags, n = 1UL << aa_chunk_order();
+	struct aa_retained *pool;
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		pool = aa_pools[page_to_nid(page)];
+		spin_lock_irqsave(&pool->lock, flags);
+		list_move_tail(&page->lru, &pool->pages);
+		WRITE_ONCE(pool->npages, pool->npages + n);
+		spin_unlock_irqrestore(&pool->lock, flags);
+		if (!ms)
+			aa_retained_decay(pool->nid, now, 0);
+		else
+			aa_retained_kick(pool, ms);
+	}
+}
+
+/**
+ * aa_retained_take() - a retained chunk block of node @nid for reuse
+ * @nid: the node
+ *
+ * The newest block, whose pages are likeliest to be cache-warm.
+ *
+ * Context: Any context; takes the pool's lock.
+ * Return: the block's head page, held by the page layer as from
+ * arenalloc_pages_alloc(), or NULL when the pool is empty.
+ */
+struct page *aa_retained_take(int nid)
+{
+	struct aa_retained *pool = aa_pools[nid];
+	struct page *page = NULL;
+	unsigned long flags;
+
+	if (!READ_ONCE(pool->npages))
+		return NULL;
+	spin_lock_irqsave(&pool->lock, flags);
+	if (!list_empty(&pool->pages)) {
+		page = list_last_entry(&pool->pages, struct page, lru);
+		list_del_init(&page->lru);
+		WRITE_ONCE(pool->npages, pool->npages - (1UL << aa_chunk_order()));
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return page;
+}
+
+/**
+ * aa_retained_decay() - give retained pages of node @nid back
+ * @nid:   the node
+ * @now:   the time, ns
+ * @force: pages to give back whatever the curve says; ULONG_MAX for all
+ *
+ * Applies muzzy_decay_ms to the node's pool, the oldest blocks first, in
+ * whole blocks (the curve's limit rounded up to one, @force too), in
+ * batches of AA_DECAY_BATCH blocks per hold of the pool's lock.
+ *
+ * Context: Process context; takes the pool's lock.
+ * Return: pages given back to the page allocator.
+ */
+unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
+{
+	long ms = arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms);
+	unsigned long flags, limit, freed = 0, n = 1UL << aa_chunk_order();
+	struct aa_retained *pool = aa_pools[nid];
+	struct page *page, *tmp;
+	unsigned int i;
+	LIST_HEAD(out);
+	bool more;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	if (pool->decay.decay_ms != ms)
+		acd_init(&pool->decay, ms, now);
+	/* Whole blocks: keep the curve's limit rounded up to one. */
+	limit = acd_advance(&pool->decay, now, pool->npages) ?
+		roundup(acd_limit(&pool->decay), n) : ULONG_MAX;
+	if (force)
+		limit = min(limit, pool->npages - min(pool->npages, force));
+	for (;;) {
+		for (i = 0; i < AA_DECAY_BATCH && pool->npages > limit; i++) {
+			page = list_first_entry(&pool->pages, struct page, lru);
+			list_move_tail(&page->lru, &out);
+			WRITE_ONCE(pool->npages, pool->npages - n);
+		}
+		if (i && !freed)
+			pool->npurge++;
+		pool->purged += i * n;
+		freed += i * n;
+		acd_purged(&pool->decay, pool->npages);
+		more = pool->npages > limit;
+		spin_unlock_irqrestore(&pool->lock, flags);
+		list_for_each_entry_safe(page, tmp, &out, lru) {
+			list_del_init(&page->lru);
+			arenalloc_pages_free(page, aa_chunk_order());
+		}
+		if (!more)
+			break;
+		cond_resched();
+		spin_lock_irqsave(&pool->lock, flags);
+	}
+	return freed;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_retained_decay);
+
+/**
+ * aa_retained_pages() - pages in node @nid's retained pool
+ * @nid: the node, or NUMA_NO_NODE for all
+ *
+ * Context: Any context.  A snapshot.
+ * Return: the number of pages.
+ */
+unsigned long aa_retained_pages(int nid)
+{
+	unsigned long sum = 0;
+	int n;
+
+	if (nid != NUMA_NO_NODE)
+		return READ_ONCE(aa_pools[nid]->npages);
+	for (n = 0; n < nr_node_ids; n++)
+		sum += READ_ONCE(aa_pools[n]->npages);
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_retained_pages);
+
+static void aa_retained_work(struct work_struct *work)
+{
+	struct aa_retained *pool = container_of(to_delayed_work(work), struct aa_retained,
+						work);
+	u64 now = aa_decay_now(), deadline;
+	unsigned long flags;
+
+	aa_retained_decay(pool->nid, now, 0);
+	spin_lock_irqsave(&pool->lock, flags);
+	deadline = pool->npages ? acd_deadline(&pool->decay) : (u64)-1;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	aa_decay_requeue(&pool->work, deadline, now);
+}
+
+/* ==== Everything at once: triggers and the shrinker ====================== */
+
+/**
+ * aa_decay_run() - apply decay to every arena and retained pool
+ * @now:       the time, ns
+ * @force:     pages to give back whatever the curves say (ULONG_MAX: all)
+ * @may_block: may wait for aa_arenas_lock to reach private arenas; if
+ *             false, they are skipped when the lock is busy
+ *
+ * Dirty chunks move to the retained pools first, then the pools give
+ * pages back; @force counts pages given back to the page allocator.
+ *
+ * Context: Process context.
+ * Return: pages given back to the page allocator.
+ */
+unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
+{
+	unsigned long moved = 0, freed = 0;
+	unsigned int i;
+	bool locked;
+	int nid;
+
+	if (may_block) {
+		mutex_lock(&aa_arenas_lock);
+		locked = true;
+	} else {
+		locked = mutex_trylock(&aa_arenas_lock);
+	}
+	for (i = 0; i < (locked ? AA_ARENAS_MAX : aa_narenas_auto); i++) {
+		struct aa_arena *arena = READ_ONCE(aa_arenas[i]);
+
+		if (arena)
+			moved += aa_arena_decay(arena, now,
+						force ? force - min(force, moved) : 0);
+	}
+	if (locked)
+		mutex_unlock(&aa_arenas_lock);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		freed += aa_retained_decay(nid, now, force ? force - min(force, freed) : 0);
+	return freed;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_run);
+
+/**
+ * aa_decay_trigger() - a write to the purge or decay file
+ * @knob: arenalloc_knob_purge or arenalloc_knob_decay
+ * @buf:  the text written; "1" is the only value accepted
+ *
+ * purge gives back everything dirty and retained now; decay applies the
+ * curves now.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -EINVAL (logged, nothing done) for any other text.
+ */
+int aa_decay_trigger(const struct arenalloc_knob *knob, const char *buf)
+{
+	long v;
+	int ret = arenalloc_knob_parse(knob, buf, &v);
+
+	if (ret)
+		return ret;
+	aa_decay_run(aa_decay_now(), knob == &arenalloc_knob_purge ? ULONG_MAX : 0, true);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_trigger);
+
+/**
+ * aa_decay_kick_all() - run every decay work soon, after a knob changed
+ *
+ * Context: Process context; takes aa_arenas_lock.
+ */
+void aa_decay_kick_all(void)
+{
+	unsigned int i;
+	int nid;
+
+	mutex_lock(&aa_arenas_lock);
+	for (i = 0; i < AA_ARENAS_MAX; i++)
+		if (aa_arenas[i])
+			mod_delayed_work(system_unbound_wq, &aa_arenas[i]->decay_work, 0);
+	mutex_unlock(&aa_arenas_lock);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		mod_delayed_work(system_unbound_wq, &aa_pools[nid]->work, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_kick_all);
+
+static unsigned long aa_shrink_count(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long n = atomic_long_read(&aa_dirty_pages) +
+			  aa_retained_pages(NUMA_NO_NODE);
+
+	return n ?: SHRINK_EMPTY;
+}
+
+static unsigned long aa_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long freed = aa_decay_run(aa_decay_now(), max(1UL, sc->nr_to_scan), false);
+
+	return freed ?: SHRINK_STOP;
+}
+
+#ifdef AA_HAVE_SHRINKER_ALLOC
+static struct shrinker *aa_shrinker;
+
+int aa_decay_shrinker_init(void)
+{
+	aa_shrinker = shrinker_alloc(0, "arenalloc-decay");
+	if (!aa_shrinker)
+		return -ENOMEM;
+	aa_shrinker->count_objects = aa_shrink_count;
+	aa_shrinker->scan_objects = aa_shrink_scan;
+	aa_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(aa_shrinker);
+	return 0;
+}
+
+void aa_decay_shrinker_exit(void)
+{
+	shrinker_free(aa_shrinker);
+	aa_shrinker = NULL;
+}
+
+struct shrinker *aa_decay_shrinker(void)
+{
+	return aa_shrinker;
+}
+#else
+static struct shrinker aa_shrinker_static = {
+	.count_objects = aa_shrink_count,
+	.scan_objects = aa_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static bool aa_shrinker_registered;
+
+int aa_decay_shrinker_init(void)
+{
+	int ret = register_shrinker(&aa_shrinker_static, "arenalloc-decay");
+
+	aa_shrinker_registered = !ret;
+	return ret;
+}
+
+void aa_decay_shrinker_exit(void)
+{
+	if (aa_shrinker_registered)
+		unregister_shrinker(&aa_shrinker_static);
+	aa_shrinker_registered = false;
+}
+
+struct shrinker *aa_decay_shrinker(void)
+{
+	return aa_shrinker_registered ? &aa_shrinker_static : NULL;
+}
+#endif
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_shrinker);
+
+/**
+ * aa_decay_stats_get() - totals of the retained pools
+ * @st: filled in
+ *
+ * Context: Any context; takes each pool's lock for a fixed time.
+ */
+void aa_decay_stats_get(struct aa_decay_stats *st)
+{
+	unsigned long flags;
+	int nid;
+
+	memset(st, 0, sizeof(*st));
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct aa_retained *pool = aa_pools[nid];
+
+		spin_lock_irqsave(&pool->lock, flags);
+		st->pmuzzy += pool->npages;
+		st->muzzy_npurge += pool->npurge;
+		st->muzzy_purged += pool->purged;
+		spin_unlock_irqrestore(&pool->lock, flags);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_stats_get);
+
+/* ==== Setup ============================================================== */
+
+/**
+ * aa_decay_init() - the retained pools, one per node id
+ *
+ * Context: Module init, before any arena exists.
+ * Return: 0 or -ENOMEM.
+ */
+int aa_decay_init(void)
+{
+	int nid;
+
+	aa_pools = kcalloc(nr_node_ids, sizeof(*aa_pools), GFP_KERNEL);
+	if (!aa_pools)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct aa_retained *pool;
+
+		pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+		if (!pool)
+			goto fail;
+		spin_lock_init(&pool->lock);
+		INIT_LIST_HEAD(&pool->pages);
+		pool->nid = nid;
+		acd_init(&pool->decay, arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms),
+			 aa_decay_now());
+		INIT_DEFERRABLE_WORK(&pool->work, aa_retained_work);
+		aa_pools[nid] = pool;
+	}
+	return 0;
+fail:
+	while (nid--)
+		kfree(aa_pools[nid]);
+	kfree(aa_pools);
+	aa_pools = NULL;
+	return -ENOMEM;
+}
+
+/**
+ * aa_decay_exit() - give back every retained page and free the pools
+ *
+ * Context: Module exit, after every arena is deleted.
+ */
+void aa_decay_exit(void)
+{
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		cancel_delayed_work_sync(&aa_pools[nid]->work);
+		aa_retained_decay(nid, aa_decay_now(), ULONG_MAX);
+		kfree(aa_pools[nid]);
+	}
+	kfree(aa_pools);
+	aa_pools = NULL;
+}

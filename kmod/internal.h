@@ -122,6 +122,9 @@ extern struct asc_table arenalloc_sc;
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "../common/decay.h"
 
 /* Most arenas at once: the automatic ones plus private ones. */
 #define AA_ARENAS_MAX		(2 * ARENALLOC_NARENAS_LIMIT)
@@ -183,6 +186,7 @@ struct aa_block {
  * @b:       registry header; @b.base is the chunk's address
  * @page:    its first page
  * @link:    in arena->chunks
+ * @dirty_link: in arena->dirty while @nactive is 0, else empty (arena lock)
  * @nactive: pages in slabs and large allocations (arena lock)
  * @map:     per page, the extent that contains it (arena lock)
  */
@@ -190,6 +194,7 @@ struct aa_chunk {
 	struct aa_block b;
 	struct page *page;
 	struct list_head link;
+	struct list_head dirty_link;
 	unsigned int nactive;
 	struct aa_extent *map[];
 };
@@ -238,7 +243,14 @@ struct aa_bin {
  * @nthreads:  CPUs bound to it
  * @chunks:    its chunks
  * @nchunks:   length of @chunks
- * @spare:     an empty chunk kept to absorb alloc/free churn, or NULL
+ * @dirty:     its empty chunks, the longest empty first (kmod/decay.c
+ *             describes how they decay)
+ * @ndirty:    pages in @dirty
+ * @dirty_decay: the decay curve's state for @dirty
+ * @dirty_npurge: decay steps that moved chunks out of @dirty, ever
+ * @dirty_purged: pages moved out of @dirty to the retained pool, ever
+ * @decay_work: deferrable work that applies the curve; not under the lock
+ *             (the workqueue serialises it; aa_arena_delete() cancels it)
  * @free_runs: free runs, by log2 of length in pages
  * @huge:      its huge allocations
  * @nhuge_pages: pages in @huge
@@ -260,7 +272,12 @@ struct aa_arena {
 	unsigned int nthreads;
 	struct list_head chunks;
 	unsigned long nchunks;
-	struct aa_chunk *spare;
+	struct list_head dirty;
+	unsigned long ndirty;
+	struct acd_decay dirty_decay;
+	u64 dirty_npurge;
+	u64 dirty_purged;
+	struct delayed_work decay_work;
 	struct list_head free_runs[AA_NBUCKETS];
 	struct list_head huge;
 	unsigned long nhuge_pages;
@@ -336,6 +353,9 @@ int aa_lookup(const void *ptr, struct aa_ptr_info *info);
  * @nmalloc:      small and large allocations handed out by the arena, ever
  * @ndalloc:      small and large allocations given back to it, ever
  * @node_fallbacks: chunks and huge blocks taken from another node, ever
+ * @pdirty:       pages of its empty chunks, waiting for decay
+ * @dirty_npurge: decay steps that moved some of them to the retained pool
+ * @dirty_purged: pages so moved, ever
  */
 struct aa_arena_stats {
 	unsigned long nchunks;
@@ -348,6 +368,9 @@ struct aa_arena_stats {
 	u64 nmalloc;
 	u64 ndalloc;
 	u64 node_fallbacks;
+	unsigned long pdirty;
+	u64 dirty_npurge;
+	u64 dirty_purged;
 };
 
 void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st);
@@ -358,6 +381,49 @@ void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t al
 void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp);
 void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n);
 bool aa_arena_free(struct aa_arena *arena, void *ptr);
+unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force);
+
+/* ==== Decay, retained pages, shrinker (decay.c) ========================= */
+
+/* Chunks moved or freed per hold of an arena or retained-pool lock. */
+#define AA_DECAY_BATCH		8
+
+extern struct arenalloc_knob arenalloc_knob_purge;
+extern struct arenalloc_knob arenalloc_knob_decay;
+extern u64 aa_decay_test_now;
+/* Pages of all arenas' dirty lists, for the shrinker's count. */
+extern atomic_long_t aa_dirty_pages;
+
+u64 aa_decay_now(void);
+void aa_decay_arena_init(struct aa_arena *arena);
+void aa_decay_arena_kick(struct aa_arena *arena);
+void aa_decay_arena_exit(struct aa_arena *arena);
+void aa_retained_put(struct list_head *pages, u64 now);
+struct page *aa_retained_take(int nid);
+unsigned long aa_retained_decay(int nid, u64 now, unsigned long force);
+unsigned long aa_retained_pages(int nid);
+unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block);
+int aa_decay_trigger(const struct arenalloc_knob *knob, const char *buf);
+struct shrinker *aa_decay_shrinker(void);
+int aa_decay_init(void);
+void aa_decay_exit(void);
+
+/**
+ * struct aa_decay_stats - pages waiting to go back to the page allocator
+ * @pmuzzy:       pages in the retained pools (muzzy)
+ * @muzzy_npurge: decay steps that gave retained pages back, ever
+ * @muzzy_purged: retained pages given back to the page allocator, ever
+ */
+struct aa_decay_stats {
+	unsigned long pmuzzy;
+	u64 muzzy_npurge;
+	u64 muzzy_purged;
+};
+
+void aa_decay_stats_get(struct aa_decay_stats *st);
+void aa_decay_kick_all(void);
+int aa_decay_shrinker_init(void);
+void aa_decay_shrinker_exit(void);
 
 /* ==== The exported interface (api.c) =================================== */
 
@@ -451,6 +517,12 @@ struct shrinker *aa_shrinker_get(void);
  * @tcache_flushes: objects moved out of caches
  * @node_fallbacks: chunks and huge blocks arenas took from another node
  *                  than their own, ever
+ * @pdirty:         pages of arenas' empty chunks (dirty)
+ * @pmuzzy:         pages in the per-node retained pools (muzzy)
+ * @retained:       bytes of @pmuzzy
+ * @npurge:         decay steps that moved pages dirty to muzzy or muzzy
+ *                  to the page allocator, ever
+ * @purged:         pages so moved, ever (a page counts at each move)
  */
 struct aa_stats {
 	u64 narenas;
@@ -466,6 +538,11 @@ struct aa_stats {
 	u64 tcache_fills;
 	u64 tcache_flushes;
 	u64 node_fallbacks;
+	u64 pdirty;
+	u64 pmuzzy;
+	u64 retained;
+	u64 npurge;
+	u64 purged;
 };
 
 void aa_stats_collect(struct aa_stats *t);

@@ -8,7 +8,11 @@
  * in the JSON shape libarenalloc's malloc_stats_print("J") uses: one
  * top-level "arenalloc" object with "version", "opt", "stats" and
  * "arenas", each arena with "ind", "manual", "node", "nthreads",
- * "nchunks", "pactive" and "small"/"large"/"huge" objects.
+ * "nchunks", "pactive", "pdirty" and "small"/"large"/"huge" objects.
+ * Decay figures use jemalloc's names: pdirty (pages of empty chunks in
+ * arenas), pmuzzy and retained (pages and bytes in the retained pools),
+ * npurge and purged (decay steps that moved pages on, and pages moved,
+ * dirty to muzzy and muzzy to the page allocator added up).
  *
  * Locking: aa_arenas_lock keeps private arenas from being destroyed while
  * they are summed; each arena is read under its own lock, which it holds
@@ -38,6 +42,7 @@ void aa_stats_collect(struct aa_stats *t)
 {
 	struct aa_tcache_stats ts;
 	struct aa_arena_stats st;
+	struct aa_decay_stats ds;
 	unsigned long chunk = arenalloc_sc.large_max;
 	unsigned int i, cpu;
 
@@ -55,8 +60,16 @@ void aa_stats_collect(struct aa_stats *t)
 		t->nmalloc += st.nmalloc;
 		t->ndalloc += st.ndalloc;
 		t->node_fallbacks += st.node_fallbacks;
+		t->pdirty += st.pdirty;
+		t->npurge += st.dirty_npurge;
+		t->purged += st.dirty_purged;
 	}
 	mutex_unlock(&aa_arenas_lock);
+	aa_decay_stats_get(&ds);
+	t->pmuzzy = ds.pmuzzy;
+	t->retained = (u64)ds.pmuzzy << PAGE_SHIFT;
+	t->npurge += ds.muzzy_npurge;
+	t->purged += ds.muzzy_purged;
 
 	for_each_possible_cpu(cpu) {
 		aa_tcache_stats_get(cpu, &ts);
@@ -84,7 +97,10 @@ static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first
 	seq_printf(m, "%s\n  {\"ind\": %u, \"manual\": %s, \"node\": %d, \"nthreads\": %u, ",
 		   first ? "" : ",", arena->id, arena->private ? "true" : "false", arena->nid,
 		   READ_ONCE(arena->nthreads));
-	seq_printf(m, "\"nchunks\": %lu, \"pactive\": %lu,\n", st.nchunks, st.active_pages);
+	seq_printf(m, "\"nchunks\": %lu, \"pactive\": %lu, \"pdirty\": %lu,\n", st.nchunks,
+		   st.active_pages, st.pdirty);
+	seq_printf(m, "   \"dirty_npurge\": %llu, \"dirty_purged\": %llu,\n", st.dirty_npurge,
+		   st.dirty_purged);
 	seq_printf(m, "   \"small\": {\"allocated\": %lu, \"curregs\": %lu},\n",
 		   st.small_bytes, st.small_regs);
 	seq_printf(m, "   \"large\": {\"allocated\": %lu, \"curlextents\": %lu},\n",
@@ -122,6 +138,9 @@ static int aa_json_show(struct seq_file *m, void *unused)
 	seq_printf(m, "\"fills\": %llu, \"flushes\": %llu},\n", t.tcache_fills,
 		   t.tcache_flushes);
 	seq_printf(m, "  \"node_fallbacks\": %llu,\n", t.node_fallbacks);
+	seq_printf(m, "  \"pdirty\": %llu, \"pmuzzy\": %llu, \"retained\": %llu, ",
+		   t.pdirty, t.pmuzzy, t.retained);
+	seq_printf(m, "\"npurge\": %llu, \"purged\": %llu,\n", t.npurge, t.purged);
 	seq_printf(m, "  \"dev\": {\"mappings\": %llu, \"pages\": %llu, \"faults\": %llu, ",
 		   dev.mappings, dev.pages, dev.faults);
 	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu}},\n",

@@ -9,7 +9,9 @@
  *
  * Locking: none here.  kernfs keeps show/store from running after
  * arenalloc_sysfs_exit() removes the files, and config.c serialises
- * knob writers.
+ * knob writers.  The purge and decay triggers (mode 0200: root only)
+ * are parsed by the same parser and run in the writer's context
+ * (kmod/decay.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,9 +42,15 @@ static ssize_t knob_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
-	int ret = arenalloc_knob_store(to_knob(attr), buf);
+	struct arenalloc_knob *knob = to_knob(attr);
+	int ret = arenalloc_knob_store(knob, buf);
 
-	return ret ? ret : count;
+	if (ret)
+		return ret;
+	/* Works waiting for an epoch of the old window run on the new one. */
+	if (knob == &arenalloc_knob_dirty_decay_ms || knob == &arenalloc_knob_muzzy_decay_ms)
+		aa_decay_kick_all();
+	return count;
 }
 
 #define KNOB_ATTR(_name, _mode)						\
@@ -58,6 +66,25 @@ KNOB_ATTR(dirty_decay_ms, 0644);
 KNOB_ATTR(muzzy_decay_ms, 0644);
 KNOB_ATTR(tcache_max, 0644);
 KNOB_ATTR(tcache_gc_interval, 0644);
+
+/* ==== Write-only triggers ================================================ */
+
+static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int ret = aa_decay_trigger(to_knob(attr), buf);
+
+	return ret ? ret : count;
+}
+
+#define TRIGGER_ATTR(_name)						\
+	static struct knob_attribute knob_attr_##_name = {		\
+		.attr = __ATTR(_name, 0200, NULL, trigger_store),	\
+		.knob = &arenalloc_knob_##_name,			\
+	}
+
+TRIGGER_ATTR(purge);
+TRIGGER_ATTR(decay);
 
 /* ==== Read-only information ============================================= */
 
@@ -121,6 +148,11 @@ STATS_ATTR(tcache_misses);
 STATS_ATTR(tcache_fills);
 STATS_ATTR(tcache_flushes);
 STATS_ATTR(node_fallbacks);
+STATS_ATTR(pdirty);
+STATS_ATTR(pmuzzy);
+STATS_ATTR(retained);
+STATS_ATTR(npurge);
+STATS_ATTR(purged);
 
 static struct attribute *stats_attrs[] = {
 	&stats_narenas_attr.attr.attr,
@@ -136,6 +168,11 @@ static struct attribute *stats_attrs[] = {
 	&stats_tcache_fills_attr.attr.attr,
 	&stats_tcache_flushes_attr.attr.attr,
 	&stats_node_fallbacks_attr.attr.attr,
+	&stats_pdirty_attr.attr.attr,
+	&stats_pmuzzy_attr.attr.attr,
+	&stats_retained_attr.attr.attr,
+	&stats_npurge_attr.attr.attr,
+	&stats_purged_attr.attr.attr,
 	NULL,
 };
 
@@ -302,6 +339,8 @@ static struct attribute *arenalloc_attrs[] = {
 	&knob_attr_muzzy_decay_ms.attr.attr,
 	&knob_attr_tcache_max.attr.attr,
 	&knob_attr_tcache_gc_interval.attr.attr,
+	&knob_attr_purge.attr.attr,
+	&knob_attr_decay.attr.attr,
 	NULL,
 };
 

@@ -175,7 +175,7 @@ static void realloc_in_place_within_class(struct kunit *test)
 static void huge_allocations(struct kunit *test)
 {
 	size_t chunk = arenalloc_sc.large_max;
-	unsigned long before = aa_test_quiet_pages_held();
+	unsigned long before = aa_test_pages_held(NUMA_NO_NODE);
 	void *p = arenalloc_malloc(chunk + 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);

@@ -45,16 +45,19 @@ static inline unsigned long aa_test_auto_live(void)
 }
 
 /*
- * Pages arenalloc holds, read after emptying the per-CPU caches.  Their
- * periodic GC gives cached objects back (and with them, maybe, whole
- * chunks) at any moment; with the caches empty it has nothing to give, so
- * the count then moves only with what the case does, as long as the case
- * itself leaves the automatic arenas' caches alone.
+ * Pages the page layer holds on @nid (NUMA_NO_NODE: all nodes), quiet:
+ * the per-CPU caches are emptied first (their periodic GC would give
+ * cached objects, and with them maybe whole chunks, back at any moment),
+ * then everything dirty and retained is given back (the decay works,
+ * kmod/decay.c, would do so in the background).  A case that compares the
+ * count before and after its work then sees its own pages only, as long
+ * as it leaves the automatic arenas' caches alone.
  */
-static inline unsigned long aa_test_quiet_pages_held(void)
+static inline unsigned long aa_test_pages_held(int nid)
 {
 	aa_tcache_flush_all();
-	return arenalloc_pages_held(NUMA_NO_NODE);
+	aa_decay_run(aa_decay_now(), ULONG_MAX, true);
+	return arenalloc_pages_held(nid);
 }
 
 #endif /* _ARENALLOC_KUNIT_HELPERS_H */

@@ -17,7 +17,7 @@ static void pages_lie_on_requested_node(struct kunit *test)
 	int nid, nodes = 0;
 
 	for_each_node_state(nid, N_MEMORY) {
-		unsigned long before = arenalloc_pages_held(nid);
+		unsigned long before = aa_test_pages_held(nid);
 		struct page *page = arenalloc_pages_alloc(nid, 2, GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, page);
@@ -63,7 +63,7 @@ static void largest_block_is_served(struct kunit *test)
 
 static void bad_arguments_fail_quietly(struct kunit *test)
 {
-	unsigned long before = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long before = aa_test_pages_held(NUMA_NO_NODE);
 
 	KUNIT_EXPECT_NULL(test, arenalloc_pages_alloc(0, MAX_PAGE_ORDER + 1,
 						      GFP_KERNEL));
@@ -74,7 +74,7 @@ static void bad_arguments_fail_quietly(struct kunit *test)
 
 static void total_is_sum_of_nodes(struct kunit *test)
 {
-	unsigned long total = arenalloc_pages_held(NUMA_NO_NODE);
+	unsigned long total = aa_test_pages_held(NUMA_NO_NODE);
 	struct page *page = arenalloc_pages_alloc(first_memory_node, 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
@@ -93,7 +93,7 @@ static void blocks_are_compound_and_survive_a_stray_put(struct kunit *test)
 {
 	int *errors = aa_test_track_errors(test);
 	int nid = first_memory_node;
-	unsigned long before = arenalloc_pages_held(nid);
+	unsigned long before = aa_test_pages_held(nid);
 	struct page *page = arenalloc_pages_alloc(nid, 2, GFP_KERNEL);
 	struct folio *folio;
 

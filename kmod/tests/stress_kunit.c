@@ -253,7 +253,7 @@ static void stop_failing(void *attr)
 static void page_failures_give_null(struct kunit *test)
 {
 	struct fault_attr *fa = arenalloc_fail_pages_attr();
-	unsigned long before = aa_test_quiet_pages_held();
+	unsigned long before = aa_test_pages_held(NUMA_NO_NODE);
 	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
 	void *p;
 
@@ -364,7 +364,7 @@ static void page_failures_and_shrink(struct kunit *test)
 static void page_failures_midway(struct kunit *test)
 {
 	struct fault_attr *fa = arenalloc_fail_pages_attr();
-	unsigned long before = aa_test_quiet_pages_held();
+	unsigned long before = aa_test_pages_held(NUMA_NO_NODE);
 	int id = arenalloc_arena_create(NUMA_NO_NODE, 0);
 	unsigned int i, got = 0, failed = 0;
 

@@ -277,7 +277,8 @@ TEST_F(sysfs, pages_has_one_entry_per_memory_node)
 static const char *const stats_files[] = {
 	"narenas", "allocated", "active", "mapped", "metadata", "tcache_bytes",
 	"nmalloc", "ndalloc", "tcache_hits", "tcache_misses", "tcache_fills",
-	"tcache_flushes", "node_fallbacks",
+	"tcache_flushes", "node_fallbacks", "pdirty", "pmuzzy", "retained", "npurge",
+	"purged",
 };
 
 TEST_F(sysfs, stats_are_consistent)
@@ -296,6 +297,38 @@ TEST_F(sysfs, stats_are_consistent)
 	EXPECT_LE(v[2], v[3]);		/* active <= mapped */
 	EXPECT_LT(0, v[4]);		/* metadata: the arenas themselves */
 	EXPECT_EQ(-EACCES, write_file("stats/allocated", "0"));
+	EXPECT_EQ(v[14] * sysconf(_SC_PAGESIZE), v[15]);	/* retained = pmuzzy pages */
+}
+
+/*
+ * purge and decay: write-only, "1" only; a purge leaves nothing dirty or
+ * retained (nothing else allocates from arenalloc while this runs).
+ */
+TEST_F(sysfs, purge_and_decay_triggers)
+{
+	static const char *const triggers[] = { "purge", "decay" };
+	static const char *const bad[] = { "0", "2", "-1", "x", "\n", "1 1", "0x2" };
+	char path[PATH_MAX], buf[8];
+	struct stat st;
+	size_t i, j;
+	long v;
+
+	for (i = 0; i < ARRAY_SIZE(triggers); i++) {
+		path_of(path, sizeof(path), triggers[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_EQ(0200, st.st_mode & 07777) TH_LOG("%s", path);
+		EXPECT_EQ(-EACCES, read_sysfs(triggers[i], buf, sizeof(buf)))
+			TH_LOG("%s", triggers[i]);
+		for (j = 0; j < ARRAY_SIZE(bad); j++)
+			EXPECT_EQ(-EINVAL, write_file(triggers[i], bad[j]))
+				TH_LOG("%s '%s'", triggers[i], bad[j]);
+		EXPECT_EQ(0, write_file(triggers[i], "1\n")) TH_LOG("%s", triggers[i]);
+	}
+	ASSERT_EQ(0, write_file("purge", "1"));
+	ASSERT_EQ(0, read_long("stats/pdirty", &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, read_long("stats/pmuzzy", &v));
+	EXPECT_EQ(0, v);
 }
 
 TEST_F(sysfs, arenas_cover_every_cpu)
