@@ -236,7 +236,8 @@ TEST(prometheus_checker_refuses_bad_text)
 TEST(table_has_every_section)
 {
 	static const char *const sections[] = {
-		"\ntotal ", "\nnode 0 ", "\narena ", "\ntcache: ", "\n/dev/arenalloc: ",
+		"\ntotal ", "\nnode 0 ", "\narena ", "\ndecay: ", "\ntcache: ",
+		"\n/dev/arenalloc: ",
 		"\nbusiest size classes: ",
 	};
 	unsigned int i;

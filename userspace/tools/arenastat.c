@@ -65,7 +65,8 @@ static const char *const pages_keys[] = {
 static const char *const counter_keys[] = {
 	"nmalloc", "ndalloc", "nrequests", "nfills", "nflushes", "npurge",
 	"nmadvise", "purged", "hits", "misses", "fills", "flushes", "faults",
-	"fork_copied", "fork_failed", "node_fallbacks", NULL,
+	"fork_copied", "fork_failed", "node_fallbacks", "dirty_npurge", "dirty_purged",
+	NULL,
 };
 
 static bool in(const char *const *set, const char *key)
@@ -337,7 +338,11 @@ static void print_table(struct json_object *top, struct json_object *prev, doubl
 		       num(ar, "nmalloc"), num(ar, "ndalloc"));
 	}
 
-	printf("\ntcache: hits %.0f misses %.0f fills %.0f flushes %.0f",
+	printf("\ndecay: dirty %s, muzzy (retained) %s, purged %.0f pages in %.0f purges\n",
+	       human(num(top, "stats.pdirty") * 4096, a, sizeof(a)),
+	       human(num(top, "stats.retained"), b, sizeof(b)), num(top, "stats.purged"),
+	       num(top, "stats.npurge"));
+	printf("tcache: hits %.0f misses %.0f fills %.0f flushes %.0f",
 	       num(top, "stats.tcache.hits"), num(top, "stats.tcache.misses"),
 	       num(top, "stats.tcache.fills"), num(top, "stats.tcache.flushes"));
 	if (num(top, "stats.tcache.hits") + num(top, "stats.tcache.misses") > 0)
