@@ -756,10 +756,12 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!step) {
 		nid = numa_node_id();
 	} else {
-		if (step > nr_node_ids || !node_state(step - 1, N_MEMORY))
+		if (step > nr_node_ids || !node_online(step - 1))
 			return -EINVAL;
 		nid = step - 1;
 	}
+	/* A node without memory is served by the nearest, as kmalloc_node(). */
+	nid = aa_nearest_memory_node(nid);
 
 	/* Past RLIMIT_MEMLOCK EAGAIN, as mmap(MAP_LOCKED) and memfd_secret. */
 	ret = aa_memlock_charge(vma->vm_mm, npages, true);

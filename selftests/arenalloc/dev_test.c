@@ -68,13 +68,15 @@ static long pages_on(int nid)
 	return -1;
 }
 
-/* Whether node @nid has memory, from the kernel's has_memory list. */
-static int node_has_memory(int nid)
+/* Whether node @nid is in the kernel's node list @list ("has_memory"...). */
+static int node_in(const char *list, int nid)
 {
 	char buf[256], *p = buf;
 	int a, b, n;
-	FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
+	FILE *f;
 
+	snprintf(buf, sizeof(buf), "/sys/devices/system/node/%s", list);
+	f = fopen(buf, "r");
 	if (!f)
 		return nid == 0;
 	if (!fgets(buf, sizeof(buf), f))
@@ -92,6 +94,11 @@ static int node_has_memory(int nid)
 		p++;
 	}
 	return 0;
+}
+
+static int node_has_memory(int nid)
+{
+	return node_in("has_memory", nid);
 }
 
 static int purge(int fd, void *addr, __u64 length, __u64 *purged)
@@ -350,13 +357,50 @@ TEST_F(dev, mmap_refuses_private_and_bad_nodes)
 				   ARENALLOC_MMAP_NODE(0) + page_size));
 	EXPECT_EQ(EINVAL, errno);
 	for (nid = 0; nid < self->info.nr_nodes; nid++) {
-		if (node_has_memory(nid))
+		if (node_in("online", nid))
 			continue;
 		errno = 0;
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED,
 					   self->fd, ARENALLOC_MMAP_NODE(nid)));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("memoryless node %u", nid);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("offline node %u", nid);
 	}
+}
+
+/*
+ * A CPU-only node (scripts/vm.sh VM_MEMLESS_NODES) is served from the
+ * nearest node with memory, as kmalloc_node() is, not refused: libarenalloc
+ * asks for its CPU's node and would otherwise fall back to anonymous memory.
+ */
+TEST_F(dev, memoryless_node_is_served_from_a_memory_node)
+{
+	const long n = 4;
+	unsigned int nid, tried = 0;
+	void *addrs[4];
+	int status[4];
+	long i;
+	char *p;
+
+	for (nid = 0; nid < self->info.nr_nodes; nid++) {
+		if (node_has_memory(nid) || !node_in("online", nid))
+			continue;
+		tried++;
+		p = map(_metadata, self->fd, n, ARENALLOC_MMAP_NODE(nid));
+		for (i = 0; i < n; i++) {
+			fill(p, i, 'm');
+			addrs[i] = p + i * page_size;
+			status[i] = -1;
+		}
+		ASSERT_EQ(0, syscall(SYS_move_pages, 0, n, addrs, NULL, status, 0));
+		for (i = 0; i < n; i++) {
+			int on = status[i];
+
+			EXPECT_TRUE(on >= 0 && node_has_memory(on))
+				TH_LOG("node %u page %ld on %d", nid, i, on);
+		}
+		EXPECT_EQ(0, munmap(p, n * page_size));
+	}
+	if (!tried)
+		SKIP(return, "no online node without memory");
 }
 
 TEST_F(dev, mapping_reads_zero_and_keeps_writes)

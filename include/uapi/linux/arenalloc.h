@@ -47,10 +47,11 @@
 /*
  * mmap offset that asks for pages on node @node (0 .. nr_nodes - 1 as
  * reported by ARENALLOC_IOC_INFO); offset 0 means the node of the CPU
- * that calls mmap().  A node that does not exist or has no memory, or an
- * offset that is not a multiple of 1 << ARENALLOC_MMAP_NODE_SHIFT, is
- * -EINVAL.  The step is 64 KiB so that the offset is page-aligned for
- * every page size up to 64 KiB.
+ * that calls mmap().  A node without memory (a CPU-only node) gets its
+ * pages from the nearest node that has memory, as kmalloc_node() does.
+ * A node that is not online, or an offset that is not a multiple of
+ * 1 << ARENALLOC_MMAP_NODE_SHIFT, is -EINVAL.  The step is 64 KiB so
+ * that the offset is page-aligned for every page size up to 64 KiB.
  */
 #define ARENALLOC_MMAP_NODE_SHIFT	16
 #define ARENALLOC_MMAP_NODE(node)	(((__u64)(node) + 1) << ARENALLOC_MMAP_NODE_SHIFT)
