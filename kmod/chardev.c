@@ -56,7 +56,10 @@
  *            backing's only lock; serialises inserts and erases and
  *            covers taking a reference on a page found in the xarray.
  *   i_mmap_rwsem  of the map file: taken inside unmap_mapping_pages(),
- *            under mmap_lock, with no page lock held.
+ *            under mmap_lock; by a copy-on-write fault under the page
+ *            lock of the page it replaces and of its copy (the core's
+ *            own order: truncation and rmap walks take it under the
+ *            folio lock), by fork and PURGE with no page lock held.
  *   aa_open.lock  a spinlock around next_pgoff, taken in ->mmap() under
  *            mmap_lock; nothing nests inside it.
  *
@@ -109,14 +112,21 @@
  *   xarray too, with a reference, counting the extra holder in
  *   page->private.  A write fault on either side, in ->fault or
  *   ->page_mkwrite under the page lock, then writes in place a page no
- *   other backing holds, and replaces a shared one by a copy first (a
- *   zapped PTE and NOPAGE when the old page was mapped).  So fork copies
- *   nothing, a child that execs pays nothing, and a copy is made by, and
- *   charged to the memory cgroup of, the task that writes: the child's
- *   for the child's copies, clone3(CLONE_INTO_CGROUP) included (copies
- *   made in dup_mmap() itself could only be charged to the parent's, as
- *   the child's cgroup is chosen after copy_mm()).  A shared page stays
- *   charged to whoever faulted it in, as a shared anonymous page does.
+ *   other backing holds, and replaces a shared one by a copy first,
+ *   zapping, before it drops the old page's lock, every PTE of that
+ *   offset: also a read-only one that another thread's fault mapped just
+ *   before, which would otherwise go on showing the old page, written in
+ *   place by its last holder, and send each write to it round the
+ *   ->page_mkwrite retry for ever (NOPAGE when the old page was mapped
+ *   here: the write faults the copy in).  A PTE maps a page that its
+ *   backing no longer holds only while PURGE, which zaps it, is under
+ *   way.  So fork copies nothing, a child that execs pays nothing, and a
+ *   copy is made by, and charged to the memory cgroup of, the task that
+ *   writes: the child's for the child's copies, clone3(CLONE_INTO_CGROUP)
+ *   included (copies made in dup_mmap() itself could only be charged to
+ *   the parent's, as the child's cgroup is chosen after copy_mm()).  A
+ *   shared page stays charged to whoever faulted it in, as a shared
+ *   anonymous page does.
  *   A copy that cannot be allocated fails the write fault with
  *   VM_FAULT_OOM, as for anonymous memory, and counts in fork_failed;
  *   fork_copied counts the copies.  A vma stays copy-on-write for life;
@@ -450,12 +460,25 @@ static void aa_backing_destroy(struct aa_backing *b)
 
 /*
  * @page, locked and at @index in @b, is shared with another backing, and
- * @b is about to write it: puts a copy of it in its place, charged to the
- * writer's memory cgroup.  Returns the copy, locked and with a reference
- * for the caller, or NULL when no page was free.  @page stays locked, and
- * the caller's own reference on it stays too.
+ * @b is about to write it through @vma: puts a copy of it in its place,
+ * charged to the writer's memory cgroup, and zaps every PTE of the index
+ * before it lets go of @page.  Returns the copy, locked and with a
+ * reference for the caller, or NULL when no page was free.  @page stays
+ * locked, and the caller's own reference on it stays too.
+ *
+ * The zap is what keeps every vma of @b on the copy: a fault that read
+ * @page before the copy was made may have mapped it read-only, in this
+ * thread's vma or another's, and such a PTE would otherwise outlive the
+ * swap.  Then the other backing, holding @page alone, writes it in place
+ * while @b's threads still read it, and a write through the stale PTE
+ * meets ->page_mkwrite, which finds another page at the index and
+ * returns VM_FAULT_NOPAGE to fault again, for ever.  Zapping under the
+ * lock of @page closes both: no fault can map @page for @b once it is
+ * out of the xarray (faults look it up, then lock it and look again), and
+ * the other backing cannot write it in place before the lock is dropped.
  */
 static struct page *aa_backing_unshare(struct aa_backing *b,
+				       struct vm_area_struct *vma,
 				       unsigned long index, struct page *page)
 {
 	struct page *copy = aa_dev_page_alloc(b->nid, 0);
@@ -473,6 +496,8 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	/* The page lock keeps PURGE away, and a covered index from ->close. */
 	old = xa_cmpxchg(&b->pages, index, page, copy, GFP_KERNEL);
 	WARN_ON_ONCE(old != page);
+	/* Before the other backing may write @page in place: see above. */
+	unmap_mapping_pages(vma->vm_file->f_mapping, b->base + index, 1, false);
 	aa_page_unshare_locked(page);
 	put_page(page);			/* @b's xarray reference */
 	atomic_long_inc(&aa_dev_fork_copied);
@@ -521,7 +546,7 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 	}
 	/* A write to a page shared since fork() takes a copy first. */
 	if ((vmf->flags & FAULT_FLAG_WRITE) && aa_page_shared(page)) {
-		struct page *copy = aa_backing_unshare(b, index, page);
+		struct page *copy = aa_backing_unshare(b, vmf->vma, index, page);
 
 		unlock_page(page);
 		put_page(page);
@@ -553,13 +578,13 @@ static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
 	}
 	if (!aa_page_shared(page))
 		return VM_FAULT_LOCKED;
-	copy = aa_backing_unshare(b, index, page);
+	/* Zaps this PTE too: the write faults the copy in. */
+	copy = aa_backing_unshare(b, vmf->vma, index, page);
 	unlock_page(page);
 	if (!copy)
 		return VM_FAULT_OOM;
 	unlock_page(copy);
 	put_page(copy);
-	unmap_mapping_pages(vmf->vma->vm_file->f_mapping, vmf->pgoff, 1, false);
 	return VM_FAULT_NOPAGE;
 }
 

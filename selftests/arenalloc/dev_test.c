@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1086,6 +1087,106 @@ TEST_F(dev, fork_from_a_threaded_parent)
 	close(to_child[1]);
 	close(to_parent[0]);
 	close(to_parent[1]);
+}
+
+/*
+ * Two threads of a parent that has just forked meet on each shared page
+ * in turn: one reads it, the other writes it.  When the read maps the
+ * shared page while the write fault is copying it, the copy must take
+ * that read-only PTE away too.  Left in place it shows the old page for
+ * good, and the writer, which finds it there when its fault returns,
+ * faults again for ever (the test's timeout then); this is how
+ * libarenalloc's fork_test hung on the device.
+ */
+#define RACE_PAGES	256
+#define RACE_ROUNDS	24
+
+struct cow_race {
+	char *p;
+	long value;	/* what the writer stores this round */
+	int arrived[2];	/* __atomic: per thread, the page it has reached */
+	long sum;	/* of what the reader read: keeps its loads */
+};
+
+/* Waits until the other thread has reached page @i too. */
+static void cow_race_meet(struct cow_race *r, int self, int i)
+{
+	__atomic_store_n(&r->arrived[self], i, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&r->arrived[!self], __ATOMIC_ACQUIRE) < i)
+		sched_yield();
+}
+
+static void *cow_race_reader(void *arg)
+{
+	struct cow_race *r = arg;
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < RACE_PAGES; i++) {
+		cow_race_meet(r, 0, i);
+		sum += __atomic_load_n((long *)(r->p + i * page_size), __ATOMIC_RELAXED);
+	}
+	r->sum = sum;
+	return NULL;
+}
+
+static void *cow_race_writer(void *arg)
+{
+	struct cow_race *r = arg;
+	int i;
+
+	for (i = 0; i < RACE_PAGES; i++) {
+		cow_race_meet(r, 1, i);
+		__atomic_store_n((long *)(r->p + i * page_size), r->value, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dev, cow_write_races_a_read_of_the_same_page, 120)
+{
+	struct cow_race r = { .p = map(_metadata, self->fd, RACE_PAGES, 0) };
+	int round, i, to_child[2], status, stale;
+	pthread_t reader, writer;
+	char byte;
+	pid_t pid;
+
+	for (i = 0; i < RACE_PAGES; i++)
+		*(long *)(r.p + i * page_size) = 0;
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		ASSERT_EQ(0, pipe(to_child));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			/* Keeps the pages shared, then finds its own unchanged. */
+			if (read(to_child[0], &byte, 1) != 1)
+				_exit(1);
+			for (i = 0; i < RACE_PAGES; i++)
+				if (*(long *)(r.p + i * page_size) != round - 1)
+					_exit(2);
+			_exit(0);
+		}
+		r.value = round;
+		r.arrived[0] = -1;
+		r.arrived[1] = -1;
+		ASSERT_EQ(0, pthread_create(&reader, NULL, cow_race_reader, &r));
+		ASSERT_EQ(0, pthread_create(&writer, NULL, cow_race_writer, &r));
+		pthread_join(reader, NULL);
+		pthread_join(writer, NULL);
+		/* The parent sees its own writes, through the reader's PTEs too. */
+		for (i = 0, stale = 0; i < RACE_PAGES; i++)
+			stale += *(long *)(r.p + i * page_size) != round;
+		EXPECT_EQ(0, stale) TH_LOG("round %d: %d pages show the shared page", round, stale);
+		ASSERT_EQ(1, write(to_child[1], "g", 1));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %d: child failed at step %d",
+							 round, WEXITSTATUS(status));
+		close(to_child[0]);
+		close(to_child[1]);
+		if (stale)
+			break;
+	}
+	EXPECT_EQ(0, munmap(r.p, RACE_PAGES * page_size));
 }
 
 /* Whether page i of @p holds fill()'s pattern for @tags[i], for each i. */
