@@ -46,7 +46,8 @@ static int dk_init(struct kunit *test)
 	c->dirty_ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
 	c->muzzy_ms = arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms);
 	c->t0 = ktime_get_ns();
-	c->nid = numa_mem_id();
+	/* numa_mem_id() is a CPU-only node's own id on x86: not a strict arena's. */
+	c->nid = aa_nearest_memory_node(NUMA_NO_NODE);
 	c->id = -1;
 	WRITE_ONCE(aa_decay_test_now, c->t0);
 	/* Nothing dirty or retained left over from other suites. */
