@@ -362,11 +362,6 @@ static struct page *aa_chunk_unregister(struct aa_chunk *chunk)
 	return page;
 }
 
-static void aa_chunk_free(struct aa_chunk *chunk)
-{
-	arenalloc_pages_free(aa_chunk_unregister(chunk), aa_lg_chunk - PAGE_SHIFT);
-}
-
 /*
  * @chunk has no active pages left: it stays, dirty, for reuse until decay
  * moves it to the retained pool (aa_arena_decay()).
@@ -996,7 +991,9 @@ static void aa_extent_forget_live(struct aa_extent *e)
  * aa_arena_delete() - free an arena and everything it holds
  * @arena: an arena nobody uses any more
  *
- * Every chunk and huge block goes back to the page allocator, whatever
+ * Every huge block goes back to the page allocator and every chunk to
+ * the retained pool of its node, as decay would send it (muzzy_decay_ms
+ * 0, the default, gives it straight back to the page allocator), whatever
  * allocations are still live in it.
  *
  * Context: Process context, with no other user of @arena.
@@ -1005,6 +1002,7 @@ void aa_arena_delete(struct aa_arena *arena)
 {
 	struct aa_chunk *chunk, *ctmp;
 	struct aa_huge *h, *htmp;
+	LIST_HEAD(pages);
 	unsigned int i;
 
 	aa_decay_arena_exit(arena);
@@ -1022,8 +1020,9 @@ void aa_arena_delete(struct aa_arena *arena)
 			aa_extent_forget_live(e);
 			aa_extent_put(e);
 		}
-		aa_chunk_free(chunk);
+		list_add_tail(&aa_chunk_unregister(chunk)->lru, &pages);
 	}
+	aa_retained_put(&pages, aa_decay_now());
 	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
 	kfree(arena);
 }

@@ -27,8 +27,8 @@
  *
  * On demand, for every arena and node: the write-only sysfs files purge
  * (everything dirty and retained goes back) and decay (apply the curve
- * now), and a shrinker that reports dirty and retained pages and gives
- * them back under reclaim, whatever the decay settings.
+ * now); under reclaim, the shrinker (shrinker.c) gives them back through
+ * aa_decay_run(), whatever the decay settings.
  *
  * Locking
  *   arena->lock (irqsave) guards an arena's dirty list and curve; it is
@@ -50,7 +50,6 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
-#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -341,7 +340,7 @@ static void aa_retained_work(struct work_struct *work)
 	aa_decay_requeue(&pool->work, deadline, now);
 }
 
-/* ==== Everything at once: triggers and the shrinker ====================== */
+/* ==== Everything at once: triggers, the shrinker ========================= */
 
 /**
  * aa_decay_run() - apply decay to every arena and retained pool
@@ -426,77 +425,6 @@ void aa_decay_kick_all(void)
 		mod_delayed_work(system_unbound_wq, &aa_pools[nid]->work, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_kick_all);
-
-static unsigned long aa_shrink_count(struct shrinker *s, struct shrink_control *sc)
-{
-	unsigned long n = atomic_long_read(&aa_dirty_pages) +
-			  aa_retained_pages(NUMA_NO_NODE);
-
-	return n ?: SHRINK_EMPTY;
-}
-
-static unsigned long aa_shrink_scan(struct shrinker *s, struct shrink_control *sc)
-{
-	unsigned long freed = aa_decay_run(aa_decay_now(), max(1UL, sc->nr_to_scan), false);
-
-	return freed ?: SHRINK_STOP;
-}
-
-#ifdef AA_HAVE_SHRINKER_ALLOC
-static struct shrinker *aa_shrinker;
-
-int aa_decay_shrinker_init(void)
-{
-	aa_shrinker = shrinker_alloc(0, "arenalloc-decay");
-	if (!aa_shrinker)
-		return -ENOMEM;
-	aa_shrinker->count_objects = aa_shrink_count;
-	aa_shrinker->scan_objects = aa_shrink_scan;
-	aa_shrinker->seeks = DEFAULT_SEEKS;
-	shrinker_register(aa_shrinker);
-	return 0;
-}
-
-void aa_decay_shrinker_exit(void)
-{
-	shrinker_free(aa_shrinker);
-	aa_shrinker = NULL;
-}
-
-struct shrinker *aa_decay_shrinker(void)
-{
-	return aa_shrinker;
-}
-#else
-static struct shrinker aa_shrinker_static = {
-	.count_objects = aa_shrink_count,
-	.scan_objects = aa_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
-static bool aa_shrinker_registered;
-
-int aa_decay_shrinker_init(void)
-{
-	int ret = register_shrinker(&aa_shrinker_static, "arenalloc-decay");
-
-	aa_shrinker_registered = !ret;
-	return ret;
-}
-
-void aa_decay_shrinker_exit(void)
-{
-	if (aa_shrinker_registered)
-		unregister_shrinker(&aa_shrinker_static);
-	aa_shrinker_registered = false;
-}
-
-struct shrinker *aa_decay_shrinker(void)
-{
-	return aa_shrinker_registered ? &aa_shrinker_static : NULL;
-}
-#endif
-EXPORT_SYMBOL_IF_KUNIT(aa_decay_shrinker);
 
 /**
  * aa_decay_stats_get() - totals of the retained pools

@@ -404,7 +404,6 @@ unsigned long aa_retained_decay(int nid, u64 now, unsigned long force);
 unsigned long aa_retained_pages(int nid);
 unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block);
 int aa_decay_trigger(const struct arenalloc_knob *knob, const char *buf);
-struct shrinker *aa_decay_shrinker(void);
 int aa_decay_init(void);
 void aa_decay_exit(void);
 
@@ -422,8 +421,6 @@ struct aa_decay_stats {
 
 void aa_decay_stats_get(struct aa_decay_stats *st);
 void aa_decay_kick_all(void);
-int aa_decay_shrinker_init(void);
-void aa_decay_shrinker_exit(void);
 
 /* ==== The exported interface (api.c) =================================== */
 

@@ -271,7 +271,7 @@ static void retained_chunk_is_reused(struct kunit *test)
  */
 static void shrinker_gives_pages_back(struct kunit *test)
 {
-	struct shrinker *s = aa_decay_shrinker();
+	struct shrinker *s = aa_shrinker_get();
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 	struct dk_ctx *c = test->priv;
 	unsigned long burst;
