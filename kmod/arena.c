@@ -297,7 +297,7 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = aa_retained_take(arena->nid);
+	chunk->page = aa_retained_take(arena);
 	if (!chunk->page)
 		chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
 	if (!chunk->page)
@@ -395,26 +395,15 @@ static struct page *aa_chunk_detach_oldest(struct aa_arena *arena)
 	return aa_chunk_unregister(chunk);
 }
 
-/**
- * aa_arena_decay() - move dirty chunks of @arena to the retained pools
- * @arena: the arena
- * @now:   the time, ns (aa_decay_now(); the KUnit suite passes its own)
- * @force: pages to move whatever the curve says; ULONG_MAX for all
- *
- * Applies the arena's dirty decay curve (dirty_decay_ms) at @now: the
- * oldest empty chunks beyond what the curve lets the arena keep, and at
- * least @force pages more, leave it, in whole chunks (the limit rounded
- * up to a whole chunk, @force rounded up to one), for the retained
- * pool of the node they lie on.  The lock is held for at most
- * AA_DECAY_BATCH chunks at a time, each a constant amount of work.
- *
- * Context: Process context (it may reschedule between batches); takes
- * @arena->lock.
- * Return: pages moved.
+/*
+ * Moves the oldest empty chunks of @arena beyond what its dirty curve lets
+ * it keep at @now, and at least @force pages more, out of it: to the
+ * retained pools, or with @purge straight to the page allocator.
  */
-unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
+static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
+				       unsigned long force, bool purge)
 {
-	long ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
+	long ms = aa_arena_dirty_ms(arena);
 	struct acd_decay *d = &arena->dirty_decay;
 	unsigned long flags, limit, moved = 0;
 	unsigned int n;
@@ -434,12 +423,16 @@ unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long forc
 			list_add_tail(&aa_chunk_detach_oldest(arena)->lru, &pages);
 		if (n && !moved)
 			arena->dirty_npurge++;
+		arena->dirty_nmadvise += n;
 		arena->dirty_purged += (unsigned long)n * aa_chunk_pages;
 		moved += (unsigned long)n * aa_chunk_pages;
 		acd_purged(d, arena->ndirty);
 		more = arena->ndirty > limit;
 		spin_unlock_irqrestore(&arena->lock, flags);
-		aa_retained_put(&pages, now);
+		if (purge)
+			aa_retained_free(&pages);
+		else
+			aa_retained_put(arena, &pages, now);
 		if (!more)
 			break;
 		cond_resched();
@@ -447,7 +440,45 @@ unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long forc
 	}
 	return moved;
 }
+
+/**
+ * aa_arena_decay() - move dirty chunks of @arena to the retained pools
+ * @arena: the arena
+ * @now:   the time, ns (aa_decay_now(); the KUnit suite passes its own)
+ * @force: pages to move whatever the curve says; ULONG_MAX for all
+ *
+ * Applies the arena's dirty decay curve (its dirty_decay_ms, or the
+ * global one) at @now: the oldest empty chunks beyond what the curve lets
+ * the arena keep, and at least @force pages more, leave it, in whole
+ * chunks (the limit rounded up to a whole chunk, @force rounded up to
+ * one), for its own retained pool or that of the node they lie on
+ * (aa_retained_put()).  The lock is held for at most AA_DECAY_BATCH
+ * chunks at a time, each a constant amount of work.
+ *
+ * Context: Process context (it may reschedule between batches); takes
+ * @arena->lock.
+ * Return: pages moved.
+ */
+unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
+{
+	return aa_arena_decay_to(arena, now, force, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_decay);
+
+/**
+ * aa_arena_purge() - give every dirty chunk of @arena back now
+ * @arena: the arena
+ *
+ * As aa_arena_decay() with every page forced, but the chunks go straight
+ * back to the page allocator, not through a retained pool.
+ *
+ * Context: Process context; takes @arena->lock.
+ * Return: pages given back.
+ */
+unsigned long aa_arena_purge(struct aa_arena *arena)
+{
+	return aa_arena_decay_to(arena, aa_decay_now(), ULONG_MAX, true);
+}
 
 /* ==== Small allocations: slabs ========================================= */
 
@@ -903,6 +934,7 @@ void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 	st->node_fallbacks = arena->node_fallbacks;
 	st->pdirty = arena->ndirty;
 	st->dirty_npurge = arena->dirty_npurge;
+	st->dirty_nmadvise = arena->dirty_nmadvise;
 	st->dirty_purged = arena->dirty_purged;
 	spin_unlock_irqrestore(&arena->lock, flags);
 }
@@ -1022,7 +1054,7 @@ void aa_arena_delete(struct aa_arena *arena)
 		}
 		list_add_tail(&aa_chunk_unregister(chunk)->lru, &pages);
 	}
-	aa_retained_put(&pages, aa_decay_now());
+	aa_retained_put(NULL, &pages, aa_decay_now());
 	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
 	kfree(arena);
 }

@@ -51,6 +51,7 @@ static int __init arenalloc_init(void)
 	if (ret)
 		goto undo_dev;
 	aa_stats_debugfs_init();
+	aa_stats_print_init();
 
 	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -72,6 +73,7 @@ static void __exit arenalloc_exit(void)
 {
 	aa_stats_debugfs_exit();
 	arenalloc_sysfs_exit();
+	aa_stats_print_exit();
 	aa_dev_exit();
 	aa_api_exit();
 	arenalloc_page_exit();

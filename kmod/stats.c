@@ -14,6 +14,14 @@
  * npurge and purged (decay steps that moved pages on, and pages moved,
  * dirty to muzzy and muzzy to the page allocator added up).
  *
+ * resident is what the module holds from the page allocator for arenas:
+ * mapped (chunks and huge blocks), retained and metadata.  nmadvise is
+ * jemalloc's count of madvise() calls; here, one per chunk moved out of
+ * an arena or block given back to the page allocator.
+ *
+ * With stats_print_interval set, a deferrable work logs a one-line
+ * summary (pr_info) every so many ms.
+ *
  * Locking: aa_arenas_lock keeps private arenas from being destroyed while
  * they are summed; each arena is read under its own lock, which it holds
  * for a fixed time (running counters, no walk over chunks), so a reader,
@@ -32,6 +40,52 @@
 
 #include "internal.h"
 
+/* Adds @arena's figures to @t (its own retained pool included). */
+static void aa_stats_arena_add(struct aa_arena *arena, struct aa_stats *t)
+{
+	unsigned long chunk = arenalloc_sc.large_max;
+	struct aa_arena_stats st;
+	struct aa_decay_stats ds;
+
+	aa_arena_stats_get(arena, &st);
+	aa_decay_arena_stats_get(arena, &ds);
+	t->narenas++;
+	t->allocated += st.small_bytes + st.large_bytes + (st.huge_pages << PAGE_SHIFT);
+	t->active += (st.active_pages + st.huge_pages) << PAGE_SHIFT;
+	t->mapped += st.nchunks * chunk + (st.huge_pages << PAGE_SHIFT);
+	t->nmalloc += st.nmalloc;
+	t->ndalloc += st.ndalloc;
+	t->node_fallbacks += st.node_fallbacks;
+	t->pdirty += st.pdirty;
+	t->pmuzzy += ds.pmuzzy;
+	t->npurge += st.dirty_npurge + ds.muzzy_npurge;
+	t->nmadvise += st.dirty_nmadvise + ds.muzzy_nmadvise;
+	t->purged += st.dirty_purged + ds.muzzy_purged;
+}
+
+/* What follows from the sums: bytes of retained pages, resident bytes. */
+static void aa_stats_finish(struct aa_stats *t)
+{
+	t->retained = t->pmuzzy << PAGE_SHIFT;
+	t->resident = t->mapped + t->retained + t->metadata;
+}
+
+/**
+ * aa_stats_arena() - the statistics of one arena
+ * @arena: the arena
+ * @t:     filled in; the per-CPU cache and metadata figures are 0 (they
+ *         are kept for all arenas together), narenas is 1
+ *
+ * Context: Any context; takes @arena's locks for a fixed time.
+ */
+void aa_stats_arena(struct aa_arena *arena, struct aa_stats *t)
+{
+	memset(t, 0, sizeof(*t));
+	aa_stats_arena_add(arena, t);
+	aa_stats_finish(t);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_stats_arena);
+
 /**
  * aa_stats_collect() - add up the statistics of arenas and caches
  * @t: filled in
@@ -41,34 +95,19 @@
 void aa_stats_collect(struct aa_stats *t)
 {
 	struct aa_tcache_stats ts;
-	struct aa_arena_stats st;
 	struct aa_decay_stats ds;
-	unsigned long chunk = arenalloc_sc.large_max;
 	unsigned int i, cpu;
 
 	memset(t, 0, sizeof(*t));
 	mutex_lock(&aa_arenas_lock);
-	for (i = 0; i < AA_ARENAS_MAX; i++) {
-		if (!aa_arenas[i])
-			continue;
-		aa_arena_stats_get(aa_arenas[i], &st);
-		t->narenas++;
-		t->allocated += st.small_bytes + st.large_bytes +
-				(st.huge_pages << PAGE_SHIFT);
-		t->active += (st.active_pages + st.huge_pages) << PAGE_SHIFT;
-		t->mapped += st.nchunks * chunk + (st.huge_pages << PAGE_SHIFT);
-		t->nmalloc += st.nmalloc;
-		t->ndalloc += st.ndalloc;
-		t->node_fallbacks += st.node_fallbacks;
-		t->pdirty += st.pdirty;
-		t->npurge += st.dirty_npurge;
-		t->purged += st.dirty_purged;
-	}
+	for (i = 0; i < AA_ARENAS_MAX; i++)
+		if (aa_arenas[i])
+			aa_stats_arena_add(aa_arenas[i], t);
 	mutex_unlock(&aa_arenas_lock);
 	aa_decay_stats_get(&ds);
-	t->pmuzzy = ds.pmuzzy;
-	t->retained = (u64)ds.pmuzzy << PAGE_SHIFT;
+	t->pmuzzy += ds.pmuzzy;
 	t->npurge += ds.muzzy_npurge;
+	t->nmadvise += ds.muzzy_nmadvise;
 	t->purged += ds.muzzy_purged;
 
 	for_each_possible_cpu(cpu) {
@@ -82,8 +121,66 @@ void aa_stats_collect(struct aa_stats *t)
 	/* Objects waiting in a cache are not allocated to anyone. */
 	t->allocated -= min(t->allocated, t->tcache_bytes);
 	t->metadata = atomic_long_read(&aa_metadata_bytes);
+	aa_stats_finish(t);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_stats_collect);
+
+/* ==== The periodic summary in the kernel log ============================= */
+
+static void aa_stats_print_fn(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(aa_stats_print_work, aa_stats_print_fn);
+
+static void aa_stats_print_fn(struct work_struct *work)
+{
+	long ms = arenalloc_knob_get(&arenalloc_knob_stats_print_interval);
+	struct aa_stats t;
+
+	if (!ms)
+		return;
+	aa_stats_collect(&t);
+	pr_info("stats: allocated %llu active %llu mapped %llu resident %llu retained %llu metadata %llu tcache_bytes %llu pdirty %llu pmuzzy %llu nmalloc %llu ndalloc %llu npurge %llu purged %llu\n",
+		t.allocated, t.active, t.mapped, t.resident, t.retained, t.metadata,
+		t.tcache_bytes, t.pdirty, t.pmuzzy, t.nmalloc, t.ndalloc, t.npurge, t.purged);
+	queue_delayed_work(system_unbound_wq, &aa_stats_print_work, msecs_to_jiffies(ms));
+}
+
+/**
+ * aa_stats_print_changed() - stats_print_interval was written
+ * @old: its previous value
+ * @val: its new value; 0 stops the summaries
+ *
+ * The next summary comes @val ms from now.
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_stats_print_changed(long old, long val)
+{
+	if (val)
+		mod_delayed_work(system_unbound_wq, &aa_stats_print_work, msecs_to_jiffies(val));
+	else
+		cancel_delayed_work_sync(&aa_stats_print_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_stats_print_changed);
+
+/**
+ * aa_stats_print_init() - start the summaries if the parameter asks for them
+ *
+ * Context: Module init, once everything the summary reads exists.
+ */
+void aa_stats_print_init(void)
+{
+	aa_stats_print_changed(0, arenalloc_knob_get(&arenalloc_knob_stats_print_interval));
+}
+
+/**
+ * aa_stats_print_exit() - stop the summaries for good
+ *
+ * Context: Module exit, once no sysfs write can start them again.
+ */
+void aa_stats_print_exit(void)
+{
+	cancel_delayed_work_sync(&aa_stats_print_work);
+}
 
 /* ==== The JSON dump ====================================================== */
 
