@@ -218,15 +218,24 @@ struct aa_huge {
 	struct list_head link;
 };
 
+/* Size classes at most: small and large, up to the largest chunk. */
+#define AA_NCLASSES_MAX		ASC_NCLASSES_UPTO(ARENALLOC_LG_CHUNK_MAX)
+#define AA_NLARGE_MAX		(AA_NCLASSES_MAX - ASC_NSMALL(PAGE_SHIFT))
+
 /**
  * struct aa_bin - the slabs of one small class in one arena
- * @nonfull: slabs with at least one free region
- * @nslabs:  slabs of this class
- * @curregs: regions handed out and not yet freed
- * @nmalloc: regions handed out, ever
- * @ndalloc: regions given back, ever
+ * @nonfull:   slabs with at least one free region
+ * @nslabs:    slabs of this class (jemalloc's curslabs)
+ * @curregs:   regions handed out and not yet freed
+ * @nmalloc:   regions handed out, ever
+ * @ndalloc:   regions given back, ever
+ * @nrequests: calls that took regions: per-CPU cache refills and direct
+ *             allocations, ever (cache hits are counted per CPU)
+ * @nfills:    per-CPU cache refills, ever
+ * @nflushes:  batches from per-CPU caches that held the class, ever
  *
- * Protected by the arena lock.
+ * Protected by the arena lock.  The counters change only where the lock
+ * is taken anyway (refill, flush, direct calls), never on a cache hit.
  */
 struct aa_bin {
 	struct list_head nonfull;
@@ -234,6 +243,45 @@ struct aa_bin {
 	unsigned long curregs;
 	u64 nmalloc;
 	u64 ndalloc;
+	u64 nrequests;
+	u64 nfills;
+	u64 nflushes;
+};
+
+/**
+ * struct aa_lstats - the counters of one large class in one arena
+ * @nmalloc:     allocations handed out, ever
+ * @ndalloc:     allocations given back, ever
+ * @nflushes:    batches from per-CPU caches that held the class, ever
+ * @curlextents: allocations live
+ *
+ * Protected by the arena lock.
+ */
+struct aa_lstats {
+	u64 nmalloc;
+	u64 ndalloc;
+	u64 nflushes;
+	unsigned long curlextents;
+};
+
+/**
+ * struct aa_class_stats - a snapshot of one size class, jemalloc's names
+ * @nmalloc:   objects handed out by the arena, ever
+ * @ndalloc:   objects given back to it, ever
+ * @nrequests: allocation requests of the class, ever
+ * @nfills:    per-CPU cache refills, ever (small classes)
+ * @nflushes:  per-CPU cache flushes that held the class, ever
+ * @curregs:   objects live (small: regions; large: jemalloc's curlextents)
+ * @curslabs:  slabs (small classes)
+ */
+struct aa_class_stats {
+	u64 nmalloc;
+	u64 ndalloc;
+	u64 nrequests;
+	u64 nfills;
+	u64 nflushes;
+	unsigned long curregs;
+	unsigned long curslabs;
 };
 
 /**
@@ -305,6 +353,7 @@ struct aa_retained {
  * @node_fallbacks: chunks and huge blocks it took from another node than
  *             @nid, ever
  * @bins:      one per small class
+ * @lstats:    one per large class
  */
 struct aa_arena {
 	spinlock_t lock;	/* see above */
@@ -335,6 +384,7 @@ struct aa_arena {
 	unsigned long large_bytes;
 	u64 node_fallbacks;
 	struct aa_bin bins[ASC_NSMALL_MAX];
+	struct aa_lstats lstats[AA_NLARGE_MAX];
 };
 
 /*
@@ -423,8 +473,11 @@ struct aa_arena_stats {
 };
 
 void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st);
+void aa_arena_class_stats_get(struct aa_arena *arena, struct aa_class_stats *cs);
 int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
 			 int n, gfp_t gfp);
+int aa_arena_fill_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			int n, gfp_t gfp);
 void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t align,
 			   gfp_t gfp);
 void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp);
@@ -543,6 +596,7 @@ struct aa_tcache_stats {
 };
 
 void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
+void aa_tcache_hits_add(const struct aa_arena *arena, u64 *hits);
 void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
 

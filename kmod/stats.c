@@ -8,7 +8,14 @@
  * in the JSON shape libarenalloc's malloc_stats_print("J") uses: one
  * top-level "arenalloc" object with "version", "opt", "stats" and
  * "arenas", each arena with "ind", "manual", "node", "nthreads",
- * "nchunks", "pactive", "pdirty" and "small"/"large"/"huge" objects.
+ * "nchunks", "pactive", "pdirty" and "small"/"large"/"huge" objects, and
+ * the size classes it has served: "bins" (small: nmalloc, ndalloc,
+ * nrequests, nfills, nflushes, curregs, curslabs) and "lextents" (large:
+ * nmalloc, ndalloc, nrequests, nflushes, curlextents).  nrequests adds
+ * the per-CPU cache hits of the CPUs bound to the arena to the requests
+ * the arena served itself (aa_tcache_hits_add()): hits are counted per
+ * CPU and class on the hit path, summed only here.  stats.nodes has the
+ * totals per node with memory; fragmentation is 1 - allocated / active.
  * Decay figures use jemalloc's names: pdirty (pages of empty chunks in
  * arenas), pmuzzy and retained (pages and bytes in the retained pools),
  * npurge and purged (decay steps that moved pages on, and pages moved,
@@ -36,7 +43,10 @@
 #include <linux/debugfs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/math64.h>
+#include <linux/nodemask.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "internal.h"
 
@@ -186,34 +196,147 @@ void aa_stats_print_exit(void)
 
 static struct dentry *aa_stats_dir;
 
-static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first)
+/* 1 - allocated / active as a JSON number with six decimals. */
+static void aa_json_fragmentation(struct seq_file *m, u64 allocated, u64 active)
+{
+	u64 ppm = active ? div64_u64((active - min(allocated, active)) * 1000000, active) : 0;
+
+	seq_printf(m, "\"fragmentation\": %llu.%06llu", ppm / 1000000, ppm % 1000000);
+}
+
+/*
+ * The size classes of one arena, jemalloc's names: "bins" (small) and
+ * "lextents" (large); classes never used are left out.
+ */
+static void aa_json_classes(struct seq_file *m, struct aa_arena *arena,
+			    struct aa_class_stats *cs, u64 *hits)
+{
+	unsigned int i, nsmall = arenalloc_sc.nsmall;
+	bool first = true;
+
+	aa_arena_class_stats_get(arena, cs);
+	memset(hits, 0, arenalloc_sc.nclasses * sizeof(*hits));
+	/* Private arenas are never in a CPU's cache. */
+	if (!arena->private)
+		aa_tcache_hits_add(arena, hits);
+	seq_puts(m, "   \"bins\": [");
+	for (i = 0; i < arenalloc_sc.nclasses; i++) {
+		if (i == nsmall) {
+			seq_puts(m, "],\n   \"lextents\": [");
+			first = true;
+		}
+		if (!cs[i].nmalloc && !hits[i])
+			continue;
+		seq_printf(m, "%s\n    {\"size\": %zu, \"nmalloc\": %llu, \"ndalloc\": %llu, ",
+			   first ? "" : ",", asc_index2size(i), cs[i].nmalloc, cs[i].ndalloc);
+		seq_printf(m, "\"nrequests\": %llu, \"nflushes\": %llu, ",
+			   cs[i].nrequests + hits[i], cs[i].nflushes);
+		if (i < nsmall)
+			seq_printf(m, "\"nfills\": %llu, \"curregs\": %lu, \"curslabs\": %lu}",
+				   cs[i].nfills, cs[i].curregs, cs[i].curslabs);
+		else
+			seq_printf(m, "\"curlextents\": %lu}", cs[i].curregs);
+		first = false;
+	}
+	seq_puts(m, "]");
+}
+
+static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first,
+			  struct aa_class_stats *cs, u64 *hits)
 {
 	struct aa_arena_stats st;
+	struct aa_stats t;
 
 	aa_arena_stats_get(arena, &st);
+	aa_stats_arena(arena, &t);
 	seq_printf(m, "%s\n  {\"ind\": %u, \"manual\": %s, \"node\": %d, \"nthreads\": %u, ",
 		   first ? "" : ",", arena->id, arena->private ? "true" : "false", arena->nid,
 		   READ_ONCE(arena->nthreads));
-	seq_printf(m, "\"nchunks\": %lu, \"pactive\": %lu, \"pdirty\": %lu,\n", st.nchunks,
-		   st.active_pages, st.pdirty);
-	seq_printf(m, "   \"dirty_npurge\": %llu, \"dirty_purged\": %llu,\n", st.dirty_npurge,
+	seq_printf(m, "\"dirty_decay_ms\": %ld, \"muzzy_decay_ms\": %ld,\n",
+		   READ_ONCE(arena->dirty_decay_ms), READ_ONCE(arena->muzzy_decay_ms));
+	seq_printf(m, "   \"nchunks\": %lu, \"pactive\": %lu, \"pdirty\": %lu, \"pmuzzy\": %llu,\n",
+		   st.nchunks, st.active_pages, st.pdirty, t.pmuzzy);
+	seq_printf(m, "   \"allocated\": %llu, \"active\": %llu, \"mapped\": %llu, ",
+		   t.allocated, t.active, t.mapped);
+	seq_printf(m, "\"resident\": %llu, \"retained\": %llu, ", t.resident, t.retained);
+	aa_json_fragmentation(m, t.allocated, t.active);
+	seq_printf(m, ",\n   \"dirty_npurge\": %llu, \"dirty_purged\": %llu, ", st.dirty_npurge,
 		   st.dirty_purged);
+	seq_printf(m, "\"npurge\": %llu, \"nmadvise\": %llu, \"purged\": %llu,\n", t.npurge,
+		   t.nmadvise, t.purged);
 	seq_printf(m, "   \"small\": {\"allocated\": %lu, \"curregs\": %lu},\n",
 		   st.small_bytes, st.small_regs);
 	seq_printf(m, "   \"large\": {\"allocated\": %lu, \"curlextents\": %lu},\n",
 		   st.large_bytes, st.large_live);
 	seq_printf(m, "   \"huge\": {\"allocated\": %lu},\n", st.huge_pages << PAGE_SHIFT);
-	seq_printf(m, "   \"nmalloc\": %llu, \"ndalloc\": %llu, \"node_fallbacks\": %llu}",
+	seq_printf(m, "   \"nmalloc\": %llu, \"ndalloc\": %llu, \"node_fallbacks\": %llu,\n",
 		   st.nmalloc, st.ndalloc, st.node_fallbacks);
+	aa_json_classes(m, arena, cs, hits);
+	seq_puts(m, "}");
+}
+
+/*
+ * Totals per node with memory: the arenas whose node it is (their own
+ * retained pools included), the node's retained pool, the pages the
+ * module holds there and the device's share of them.
+ */
+static void aa_json_nodes(struct seq_file *m, struct aa_stats *n)
+{
+	struct aa_decay_stats ds;
+	bool first = true;
+	struct aa_stats t;
+	unsigned int i;
+	int nid;
+
+	mutex_lock(&aa_arenas_lock);
+	for (i = 0; i < AA_ARENAS_MAX; i++) {
+		struct aa_arena *arena = aa_arenas[i];
+		struct aa_stats *x;
+
+		if (!arena)
+			continue;
+		aa_stats_arena(arena, &t);
+		x = &n[arena->nid];
+		x->narenas++;
+		x->allocated += t.allocated;
+		x->active += t.active;
+		x->mapped += t.mapped;
+		x->pdirty += t.pdirty;
+		x->pmuzzy += t.pmuzzy;
+	}
+	mutex_unlock(&aa_arenas_lock);
+	seq_puts(m, "  \"nodes\": [");
+	for_each_node_state(nid, N_MEMORY) {
+		aa_decay_node_stats_get(nid, &ds);
+		n[nid].pmuzzy += ds.pmuzzy;
+		seq_printf(m, "%s\n   {\"node\": %d, \"narenas\": %llu, \"allocated\": %llu, ",
+			   first ? "" : ",", nid, n[nid].narenas, n[nid].allocated);
+		seq_printf(m, "\"active\": %llu, \"mapped\": %llu, \"pdirty\": %llu, ",
+			   n[nid].active, n[nid].mapped, n[nid].pdirty);
+		seq_printf(m, "\"pmuzzy\": %llu, \"pages\": %lu, \"dev_pages\": %lu}",
+			   n[nid].pmuzzy, arenalloc_pages_held(nid), aa_dev_node_pages(nid));
+		first = false;
+	}
+	seq_puts(m, "],\n");
 }
 
 static int aa_json_show(struct seq_file *m, void *unused)
 {
+	struct aa_class_stats *cs;
+	struct aa_stats *nodes;
 	struct aa_dev_stats dev;
+	int ret = -ENOMEM;
+	u64 *hits;
 	struct aa_stats t;
 	bool first = true;
 	unsigned int i;
 
+	/* Scratch space: per node totals, and one arena's classes at a time. */
+	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	cs = kcalloc(arenalloc_sc.nclasses, sizeof(*cs), GFP_KERNEL);
+	hits = kcalloc(arenalloc_sc.nclasses, sizeof(*hits), GFP_KERNEL);
+	if (!nodes || !cs || !hits)
+		goto out;
 	aa_stats_collect(&t);
 	aa_dev_stats_get(&dev);
 	seq_printf(m, "{\"arenalloc\": {\"version\": \"%s\",\n", ARENALLOC_VERSION);
@@ -225,7 +348,9 @@ static int aa_json_show(struct seq_file *m, void *unused)
 		   arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms),
 		   arenalloc_knob_get(&arenalloc_knob_tcache_max),
 		   arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval));
-	seq_printf(m, "\"debug\": %ld},\n", arenalloc_knob_get(&arenalloc_knob_debug));
+	seq_printf(m, "\"stats_print_interval\": %ld, \"debug\": %ld},\n",
+		   arenalloc_knob_get(&arenalloc_knob_stats_print_interval),
+		   arenalloc_knob_get(&arenalloc_knob_debug));
 	seq_printf(m, " \"stats\": {\"allocated\": %llu, \"active\": %llu, \"metadata\": %llu, ",
 		   t.allocated, t.active, t.metadata);
 	seq_printf(m, "\"mapped\": %llu, \"tcache_bytes\": %llu, \"nmalloc\": %llu, ",
@@ -237,7 +362,12 @@ static int aa_json_show(struct seq_file *m, void *unused)
 	seq_printf(m, "  \"node_fallbacks\": %llu,\n", t.node_fallbacks);
 	seq_printf(m, "  \"pdirty\": %llu, \"pmuzzy\": %llu, \"retained\": %llu, ",
 		   t.pdirty, t.pmuzzy, t.retained);
-	seq_printf(m, "\"npurge\": %llu, \"purged\": %llu,\n", t.npurge, t.purged);
+	seq_printf(m, "\"npurge\": %llu, \"nmadvise\": %llu, \"purged\": %llu,\n", t.npurge,
+		   t.nmadvise, t.purged);
+	seq_printf(m, "  \"resident\": %llu, ", t.resident);
+	aa_json_fragmentation(m, t.allocated, t.active);
+	seq_puts(m, ",\n");
+	aa_json_nodes(m, nodes);
 	seq_printf(m, "  \"dev\": {\"mappings\": %llu, \"pages\": %llu, \"faults\": %llu, ",
 		   dev.mappings, dev.pages, dev.faults);
 	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu}},\n",
@@ -247,12 +377,17 @@ static int aa_json_show(struct seq_file *m, void *unused)
 	for (i = 0; i < AA_ARENAS_MAX; i++) {
 		if (!aa_arenas[i])
 			continue;
-		aa_json_arena(m, aa_arenas[i], first);
+		aa_json_arena(m, aa_arenas[i], first, cs, hits);
 		first = false;
 	}
 	mutex_unlock(&aa_arenas_lock);
 	seq_puts(m, "]}}\n");
-	return 0;
+	ret = 0;
+out:
+	kfree(nodes);
+	kfree(cs);
+	kfree(hits);
+	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(aa_json);
 

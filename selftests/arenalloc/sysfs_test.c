@@ -554,6 +554,12 @@ TEST_F(sysfs, json_dump_is_valid_and_agrees)
 	EXPECT_NE(NULL, strstr(json, "\"opt\": {"));
 	EXPECT_NE(NULL, strstr(json, "\"stats\": {"));
 	EXPECT_NE(NULL, strstr(json, "\"arenas\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"nodes\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"fragmentation\": "));
+	EXPECT_NE(NULL, strstr(json, "\"resident\": "));
+	EXPECT_NE(NULL, strstr(json, "\"nmadvise\": "));
+	EXPECT_NE(NULL, strstr(json, "\"bins\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"lextents\": ["));
 	for (p = json; (p = strstr(p, "\"ind\": ")); p++)
 		count++;
 	ASSERT_EQ(0, read_long("stats/narenas", &narenas));
