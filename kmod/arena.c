@@ -297,7 +297,7 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
-	chunk->page = aa_retained_take(arena->nid);
+	chunk->page = aa_retained_take(arena);
 	if (!chunk->page)
 		chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
 	if (!chunk->page)
@@ -362,11 +362,6 @@ static struct page *aa_chunk_unregister(struct aa_chunk *chunk)
 	return page;
 }
 
-static void aa_chunk_free(struct aa_chunk *chunk)
-{
-	arenalloc_pages_free(aa_chunk_unregister(chunk), aa_lg_chunk - PAGE_SHIFT);
-}
-
 /*
  * @chunk has no active pages left: it stays, dirty, for reuse until decay
  * moves it to the retained pool (aa_arena_decay()).
@@ -400,26 +395,15 @@ static struct page *aa_chunk_detach_oldest(struct aa_arena *arena)
 	return aa_chunk_unregister(chunk);
 }
 
-/**
- * aa_arena_decay() - move dirty chunks of @arena to the retained pools
- * @arena: the arena
- * @now:   the time, ns (aa_decay_now(); the KUnit suite passes its own)
- * @force: pages to move whatever the curve says; ULONG_MAX for all
- *
- * Applies the arena's dirty decay curve (dirty_decay_ms) at @now: the
- * oldest empty chunks beyond what the curve lets the arena keep, and at
- * least @force pages more, leave it, in whole chunks (the limit rounded
- * up to a whole chunk, @force rounded up to one), for the retained
- * pool of the node they lie on.  The lock is held for at most
- * AA_DECAY_BATCH chunks at a time, each a constant amount of work.
- *
- * Context: Process context (it may reschedule between batches); takes
- * @arena->lock.
- * Return: pages moved.
+/*
+ * Moves the oldest empty chunks of @arena beyond what its dirty curve lets
+ * it keep at @now, and at least @force pages more, out of it: to the
+ * retained pools, or with @purge straight to the page allocator.
  */
-unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
+static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
+				       unsigned long force, bool purge)
 {
-	long ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
+	long ms = aa_arena_dirty_ms(arena);
 	struct acd_decay *d = &arena->dirty_decay;
 	unsigned long flags, limit, moved = 0;
 	unsigned int n;
@@ -439,12 +423,16 @@ unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long forc
 			list_add_tail(&aa_chunk_detach_oldest(arena)->lru, &pages);
 		if (n && !moved)
 			arena->dirty_npurge++;
+		arena->dirty_nmadvise += n;
 		arena->dirty_purged += (unsigned long)n * aa_chunk_pages;
 		moved += (unsigned long)n * aa_chunk_pages;
 		acd_purged(d, arena->ndirty);
 		more = arena->ndirty > limit;
 		spin_unlock_irqrestore(&arena->lock, flags);
-		aa_retained_put(&pages, now);
+		if (purge)
+			aa_retained_free(&pages);
+		else
+			aa_retained_put(arena, &pages, now);
 		if (!more)
 			break;
 		cond_resched();
@@ -452,7 +440,45 @@ unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long forc
 	}
 	return moved;
 }
+
+/**
+ * aa_arena_decay() - move dirty chunks of @arena to the retained pools
+ * @arena: the arena
+ * @now:   the time, ns (aa_decay_now(); the KUnit suite passes its own)
+ * @force: pages to move whatever the curve says; ULONG_MAX for all
+ *
+ * Applies the arena's dirty decay curve (its dirty_decay_ms, or the
+ * global one) at @now: the oldest empty chunks beyond what the curve lets
+ * the arena keep, and at least @force pages more, leave it, in whole
+ * chunks (the limit rounded up to a whole chunk, @force rounded up to
+ * one), for its own retained pool or that of the node they lie on
+ * (aa_retained_put()).  The lock is held for at most AA_DECAY_BATCH
+ * chunks at a time, each a constant amount of work.
+ *
+ * Context: Process context (it may reschedule between batches); takes
+ * @arena->lock.
+ * Return: pages moved.
+ */
+unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
+{
+	return aa_arena_decay_to(arena, now, force, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_decay);
+
+/**
+ * aa_arena_purge() - give every dirty chunk of @arena back now
+ * @arena: the arena
+ *
+ * As aa_arena_decay() with every page forced, but the chunks go straight
+ * back to the page allocator, not through a retained pool.
+ *
+ * Context: Process context; takes @arena->lock.
+ * Return: pages given back.
+ */
+unsigned long aa_arena_purge(struct aa_arena *arena)
+{
+	return aa_arena_decay_to(arena, aa_decay_now(), ULONG_MAX, true);
+}
 
 /* ==== Small allocations: slabs ========================================= */
 
@@ -515,20 +541,9 @@ static int aa_bin_take(struct aa_arena *arena, unsigned int szind, void **ptrs, 
 	return got;
 }
 
-/**
- * aa_arena_alloc_small() - up to @n regions of small class @szind
- * @arena: arena to allocate from
- * @szind: small size class
- * @ptrs:  where the regions go
- * @n:     how many are wanted (at least 1)
- * @gfp:   the caller's allocation flags
- *
- * Context: Any context @gfp allows; takes @arena->lock.
- * Return: how many regions were stored in @ptrs: 0 only when no memory
- * could be had.
- */
-int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
-			 int n, gfp_t gfp)
+/* Up to @n regions of small class @szind; @fill: for a per-CPU cache. */
+static int aa_arena_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			  int n, gfp_t gfp, bool fill)
 {
 	struct aa_extent *spares[2] = { NULL, NULL };
 	bool aligned = aa_class_align_pages(szind) > 1;
@@ -545,6 +560,11 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 		got = aa_bin_take(arena, szind, ptrs, n);
 		if (!got && spares[0] && aa_slab_new(arena, szind, spares))
 			got = aa_bin_take(arena, szind, ptrs, n);
+		if (got) {
+			/* One request: the caller's (a refill's miss, or a direct call). */
+			arena->bins[szind].nrequests++;
+			arena->bins[szind].nfills += fill;
+		}
 		spin_unlock_irqrestore(&arena->lock, flags);
 		if (got)
 			break;
@@ -567,12 +587,51 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 	return got;
 }
 
+/**
+ * aa_arena_alloc_small() - up to @n regions of small class @szind
+ * @arena: arena to allocate from
+ * @szind: small size class
+ * @ptrs:  where the regions go
+ * @n:     how many are wanted (at least 1)
+ * @gfp:   the caller's allocation flags
+ *
+ * Context: Any context @gfp allows; takes @arena->lock.
+ * Return: how many regions were stored in @ptrs: 0 only when no memory
+ * could be had.
+ */
+int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			 int n, gfp_t gfp)
+{
+	return aa_arena_small(arena, szind, ptrs, n, gfp, false);
+}
+
+/**
+ * aa_arena_fill_small() - refill a per-CPU cache with regions of @szind
+ * @arena: arena to allocate from
+ * @szind: small size class
+ * @ptrs:  where the regions go
+ * @n:     how many are wanted (at least 1)
+ * @gfp:   the caller's allocation flags
+ *
+ * As aa_arena_alloc_small(), and counted as one fill (nfills) of the
+ * class, under the lock it takes anyway.
+ *
+ * Context: Any context @gfp allows; takes @arena->lock.
+ * Return: how many regions were stored in @ptrs: 0 only when no memory
+ * could be had.
+ */
+int aa_arena_fill_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			int n, gfp_t gfp)
+{
+	return aa_arena_small(arena, szind, ptrs, n, gfp, true);
+}
+
 /*
  * Returns one region to its slab; false if it is not a live region.
  * @forget: tell kmemleak first, before the region can be handed out again.
  */
 static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr,
-			 bool forget)
+			 bool forget, unsigned long *flushed)
 {
 	size_t size = asc_index2size(slab->szind);
 	struct aa_bin *bin = &arena->bins[slab->szind];
@@ -585,6 +644,8 @@ static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *p
 		kmemleak_free(ptr);
 	bin->curregs--;
 	bin->ndalloc++;
+	if (flushed)
+		__set_bit(slab->szind, flushed);
 	if (!slab->nfree++)
 		list_add(&slab->link, &bin->nonfull);
 	/* An empty slab goes back unless it is the bin's only one with room. */
@@ -637,6 +698,8 @@ void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t al
 			INIT_LIST_HEAD(&e->link);
 			arena->large_nmalloc++;
 			arena->large_cur++;
+			arena->lstats[szind - arenalloc_sc.nsmall].nmalloc++;
+			arena->lstats[szind - arenalloc_sc.nsmall].curlextents++;
 			arena->large_bytes += (size_t)npages << PAGE_SHIFT;
 		}
 		spin_unlock_irqrestore(&arena->lock, flags);
@@ -778,7 +841,8 @@ EXPORT_SYMBOL_IF_KUNIT(aa_lookup);
  * @forget: tell kmemleak once it is known live, before the memory can be
  * reused (it is still registered: it comes from the caller, not a cache).
  */
-static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
+static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget,
+			      unsigned long *flushed)
 {
 	struct aa_chunk *chunk;
 	struct aa_extent *e;
@@ -809,13 +873,17 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
 	chunk = container_of(b, struct aa_chunk, b);
 	e = chunk->map[(ptr - b->base) >> PAGE_SHIFT];
 	if (e->state == AA_EXTENT_SLAB)
-		return aa_slab_free(arena, e, ptr, forget);
+		return aa_slab_free(arena, e, ptr, forget, flushed);
 	if (e->state != AA_EXTENT_LARGE || ptr != aa_extent_addr(e))
 		return false;
 	if (forget)
 		kmemleak_free(ptr);
 	arena->large_ndalloc++;
 	arena->large_cur--;
+	arena->lstats[e->szind - arenalloc_sc.nsmall].ndalloc++;
+	arena->lstats[e->szind - arenalloc_sc.nsmall].curlextents--;
+	if (flushed)
+		__set_bit(e->szind, flushed);
 	arena->large_bytes -= (size_t)e->npages << PAGE_SHIFT;
 	e->state = AA_EXTENT_FREE;
 	aa_run_free(arena, e);
@@ -831,20 +899,29 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget)
  *
  * A pointer that is not a live allocation of @arena (freed twice, never
  * handed out, or not the start of an allocation) is left alone and
- * reported once.
+ * reported once.  Each class the batch held counts one flush (nflushes).
  *
  * Context: Any context; takes @arena->lock once.
  */
 void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 {
+	DECLARE_BITMAP(flushed, AA_NCLASSES_MAX);
 	unsigned long flags;
 	void *bad = NULL;
+	unsigned int c;
 	int i;
 
+	bitmap_zero(flushed, AA_NCLASSES_MAX);
 	spin_lock_irqsave(&arena->lock, flags);
 	for (i = 0; i < n; i++)
-		if (!aa_arena_free_one(arena, ptrs[i], false))
+		if (!aa_arena_free_one(arena, ptrs[i], false, flushed))
 			bad = ptrs[i];
+	for_each_set_bit(c, flushed, AA_NCLASSES_MAX) {
+		if (c < arenalloc_sc.nsmall)
+			arena->bins[c].nflushes++;
+		else
+			arena->lstats[c - arenalloc_sc.nsmall].nflushes++;
+	}
 	spin_unlock_irqrestore(&arena->lock, flags);
 	if (bad)
 		aa_report_bad_free(bad, 0);
@@ -868,7 +945,7 @@ bool aa_arena_free(struct aa_arena *arena, void *ptr)
 	bool ok;
 
 	spin_lock_irqsave(&arena->lock, flags);
-	ok = aa_arena_free_one(arena, ptr, true);
+	ok = aa_arena_free_one(arena, ptr, true, NULL);
 	spin_unlock_irqrestore(&arena->lock, flags);
 	return ok;
 }
@@ -908,10 +985,52 @@ void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st)
 	st->node_fallbacks = arena->node_fallbacks;
 	st->pdirty = arena->ndirty;
 	st->dirty_npurge = arena->dirty_npurge;
+	st->dirty_nmadvise = arena->dirty_nmadvise;
 	st->dirty_purged = arena->dirty_purged;
 	spin_unlock_irqrestore(&arena->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_stats_get);
+
+/**
+ * aa_arena_class_stats_get() - @arena's counters of every size class
+ * @arena: the arena
+ * @cs:    arenalloc_sc.nclasses entries, filled in; nrequests counts the
+ *         requests the arena served (per-CPU cache hits are added by the
+ *         caller: aa_tcache_hits_add())
+ *
+ * Context: Any context; takes @arena->lock once, for O(size classes).
+ */
+void aa_arena_class_stats_get(struct aa_arena *arena, struct aa_class_stats *cs)
+{
+	unsigned int i, nsmall = arenalloc_sc.nsmall;
+	unsigned long flags;
+
+	memset(cs, 0, arenalloc_sc.nclasses * sizeof(*cs));
+	spin_lock_irqsave(&arena->lock, flags);
+	for (i = 0; i < nsmall; i++) {
+		const struct aa_bin *bin = &arena->bins[i];
+
+		cs[i].nmalloc = bin->nmalloc;
+		cs[i].ndalloc = bin->ndalloc;
+		cs[i].nrequests = bin->nrequests;
+		cs[i].nfills = bin->nfills;
+		cs[i].nflushes = bin->nflushes;
+		cs[i].curregs = bin->curregs;
+		cs[i].curslabs = bin->nslabs;
+	}
+	for (i = nsmall; i < arenalloc_sc.nclasses; i++) {
+		const struct aa_lstats *l = &arena->lstats[i - nsmall];
+
+		cs[i].nmalloc = l->nmalloc;
+		cs[i].ndalloc = l->ndalloc;
+		/* A large request is one allocation: the arena serves it whole. */
+		cs[i].nrequests = l->nmalloc;
+		cs[i].nflushes = l->nflushes;
+		cs[i].curregs = l->curlextents;
+	}
+	spin_unlock_irqrestore(&arena->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_arena_class_stats_get);
 
 /**
  * aa_nearest_memory_node() - the node with memory nearest to @nid
@@ -996,7 +1115,9 @@ static void aa_extent_forget_live(struct aa_extent *e)
  * aa_arena_delete() - free an arena and everything it holds
  * @arena: an arena nobody uses any more
  *
- * Every chunk and huge block goes back to the page allocator, whatever
+ * Every huge block goes back to the page allocator and every chunk to
+ * the retained pool of its node, as decay would send it (muzzy_decay_ms
+ * 0, the default, gives it straight back to the page allocator), whatever
  * allocations are still live in it.
  *
  * Context: Process context, with no other user of @arena.
@@ -1005,6 +1126,7 @@ void aa_arena_delete(struct aa_arena *arena)
 {
 	struct aa_chunk *chunk, *ctmp;
 	struct aa_huge *h, *htmp;
+	LIST_HEAD(pages);
 	unsigned int i;
 
 	aa_decay_arena_exit(arena);
@@ -1022,8 +1144,9 @@ void aa_arena_delete(struct aa_arena *arena)
 			aa_extent_forget_live(e);
 			aa_extent_put(e);
 		}
-		aa_chunk_free(chunk);
+		list_add_tail(&aa_chunk_unregister(chunk)->lru, &pages);
 	}
+	aa_retained_put(NULL, &pages, aa_decay_now());
 	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
 	kfree(arena);
 }

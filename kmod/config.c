@@ -89,6 +89,32 @@ struct arenalloc_knob arenalloc_knob_decay = {
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_decay);
 
+/*
+ * A one-line summary of the statistics in the kernel log every so many
+ * ms; 0 (the default) never (kmod/stats.c).
+ */
+struct arenalloc_knob arenalloc_knob_stats_print_interval = {
+	.name = "stats_print_interval", .val = 0, .runtime = true,
+	.min = 0, .max = ARENALLOC_DECAY_MS_MAX,
+	.changed = aa_stats_print_changed,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_stats_print_interval);
+
+/*
+ * An arena's own decay windows (arenas/<i>/): as the global ones, or
+ * AA_DECAY_FOLLOW (-2) to follow them.  Only parsed here; the values live
+ * in the arena (arenalloc_knob_store_at()).
+ */
+struct arenalloc_knob arenalloc_knob_arena_dirty_decay_ms = {
+	.name = "arena dirty_decay_ms", .min = AA_DECAY_FOLLOW, .max = ARENALLOC_DECAY_MS_MAX,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_arena_dirty_decay_ms);
+
+struct arenalloc_knob arenalloc_knob_arena_muzzy_decay_ms = {
+	.name = "arena muzzy_decay_ms", .min = AA_DECAY_FOLLOW, .max = ARENALLOC_DECAY_MS_MAX,
+};
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_arena_muzzy_decay_ms);
+
 struct arenalloc_knob arenalloc_knob_debug = {
 	.name = "debug", .kind = ARENALLOC_KNOB_BOOL, .max = 1,
 };
@@ -149,6 +175,33 @@ bad:
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_parse);
 
 /**
+ * arenalloc_knob_store_at() - parse text for @knob and store it in @dst
+ * @knob: the knob whose parser and range apply
+ * @buf:  the new value as text
+ * @dst:  where the value lives (@knob's own, or an arena's setting)
+ * @old:  the value @dst held before, on success
+ *
+ * Context: Process context; takes arenalloc_knob_lock.
+ * Return: 0, or -EINVAL for bad text (@dst keeps its value).
+ */
+int arenalloc_knob_store_at(const struct arenalloc_knob *knob, const char *buf,
+			    long *dst, long *old)
+{
+	long v;
+	int ret;
+
+	ret = arenalloc_knob_parse(knob, buf, &v);
+	if (ret)
+		return ret;
+	mutex_lock(&arenalloc_knob_lock);
+	*old = *dst;
+	WRITE_ONCE(*dst, v);
+	mutex_unlock(&arenalloc_knob_lock);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_store_at);
+
+/**
  * arenalloc_knob_store() - set a run-time knob from text
  * @knob: the knob to change
  * @buf:  the new value as text
@@ -161,21 +214,16 @@ EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_parse);
  */
 int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf)
 {
-	long v, old;
+	long old;
 	int ret;
 
 	if (!knob->runtime)
 		return -EPERM;
-	ret = arenalloc_knob_parse(knob, buf, &v);
+	ret = arenalloc_knob_store_at(knob, buf, &knob->val, &old);
 	if (ret)
 		return ret;
-
-	mutex_lock(&arenalloc_knob_lock);
-	old = knob->val;
-	WRITE_ONCE(knob->val, v);
-	mutex_unlock(&arenalloc_knob_lock);
-	if (knob->changed && v != old)
-		knob->changed(old, v);
+	if (knob->changed && knob->val != old)
+		knob->changed(old, knob->val);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_store);
@@ -218,6 +266,10 @@ module_param_cb(tcache_max, &knob_param_ops, &arenalloc_knob_tcache_max, 0444);
 MODULE_PARM_DESC(tcache_max, "largest size cached per CPU in bytes, 0 disables (default 32768)");
 module_param_cb(tcache_gc_interval, &knob_param_ops, &arenalloc_knob_tcache_gc_interval, 0444);
 MODULE_PARM_DESC(tcache_gc_interval, "ms between per-CPU cache GC passes, 0 never (default 1000)");
+module_param_cb(stats_print_interval, &knob_param_ops, &arenalloc_knob_stats_print_interval,
+		0444);
+MODULE_PARM_DESC(stats_print_interval,
+		 "ms between one-line statistics summaries in the kernel log, 0 never (default 0)");
 module_param_cb(debug, &knob_param_ops, &arenalloc_knob_debug, 0444);
 MODULE_PARM_DESC(debug, "junk filling, redzones, double-free checks (default 0)");
 

@@ -19,6 +19,12 @@
  *             (aa_retained_decay()), giving pages back ...
  *   clean     to the page allocator.
  *
+ * Each arena may override both windows (arenas/<i>/dirty_decay_ms and
+ * muzzy_decay_ms; AA_DECAY_FOLLOW, -2, follows the global value).  An
+ * arena that overrides muzzy_decay_ms keeps the chunks it gives up in a
+ * retained pool of its own (arena->muzzy), decayed on its own window and
+ * reused by it first; the others share their node's pool.
+ *
  * 0 moves pages on at once: a chunk that empties queues its arena's work
  * without delay, and pages entering a pool with muzzy_decay_ms 0 are given
  * back by the same step.  -1 never moves them on the curve; the purge
@@ -27,8 +33,8 @@
  *
  * On demand, for every arena and node: the write-only sysfs files purge
  * (everything dirty and retained goes back) and decay (apply the curve
- * now), and a shrinker that reports dirty and retained pages and gives
- * them back under reclaim, whatever the decay settings.
+ * now); under reclaim, the shrinker (shrinker.c) gives them back through
+ * aa_decay_run(), whatever the decay settings.
  *
  * Locking
  *   arena->lock (irqsave) guards an arena's dirty list and curve; it is
@@ -50,39 +56,18 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
-#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
-
-/**
- * struct aa_retained - one node's pool of retained (muzzy) chunk pages
- * @lock:   protects every field below but @nid and @work
- * @pages:  head pages of chunk blocks, linked by page->lru, oldest first
- * @npages: pages in @pages; read locklessly (READ_ONCE) by the shrinker
- * @decay:  the muzzy curve's state
- * @npurge: decay steps that gave pages back, ever
- * @purged: pages given back to the page allocator, ever
- * @nid:    the node, fixed
- * @work:   deferrable work applying the curve (the workqueue serialises it)
- */
-struct aa_retained {
-	spinlock_t lock;	/* see above */
-	struct list_head pages;
-	unsigned long npages;
-	struct acd_decay decay;
-	u64 npurge;
-	u64 purged;
-	int nid;
-	struct delayed_work work;
-};
 
 /* One per node id, nr_node_ids entries; set up before any arena exists. */
 static struct aa_retained **aa_pools;
 
 atomic_long_t aa_dirty_pages;
 EXPORT_SYMBOL_IF_KUNIT(aa_dirty_pages);
+/* Pages in every retained pool, the nodes' and the arenas' own. */
+static atomic_long_t aa_muzzy_pages;
 
 /*
  * The KUnit suite's clock: when non-zero, the background works read it
@@ -111,6 +96,34 @@ u64 aa_decay_now(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_now);
 
+/* The window @override (an arena's setting) gives: its own or @knob's. */
+static long aa_decay_ms(const long *override, const struct arenalloc_knob *knob)
+{
+	long ms = override ? READ_ONCE(*override) : AA_DECAY_FOLLOW;
+
+	return ms == AA_DECAY_FOLLOW ? arenalloc_knob_get(knob) : ms;
+}
+
+/**
+ * aa_arena_dirty_ms() - the dirty decay window @arena runs on
+ * @arena: the arena
+ *
+ * Context: Any context.
+ * Return: its dirty_decay_ms, or the global one when it follows it.
+ */
+long aa_arena_dirty_ms(const struct aa_arena *arena)
+{
+	return aa_decay_ms(&arena->dirty_decay_ms, &arenalloc_knob_dirty_decay_ms);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_arena_dirty_ms);
+
+/* The muzzy window of @pool: its arena's, or the global one. */
+static long aa_pool_ms(const struct aa_retained *pool)
+{
+	return aa_decay_ms(pool->owner ? &pool->owner->muzzy_decay_ms : NULL,
+			   &arenalloc_knob_muzzy_decay_ms);
+}
+
 /* Jiffies until the curve's next epoch for a window of @ms; 0 for @ms 0. */
 static unsigned long aa_decay_delay(long ms)
 {
@@ -124,6 +137,19 @@ static void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now)
 		return;
 	queue_delayed_work(system_unbound_wq, dwork,
 			   deadline > now ? max(1UL, nsecs_to_jiffies(deadline - now)) : 1);
+}
+
+/* ==== Retained pools ====================================================== */
+
+static void aa_pool_init(struct aa_retained *pool, int nid, struct aa_arena *owner);
+static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force);
+
+static void aa_retained_kick(struct aa_retained *pool)
+{
+	long ms = aa_pool_ms(pool);
+
+	if (ms >= 0)
+		queue_delayed_work(system_unbound_wq, &pool->work, aa_decay_delay(ms));
 }
 
 /* ==== Dirty: per arena =================================================== */
@@ -143,16 +169,20 @@ static void aa_decay_arena_work(struct work_struct *work)
 }
 
 /**
- * aa_decay_arena_init() - set up a new arena's dirty decay
+ * aa_decay_arena_init() - set up a new arena's decay
  * @arena: the arena, not yet visible to anyone
+ *
+ * It follows the global windows until told otherwise.
  *
  * Context: Process context.
  */
 void aa_decay_arena_init(struct aa_arena *arena)
 {
-	acd_init(&arena->dirty_decay, arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms),
-		 aa_decay_now());
+	arena->dirty_decay_ms = AA_DECAY_FOLLOW;
+	arena->muzzy_decay_ms = AA_DECAY_FOLLOW;
+	acd_init(&arena->dirty_decay, aa_arena_dirty_ms(arena), aa_decay_now());
 	INIT_DEFERRABLE_WORK(&arena->decay_work, aa_decay_arena_work);
+	aa_pool_init(&arena->muzzy, arena->nid, arena);
 }
 
 /**
@@ -166,7 +196,7 @@ void aa_decay_arena_init(struct aa_arena *arena)
  */
 void aa_decay_arena_kick(struct aa_arena *arena)
 {
-	long ms = arenalloc_knob_get(&arenalloc_knob_dirty_decay_ms);
+	long ms = aa_arena_dirty_ms(arena);
 
 	lockdep_assert_held(&arena->lock);
 	if (ms >= 0)
@@ -175,66 +205,83 @@ void aa_decay_arena_kick(struct aa_arena *arena)
 }
 
 /**
- * aa_decay_arena_exit() - stop an arena's decay work for good
- * @arena: an arena nobody uses any more (nothing can queue the work)
+ * aa_decay_arena_exit() - stop an arena's decay for good
+ * @arena: an arena nobody uses any more (nothing can queue the works)
+ *
+ * What its own retained pool holds moves to the nodes' pools.
  *
  * Context: Process context; may sleep.
  */
 void aa_decay_arena_exit(struct aa_arena *arena)
 {
+	struct aa_retained *pool = &arena->muzzy;
+	unsigned long flags;
+	LIST_HEAD(pages);
+
 	cancel_delayed_work_sync(&arena->decay_work);
+	cancel_delayed_work_sync(&pool->work);
+	spin_lock_irqsave(&pool->lock, flags);
+	list_splice_init(&pool->pages, &pages);
+	atomic_long_sub(pool->npages, &aa_muzzy_pages);
+	WRITE_ONCE(pool->npages, 0);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	aa_retained_put(NULL, &pages, aa_decay_now());
 }
 
-/* ==== Muzzy: per node ===================================================== */
-
-static void aa_retained_kick(struct aa_retained *pool, long ms)
-{
-	if (ms >= 0)
-		queue_delayed_work(system_unbound_wq, &pool->work, aa_decay_delay(ms));
-}
+/* ==== Muzzy: per node, or an arena's own ================================= */
 
 /**
- * aa_retained_put() - park chunk blocks in their nodes' retained pools
+ * aa_retained_put() - park chunk blocks in a retained pool
+ * @from:  the arena they leave, or NULL
  * @pages: head pages linked by lru; emptied
  * @now:   the time, ns
  *
- * With muzzy_decay_ms 0 the blocks go straight on to the page allocator.
+ * They go to @from's own pool when it overrides muzzy_decay_ms, else to
+ * the pool of the node each lies on.  A pool whose window is 0 gives them
+ * straight on to the page allocator.
  *
  * Context: Process context; takes the pools' locks.
  */
-void aa_retained_put(struct list_head *pages, u64 now)
+void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now)
 {
-	long ms = arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms);
+	bool own = from && READ_ONCE(from->muzzy_decay_ms) != AA_DECAY_FOLLOW;
 	unsigned long flags, n = 1UL << aa_chunk_order();
 	struct aa_retained *pool;
 	struct page *page, *tmp;
 
 	list_for_each_entry_safe(page, tmp, pages, lru) {
-		pool = aa_pools[page_to_nid(page)];
+		pool = own ? &from->muzzy : aa_pools[page_to_nid(page)];
 		spin_lock_irqsave(&pool->lock, flags);
 		list_move_tail(&page->lru, &pool->pages);
 		WRITE_ONCE(pool->npages, pool->npages + n);
+		atomic_long_add(n, &aa_muzzy_pages);
 		spin_unlock_irqrestore(&pool->lock, flags);
-		if (!ms)
-			aa_retained_decay(pool->nid, now, 0);
+		if (!aa_pool_ms(pool))
+			aa_pool_decay(pool, now, 0);
 		else
-			aa_retained_kick(pool, ms);
+			aa_retained_kick(pool);
 	}
 }
 
 /**
- * aa_retained_take() - a retained chunk block of node @nid for reuse
- * @nid: the node
+ * aa_retained_free() - give chunk blocks straight back to the page allocator
+ * @pages: head pages linked by lru, held by the page layer; emptied
  *
- * The newest block, whose pages are likeliest to be cache-warm.
- *
- * Context: Any context; takes the pool's lock.
- * Return: the block's head page, held by the page layer as from
- * arenalloc_pages_alloc(), or NULL when the pool is empty.
+ * Context: Process context.
  */
-struct page *aa_retained_take(int nid)
+void aa_retained_free(struct list_head *pages)
 {
-	struct aa_retained *pool = aa_pools[nid];
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del_init(&page->lru);
+		arenalloc_pages_free(page, aa_chunk_order());
+	}
+}
+
+/* The newest block of @pool, or NULL. */
+static struct page *aa_pool_take(struct aa_retained *pool)
+{
 	struct page *page = NULL;
 	unsigned long flags;
 
@@ -245,30 +292,38 @@ struct page *aa_retained_take(int nid)
 		page = list_last_entry(&pool->pages, struct page, lru);
 		list_del_init(&page->lru);
 		WRITE_ONCE(pool->npages, pool->npages - (1UL << aa_chunk_order()));
+		atomic_long_sub(1L << aa_chunk_order(), &aa_muzzy_pages);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return page;
 }
 
 /**
- * aa_retained_decay() - give retained pages of node @nid back
- * @nid:   the node
- * @now:   the time, ns
- * @force: pages to give back whatever the curve says; ULONG_MAX for all
+ * aa_retained_take() - a retained chunk block for @arena to reuse
+ * @arena: the arena that needs a chunk
  *
- * Applies muzzy_decay_ms to the node's pool, the oldest blocks first, in
- * whole blocks (the curve's limit rounded up to one, @force too), in
- * batches of AA_DECAY_BATCH blocks per hold of the pool's lock.
+ * The newest block, whose pages are likeliest to be cache-warm: from the
+ * arena's own pool first, then from its node's.
  *
- * Context: Process context; takes the pool's lock.
- * Return: pages given back to the page allocator.
+ * Context: Any context; takes the pools' locks.
+ * Return: the block's head page, held by the page layer as from
+ * arenalloc_pages_alloc(), or NULL when both pools are empty.
  */
-unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
+struct page *aa_retained_take(struct aa_arena *arena)
 {
-	long ms = arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms);
+	return aa_pool_take(&arena->muzzy) ?: aa_pool_take(aa_pools[arena->nid]);
+}
+
+/*
+ * Applies @pool's window, the oldest blocks first, in whole blocks (the
+ * curve's limit rounded up to one, @force too), AA_DECAY_BATCH blocks per
+ * hold of the pool's lock.  Returns pages given back.
+ */
+static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force)
+{
+	long ms = aa_pool_ms(pool);
 	unsigned long flags, limit, freed = 0, n = 1UL << aa_chunk_order();
-	struct aa_retained *pool = aa_pools[nid];
-	struct page *page, *tmp;
+	struct page *page;
 	unsigned int i;
 	LIST_HEAD(out);
 	bool more;
@@ -287,17 +342,16 @@ unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
 			list_move_tail(&page->lru, &out);
 			WRITE_ONCE(pool->npages, pool->npages - n);
 		}
+		atomic_long_sub(i * n, &aa_muzzy_pages);
 		if (i && !freed)
 			pool->npurge++;
+		pool->nmadvise += i;
 		pool->purged += i * n;
 		freed += i * n;
 		acd_purged(&pool->decay, pool->npages);
 		more = pool->npages > limit;
 		spin_unlock_irqrestore(&pool->lock, flags);
-		list_for_each_entry_safe(page, tmp, &out, lru) {
-			list_del_init(&page->lru);
-			arenalloc_pages_free(page, aa_chunk_order());
-		}
+		aa_retained_free(&out);
 		if (!more)
 			break;
 		cond_resched();
@@ -305,25 +359,38 @@ unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
 	}
 	return freed;
 }
+
+/**
+ * aa_retained_decay() - give retained pages of node @nid back
+ * @nid:   the node
+ * @now:   the time, ns
+ * @force: pages to give back whatever the curve says; ULONG_MAX for all
+ *
+ * Applies muzzy_decay_ms to the node's pool, the oldest blocks first, in
+ * whole blocks (the curve's limit rounded up to one, @force too), in
+ * batches of AA_DECAY_BATCH blocks per hold of the pool's lock.
+ *
+ * Context: Process context; takes the pool's lock.
+ * Return: pages given back to the page allocator.
+ */
+unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
+{
+	return aa_pool_decay(aa_pools[nid], now, force);
+}
 EXPORT_SYMBOL_IF_KUNIT(aa_retained_decay);
 
 /**
  * aa_retained_pages() - pages in node @nid's retained pool
- * @nid: the node, or NUMA_NO_NODE for all
+ * @nid: the node, or NUMA_NO_NODE for every pool, the arenas' own too
  *
  * Context: Any context.  A snapshot.
  * Return: the number of pages.
  */
 unsigned long aa_retained_pages(int nid)
 {
-	unsigned long sum = 0;
-	int n;
-
 	if (nid != NUMA_NO_NODE)
 		return READ_ONCE(aa_pools[nid]->npages);
-	for (n = 0; n < nr_node_ids; n++)
-		sum += READ_ONCE(aa_pools[n]->npages);
-	return sum;
+	return max(0L, atomic_long_read(&aa_muzzy_pages));
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_retained_pages);
 
@@ -334,14 +401,100 @@ static void aa_retained_work(struct work_struct *work)
 	u64 now = aa_decay_now(), deadline;
 	unsigned long flags;
 
-	aa_retained_decay(pool->nid, now, 0);
+	aa_pool_decay(pool, now, 0);
 	spin_lock_irqsave(&pool->lock, flags);
 	deadline = pool->npages ? acd_deadline(&pool->decay) : (u64)-1;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	aa_decay_requeue(&pool->work, deadline, now);
 }
 
-/* ==== Everything at once: triggers and the shrinker ====================== */
+static void aa_pool_init(struct aa_retained *pool, int nid, struct aa_arena *owner)
+{
+	spin_lock_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->pages);
+	pool->nid = nid;
+	pool->owner = owner;
+	acd_init(&pool->decay, aa_pool_ms(pool), aa_decay_now());
+	INIT_DEFERRABLE_WORK(&pool->work, aa_retained_work);
+}
+
+/* Adds @pool's counters to @st. */
+static void aa_pool_stats_add(struct aa_retained *pool, struct aa_decay_stats *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	st->pmuzzy += pool->npages;
+	st->muzzy_npurge += pool->npurge;
+	st->muzzy_nmadvise += pool->nmadvise;
+	st->muzzy_purged += pool->purged;
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/**
+ * aa_decay_arena_stats_get() - the counters of @arena's own retained pool
+ * @arena: the arena
+ * @st:    filled in
+ *
+ * Context: Any context; takes the pool's lock for a fixed time.
+ */
+void aa_decay_arena_stats_get(struct aa_arena *arena, struct aa_decay_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	aa_pool_stats_add(&arena->muzzy, st);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_arena_stats_get);
+
+/**
+ * aa_decay_node_stats_get() - the counters of node @nid's retained pool
+ * @nid: the node
+ * @st:  filled in
+ *
+ * Context: Any context; takes the pool's lock for a fixed time.
+ */
+void aa_decay_node_stats_get(int nid, struct aa_decay_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	aa_pool_stats_add(aa_pools[nid], st);
+}
+
+/**
+ * aa_decay_arena_run() - apply @arena's curves now, or purge it
+ * @arena: the arena
+ * @now:   the time, ns
+ * @purge: give everything dirty and in its own pool back to the page
+ *         allocator now, whatever the curves say
+ *
+ * Context: Process context.
+ * Return: pages given back to the page allocator.
+ */
+unsigned long aa_decay_arena_run(struct aa_arena *arena, u64 now, bool purge)
+{
+	unsigned long freed = 0;
+
+	if (purge)
+		freed = aa_arena_purge(arena);
+	else
+		aa_arena_decay(arena, now, 0);
+	return freed + aa_pool_decay(&arena->muzzy, now, purge ? ULONG_MAX : 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_arena_run);
+
+/**
+ * aa_decay_arena_changed() - @arena's decay windows were written
+ * @arena: the arena
+ *
+ * Runs its works now, so that the new windows take effect at once.
+ *
+ * Context: Process context.
+ */
+void aa_decay_arena_changed(struct aa_arena *arena)
+{
+	mod_delayed_work(system_unbound_wq, &arena->decay_work, 0);
+	mod_delayed_work(system_unbound_wq, &arena->muzzy.work, 0);
+}
+
+/* ==== Everything at once: triggers, the shrinker ========================= */
 
 /**
  * aa_decay_run() - apply decay to every arena and retained pool
@@ -350,8 +503,9 @@ static void aa_retained_work(struct work_struct *work)
  * @may_block: may wait for aa_arenas_lock to reach private arenas; if
  *             false, they are skipped when the lock is busy
  *
- * Dirty chunks move to the retained pools first, then the pools give
- * pages back; @force counts pages given back to the page allocator.
+ * Dirty chunks move to the retained pools first, then the pools (the
+ * arenas' own, then the nodes') give pages back; @force counts pages
+ * given back to the page allocator.
  *
  * Context: Process context.
  * Return: pages given back to the page allocator.
@@ -372,9 +526,10 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 	for (i = 0; i < (locked ? AA_ARENAS_MAX : aa_narenas_auto); i++) {
 		struct aa_arena *arena = READ_ONCE(aa_arenas[i]);
 
-		if (arena)
-			moved += aa_arena_decay(arena, now,
-						force ? force - min(force, moved) : 0);
+		if (!arena)
+			continue;
+		moved += aa_arena_decay(arena, now, force ? force - min(force, moved) : 0);
+		freed += aa_pool_decay(&arena->muzzy, now, force ? force - min(force, freed) : 0);
 	}
 	if (locked)
 		mutex_unlock(&aa_arenas_lock);
@@ -420,105 +575,29 @@ void aa_decay_kick_all(void)
 	mutex_lock(&aa_arenas_lock);
 	for (i = 0; i < AA_ARENAS_MAX; i++)
 		if (aa_arenas[i])
-			mod_delayed_work(system_unbound_wq, &aa_arenas[i]->decay_work, 0);
+			aa_decay_arena_changed(aa_arenas[i]);
 	mutex_unlock(&aa_arenas_lock);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		mod_delayed_work(system_unbound_wq, &aa_pools[nid]->work, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_kick_all);
 
-static unsigned long aa_shrink_count(struct shrinker *s, struct shrink_control *sc)
-{
-	unsigned long n = atomic_long_read(&aa_dirty_pages) +
-			  aa_retained_pages(NUMA_NO_NODE);
-
-	return n ?: SHRINK_EMPTY;
-}
-
-static unsigned long aa_shrink_scan(struct shrinker *s, struct shrink_control *sc)
-{
-	unsigned long freed = aa_decay_run(aa_decay_now(), max(1UL, sc->nr_to_scan), false);
-
-	return freed ?: SHRINK_STOP;
-}
-
-#ifdef AA_HAVE_SHRINKER_ALLOC
-static struct shrinker *aa_shrinker;
-
-int aa_decay_shrinker_init(void)
-{
-	aa_shrinker = shrinker_alloc(0, "arenalloc-decay");
-	if (!aa_shrinker)
-		return -ENOMEM;
-	aa_shrinker->count_objects = aa_shrink_count;
-	aa_shrinker->scan_objects = aa_shrink_scan;
-	aa_shrinker->seeks = DEFAULT_SEEKS;
-	shrinker_register(aa_shrinker);
-	return 0;
-}
-
-void aa_decay_shrinker_exit(void)
-{
-	shrinker_free(aa_shrinker);
-	aa_shrinker = NULL;
-}
-
-struct shrinker *aa_decay_shrinker(void)
-{
-	return aa_shrinker;
-}
-#else
-static struct shrinker aa_shrinker_static = {
-	.count_objects = aa_shrink_count,
-	.scan_objects = aa_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
-static bool aa_shrinker_registered;
-
-int aa_decay_shrinker_init(void)
-{
-	int ret = register_shrinker(&aa_shrinker_static, "arenalloc-decay");
-
-	aa_shrinker_registered = !ret;
-	return ret;
-}
-
-void aa_decay_shrinker_exit(void)
-{
-	if (aa_shrinker_registered)
-		unregister_shrinker(&aa_shrinker_static);
-	aa_shrinker_registered = false;
-}
-
-struct shrinker *aa_decay_shrinker(void)
-{
-	return aa_shrinker_registered ? &aa_shrinker_static : NULL;
-}
-#endif
-EXPORT_SYMBOL_IF_KUNIT(aa_decay_shrinker);
-
 /**
- * aa_decay_stats_get() - totals of the retained pools
+ * aa_decay_stats_get() - totals of the nodes' retained pools
  * @st: filled in
+ *
+ * The arenas' own pools are counted with their arenas
+ * (aa_decay_arena_stats_get()).
  *
  * Context: Any context; takes each pool's lock for a fixed time.
  */
 void aa_decay_stats_get(struct aa_decay_stats *st)
 {
-	unsigned long flags;
 	int nid;
 
 	memset(st, 0, sizeof(*st));
-	for (nid = 0; nid < nr_node_ids; nid++) {
-		struct aa_retained *pool = aa_pools[nid];
-
-		spin_lock_irqsave(&pool->lock, flags);
-		st->pmuzzy += pool->npages;
-		st->muzzy_npurge += pool->npurge;
-		st->muzzy_purged += pool->purged;
-		spin_unlock_irqrestore(&pool->lock, flags);
-	}
+	for (nid = 0; nid < nr_node_ids; nid++)
+		aa_pool_stats_add(aa_pools[nid], st);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_stats_get);
 
@@ -543,12 +622,7 @@ int aa_decay_init(void)
 		pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 		if (!pool)
 			goto fail;
-		spin_lock_init(&pool->lock);
-		INIT_LIST_HEAD(&pool->pages);
-		pool->nid = nid;
-		acd_init(&pool->decay, arenalloc_knob_get(&arenalloc_knob_muzzy_decay_ms),
-			 aa_decay_now());
-		INIT_DEFERRABLE_WORK(&pool->work, aa_retained_work);
+		aa_pool_init(pool, nid, NULL);
 		aa_pools[nid] = pool;
 	}
 	return 0;

@@ -37,6 +37,8 @@
 #define ARENALLOC_LG_CHUNK_MIN	ARENALLOC_LG_CHUNK_LIMIT_MIN
 #define ARENALLOC_LG_CHUNK_MAX	(PAGE_SHIFT + MAX_PAGE_ORDER)
 #define ARENALLOC_DECAY_MS_MAX	ARENALLOC_DECAY_MS_LIMIT
+/* An arena's decay window that follows the global knob. */
+#define AA_DECAY_FOLLOW		(-2L)
 
 /* ==== Knobs (config.c) ================================================== */
 
@@ -77,6 +79,9 @@ extern struct arenalloc_knob arenalloc_knob_muzzy_decay_ms;
 extern struct arenalloc_knob arenalloc_knob_tcache_max;
 extern struct arenalloc_knob arenalloc_knob_tcache_gc_interval;
 extern struct arenalloc_knob arenalloc_knob_debug;
+extern struct arenalloc_knob arenalloc_knob_stats_print_interval;
+extern struct arenalloc_knob arenalloc_knob_arena_dirty_decay_ms;
+extern struct arenalloc_knob arenalloc_knob_arena_muzzy_decay_ms;
 
 static inline long arenalloc_knob_get(const struct arenalloc_knob *knob)
 {
@@ -85,6 +90,8 @@ static inline long arenalloc_knob_get(const struct arenalloc_knob *knob)
 
 int arenalloc_knob_parse(const struct arenalloc_knob *knob, const char *buf,
 			 long *out);
+int arenalloc_knob_store_at(const struct arenalloc_knob *knob, const char *buf,
+			    long *dst, long *old);
 int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf);
 int arenalloc_config_init(void);
 
@@ -211,15 +218,24 @@ struct aa_huge {
 	struct list_head link;
 };
 
+/* Size classes at most: small and large, up to the largest chunk. */
+#define AA_NCLASSES_MAX		ASC_NCLASSES_UPTO(ARENALLOC_LG_CHUNK_MAX)
+#define AA_NLARGE_MAX		(AA_NCLASSES_MAX - ASC_NSMALL(PAGE_SHIFT))
+
 /**
  * struct aa_bin - the slabs of one small class in one arena
- * @nonfull: slabs with at least one free region
- * @nslabs:  slabs of this class
- * @curregs: regions handed out and not yet freed
- * @nmalloc: regions handed out, ever
- * @ndalloc: regions given back, ever
+ * @nonfull:   slabs with at least one free region
+ * @nslabs:    slabs of this class (jemalloc's curslabs)
+ * @curregs:   regions handed out and not yet freed
+ * @nmalloc:   regions handed out, ever
+ * @ndalloc:   regions given back, ever
+ * @nrequests: calls that took regions: per-CPU cache refills and direct
+ *             allocations, ever (cache hits are counted per CPU)
+ * @nfills:    per-CPU cache refills, ever
+ * @nflushes:  batches from per-CPU caches that held the class, ever
  *
- * Protected by the arena lock.
+ * Protected by the arena lock.  The counters change only where the lock
+ * is taken anyway (refill, flush, direct calls), never on a cache hit.
  */
 struct aa_bin {
 	struct list_head nonfull;
@@ -227,6 +243,75 @@ struct aa_bin {
 	unsigned long curregs;
 	u64 nmalloc;
 	u64 ndalloc;
+	u64 nrequests;
+	u64 nfills;
+	u64 nflushes;
+};
+
+/**
+ * struct aa_lstats - the counters of one large class in one arena
+ * @nmalloc:     allocations handed out, ever
+ * @ndalloc:     allocations given back, ever
+ * @nflushes:    batches from per-CPU caches that held the class, ever
+ * @curlextents: allocations live
+ *
+ * Protected by the arena lock.
+ */
+struct aa_lstats {
+	u64 nmalloc;
+	u64 ndalloc;
+	u64 nflushes;
+	unsigned long curlextents;
+};
+
+/**
+ * struct aa_class_stats - a snapshot of one size class, jemalloc's names
+ * @nmalloc:   objects handed out by the arena, ever
+ * @ndalloc:   objects given back to it, ever
+ * @nrequests: allocation requests of the class, ever
+ * @nfills:    per-CPU cache refills, ever (small classes)
+ * @nflushes:  per-CPU cache flushes that held the class, ever
+ * @curregs:   objects live (small: regions; large: jemalloc's curlextents)
+ * @curslabs:  slabs (small classes)
+ */
+struct aa_class_stats {
+	u64 nmalloc;
+	u64 ndalloc;
+	u64 nrequests;
+	u64 nfills;
+	u64 nflushes;
+	unsigned long curregs;
+	unsigned long curslabs;
+};
+
+/**
+ * struct aa_retained - a pool of retained (muzzy) chunk blocks: one per
+ * node, and one of its own in each arena
+ * @lock:     protects every field below but @nid, @owner and @work
+ * @pages:    head pages of chunk blocks, linked by page->lru, oldest first
+ * @npages:   pages in @pages; read locklessly (READ_ONCE) by statistics
+ * @decay:    the muzzy curve's state
+ * @npurge:   decay steps that gave pages back, ever
+ * @nmadvise: blocks given back to the page allocator (one call each), ever
+ * @purged:   pages given back to the page allocator, ever
+ * @nid:      the node (of an arena's pool: the arena's), fixed
+ * @owner:    the arena whose own pool this is, or NULL for a node's; fixed
+ * @work:     deferrable work applying the curve (the workqueue serialises
+ *            it)
+ *
+ * kmod/decay.c describes how they are used.
+ */
+struct aa_retained {
+	spinlock_t lock;	/* see above */
+	struct list_head pages;
+	unsigned long npages;
+	struct acd_decay decay;
+	u64 npurge;
+	u64 nmadvise;
+	u64 purged;
+	int nid;
+	struct aa_arena *owner;
+	struct delayed_work work;
 };
 
 /**
@@ -246,9 +331,15 @@ struct aa_bin {
  * @dirty:     its empty chunks, the longest empty first (kmod/decay.c
  *             describes how they decay)
  * @ndirty:    pages in @dirty
+ * @dirty_decay_ms: its own dirty window, or AA_DECAY_FOLLOW; written
+ *             under arenalloc_knob_lock with WRITE_ONCE(), read locklessly
+ * @muzzy_decay_ms: likewise, for the chunks it gives up
+ * @muzzy:     its own retained pool, used while @muzzy_decay_ms is its own
+ *             (its own lock)
  * @dirty_decay: the decay curve's state for @dirty
  * @dirty_npurge: decay steps that moved chunks out of @dirty, ever
- * @dirty_purged: pages moved out of @dirty to the retained pool, ever
+ * @dirty_nmadvise: chunks moved out of @dirty, ever
+ * @dirty_purged: pages moved out of @dirty, ever
  * @decay_work: deferrable work that applies the curve; not under the lock
  *             (the workqueue serialises it; aa_arena_delete() cancels it)
  * @free_runs: free runs, by log2 of length in pages
@@ -262,6 +353,7 @@ struct aa_bin {
  * @node_fallbacks: chunks and huge blocks it took from another node than
  *             @nid, ever
  * @bins:      one per small class
+ * @lstats:    one per large class
  */
 struct aa_arena {
 	spinlock_t lock;	/* see above */
@@ -274,8 +366,12 @@ struct aa_arena {
 	unsigned long nchunks;
 	struct list_head dirty;
 	unsigned long ndirty;
+	long dirty_decay_ms;
+	long muzzy_decay_ms;
+	struct aa_retained muzzy;
 	struct acd_decay dirty_decay;
 	u64 dirty_npurge;
+	u64 dirty_nmadvise;
 	u64 dirty_purged;
 	struct delayed_work decay_work;
 	struct list_head free_runs[AA_NBUCKETS];
@@ -288,6 +384,7 @@ struct aa_arena {
 	unsigned long large_bytes;
 	u64 node_fallbacks;
 	struct aa_bin bins[ASC_NSMALL_MAX];
+	struct aa_lstats lstats[AA_NLARGE_MAX];
 };
 
 /*
@@ -355,6 +452,7 @@ int aa_lookup(const void *ptr, struct aa_ptr_info *info);
  * @node_fallbacks: chunks and huge blocks taken from another node, ever
  * @pdirty:       pages of its empty chunks, waiting for decay
  * @dirty_npurge: decay steps that moved some of them to the retained pool
+ * @dirty_nmadvise: chunks so moved, ever
  * @dirty_purged: pages so moved, ever
  */
 struct aa_arena_stats {
@@ -370,18 +468,23 @@ struct aa_arena_stats {
 	u64 node_fallbacks;
 	unsigned long pdirty;
 	u64 dirty_npurge;
+	u64 dirty_nmadvise;
 	u64 dirty_purged;
 };
 
 void aa_arena_stats_get(struct aa_arena *arena, struct aa_arena_stats *st);
+void aa_arena_class_stats_get(struct aa_arena *arena, struct aa_class_stats *cs);
 int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
 			 int n, gfp_t gfp);
+int aa_arena_fill_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
+			int n, gfp_t gfp);
 void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t align,
 			   gfp_t gfp);
 void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp);
 void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n);
 bool aa_arena_free(struct aa_arena *arena, void *ptr);
 unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force);
+unsigned long aa_arena_purge(struct aa_arena *arena);
 
 /* ==== Decay, retained pages, shrinker (decay.c) ========================= */
 
@@ -398,13 +501,14 @@ u64 aa_decay_now(void);
 void aa_decay_arena_init(struct aa_arena *arena);
 void aa_decay_arena_kick(struct aa_arena *arena);
 void aa_decay_arena_exit(struct aa_arena *arena);
-void aa_retained_put(struct list_head *pages, u64 now);
-struct page *aa_retained_take(int nid);
+long aa_arena_dirty_ms(const struct aa_arena *arena);
+void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now);
+void aa_retained_free(struct list_head *pages);
+struct page *aa_retained_take(struct aa_arena *arena);
 unsigned long aa_retained_decay(int nid, u64 now, unsigned long force);
 unsigned long aa_retained_pages(int nid);
 unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block);
 int aa_decay_trigger(const struct arenalloc_knob *knob, const char *buf);
-struct shrinker *aa_decay_shrinker(void);
 int aa_decay_init(void);
 void aa_decay_exit(void);
 
@@ -412,18 +516,22 @@ void aa_decay_exit(void);
  * struct aa_decay_stats - pages waiting to go back to the page allocator
  * @pmuzzy:       pages in the retained pools (muzzy)
  * @muzzy_npurge: decay steps that gave retained pages back, ever
+ * @muzzy_nmadvise: blocks given back to the page allocator, ever
  * @muzzy_purged: retained pages given back to the page allocator, ever
  */
 struct aa_decay_stats {
 	unsigned long pmuzzy;
 	u64 muzzy_npurge;
+	u64 muzzy_nmadvise;
 	u64 muzzy_purged;
 };
 
 void aa_decay_stats_get(struct aa_decay_stats *st);
+void aa_decay_arena_stats_get(struct aa_arena *arena, struct aa_decay_stats *st);
+void aa_decay_node_stats_get(int nid, struct aa_decay_stats *st);
+unsigned long aa_decay_arena_run(struct aa_arena *arena, u64 now, bool purge);
+void aa_decay_arena_changed(struct aa_arena *arena);
 void aa_decay_kick_all(void);
-int aa_decay_shrinker_init(void);
-void aa_decay_shrinker_exit(void);
 
 /* ==== The exported interface (api.c) =================================== */
 
@@ -488,6 +596,7 @@ struct aa_tcache_stats {
 };
 
 void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
+void aa_tcache_hits_add(const struct aa_arena *arena, u64 *hits);
 void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
 
@@ -522,7 +631,12 @@ struct shrinker *aa_shrinker_get(void);
  * @retained:       bytes of @pmuzzy
  * @npurge:         decay steps that moved pages dirty to muzzy or muzzy
  *                  to the page allocator, ever
+ * @nmadvise:       chunks so moved (jemalloc's madvise() calls: one
+ *                  unregistration or one call into the page allocator
+ *                  each), ever
  * @purged:         pages so moved, ever (a page counts at each move)
+ * @resident:       bytes held from the page allocator: @mapped, @retained
+ *                  and @metadata
  */
 struct aa_stats {
 	u64 narenas;
@@ -542,10 +656,16 @@ struct aa_stats {
 	u64 pmuzzy;
 	u64 retained;
 	u64 npurge;
+	u64 nmadvise;
 	u64 purged;
+	u64 resident;
 };
 
 void aa_stats_collect(struct aa_stats *t);
+void aa_stats_arena(struct aa_arena *arena, struct aa_stats *t);
+void aa_stats_print_changed(long old, long val);
+void aa_stats_print_init(void);
+void aa_stats_print_exit(void);
 void aa_stats_debugfs_init(void);
 void aa_stats_debugfs_exit(void);
 

@@ -4,9 +4,9 @@
  *
  * Load order: knobs are checked together first (a bad combination refuses
  * the load before anything is allocated), then the size classes, the page
- * layer, the arenas and per-CPU caches, the decay shrinker (which walks
- * the arenas, so it goes before them on unload), /dev/arenalloc (which needs only
- * the page layer), and last the sysfs tree that exposes them all and the
+ * layer, the arenas, per-CPU caches and the shrinker (which walks them
+ * all, so it goes first on unload; api.c), /dev/arenalloc (which needs
+ * only the page layer), and last the sysfs tree that exposes them all and the
  * JSON dump in debugfs (which may be missing without harm).  Unload
  * undoes the same steps in reverse.
  * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
@@ -44,16 +44,14 @@ static int __init arenalloc_init(void)
 	ret = aa_api_init();
 	if (ret)
 		goto undo_page;
-	ret = aa_decay_shrinker_init();
-	if (ret)
-		goto undo_api;
 	ret = aa_dev_init();
 	if (ret)
-		goto undo_shrinker;
+		goto undo_api;
 	ret = arenalloc_sysfs_init();
 	if (ret)
 		goto undo_dev;
 	aa_stats_debugfs_init();
+	aa_stats_print_init();
 
 	pr_info("version %s: %ld arenas, %lu KiB chunks, %u size classes (%u small), %u nodes with memory\n",
 		ARENALLOC_VERSION, arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -64,8 +62,6 @@ static int __init arenalloc_init(void)
 
 undo_dev:
 	aa_dev_exit();
-undo_shrinker:
-	aa_decay_shrinker_exit();
 undo_api:
 	aa_api_exit();
 undo_page:
@@ -77,8 +73,8 @@ static void __exit arenalloc_exit(void)
 {
 	aa_stats_debugfs_exit();
 	arenalloc_sysfs_exit();
+	aa_stats_print_exit();
 	aa_dev_exit();
-	aa_decay_shrinker_exit();
 	aa_api_exit();
 	arenalloc_page_exit();
 	pr_info("unloaded\n");

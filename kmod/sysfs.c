@@ -11,7 +11,10 @@
  * arenalloc_sysfs_exit() removes the files, and config.c serialises
  * knob writers.  The purge and decay triggers (mode 0200: root only)
  * are parsed by the same parser and run in the writer's context
- * (kmod/decay.c).
+ * (kmod/decay.c).  arenas/<i>/ holds an automatic arena's node, nthreads,
+ * its own decay windows (-2 follows the global ones; same parser, same
+ * messages), its purge and decay triggers and its statistics (stats/,
+ * named as the totals).  Every writable file is root's only (0644, 0200).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -66,6 +69,7 @@ KNOB_ATTR(dirty_decay_ms, 0644);
 KNOB_ATTR(muzzy_decay_ms, 0644);
 KNOB_ATTR(tcache_max, 0644);
 KNOB_ATTR(tcache_gc_interval, 0644);
+KNOB_ATTR(stats_print_interval, 0644);
 
 /* ==== Write-only triggers ================================================ */
 
@@ -152,7 +156,9 @@ STATS_ATTR(pdirty);
 STATS_ATTR(pmuzzy);
 STATS_ATTR(retained);
 STATS_ATTR(npurge);
+STATS_ATTR(nmadvise);
 STATS_ATTR(purged);
+STATS_ATTR(resident);
 
 static struct attribute *stats_attrs[] = {
 	&stats_narenas_attr.attr.attr,
@@ -172,7 +178,9 @@ static struct attribute *stats_attrs[] = {
 	&stats_pmuzzy_attr.attr.attr,
 	&stats_retained_attr.attr.attr,
 	&stats_npurge_attr.attr.attr,
+	&stats_nmadvise_attr.attr.attr,
 	&stats_purged_attr.attr.attr,
+	&stats_resident_attr.attr.attr,
 	NULL,
 };
 
@@ -276,14 +284,166 @@ static ssize_t nthreads_show(struct kobject *kobj, struct kobj_attribute *attr, 
 
 static struct kobj_attribute arena_nthreads_attr = __ATTR_RO(nthreads);
 
+/*
+ * An arena's decay windows: its own value, or -2 (AA_DECAY_FOLLOW) when
+ * it follows the global one.  The global knobs' parser, with -2 allowed.
+ */
+struct arena_knob_attribute {
+	struct kobj_attribute attr;
+	const struct arenalloc_knob *knob;
+	size_t offset;		/* of the long in struct aa_arena */
+};
+
+#define to_arena_knob(a) container_of(a, struct arena_knob_attribute, attr)
+
+static long *arena_knob_val(struct aa_arena *arena, struct kobj_attribute *attr)
+{
+	return (long *)((char *)arena + to_arena_knob(attr)->offset);
+}
+
+static ssize_t arena_knob_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	struct aa_arena *arena = kobj_arena(kobj);
+
+	if (!arena)
+		return -ENODEV;
+	return sysfs_emit(buf, "%ld\n", READ_ONCE(*arena_knob_val(arena, attr)));
+}
+
+static ssize_t arena_knob_store(struct kobject *kobj, struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct aa_arena *arena = kobj_arena(kobj);
+	long old;
+	int ret;
+
+	if (!arena)
+		return -ENODEV;
+	ret = arenalloc_knob_store_at(to_arena_knob(attr)->knob, buf,
+				      arena_knob_val(arena, attr), &old);
+	if (ret)
+		return ret;
+	/* Works waiting for an epoch of the old window run on the new one. */
+	aa_decay_arena_changed(arena);
+	return count;
+}
+
+/* ARENA_KNOB_ATTR(dirty): arenas/<i>/dirty_decay_ms. */
+#define ARENA_KNOB_ATTR(_kind)						\
+	static struct arena_knob_attribute arena_##_kind##_decay_ms_attr = { \
+		.attr = __ATTR(_kind##_decay_ms, 0644, arena_knob_show,	\
+			       arena_knob_store),			\
+		.knob = &arenalloc_knob_arena_##_kind##_decay_ms,	\
+		.offset = offsetof(struct aa_arena, _kind##_decay_ms),	\
+	}
+
+ARENA_KNOB_ATTR(dirty);
+ARENA_KNOB_ATTR(muzzy);
+
+/* purge and decay of one arena: "1" only, as the global triggers. */
+static ssize_t arena_trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	const struct arenalloc_knob *knob = to_knob(attr);
+	struct aa_arena *arena = kobj_arena(kobj);
+	long v;
+	int ret;
+
+	if (!arena)
+		return -ENODEV;
+	ret = arenalloc_knob_parse(knob, buf, &v);
+	if (ret)
+		return ret;
+	aa_decay_arena_run(arena, aa_decay_now(), knob == &arenalloc_knob_purge);
+	return count;
+}
+
+static struct knob_attribute arena_purge_attr = {
+	.attr = __ATTR(purge, 0200, NULL, arena_trigger_store),
+	.knob = &arenalloc_knob_purge,
+};
+
+static struct knob_attribute arena_decay_attr = {
+	.attr = __ATTR(decay, 0200, NULL, arena_trigger_store),
+	.knob = &arenalloc_knob_decay,
+};
+
 static struct attribute *arena_attrs[] = {
 	&arena_node_attr.attr,
 	&arena_nthreads_attr.attr,
+	&arena_dirty_decay_ms_attr.attr.attr,
+	&arena_muzzy_decay_ms_attr.attr.attr,
+	&arena_purge_attr.attr.attr,
+	&arena_decay_attr.attr.attr,
 	NULL,
 };
 
 static const struct attribute_group arena_group = {
 	.attrs = arena_attrs,
+};
+
+/* arenas/<i>/stats/: the arena's figures, named as the totals in stats/. */
+static ssize_t arena_stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	size_t offset = container_of(attr, struct stats_attribute, attr)->offset;
+	struct aa_arena *arena = kobj_arena(kobj);
+	struct aa_stats t;
+
+	if (!arena)
+		return -ENODEV;
+	aa_stats_arena(arena, &t);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&t + offset));
+}
+
+#define ARENA_STATS_ATTR(_name)						\
+	static struct stats_attribute arena_stats_##_name##_attr = {	\
+		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
+			  .show = arena_stats_show },			\
+		.offset = offsetof(struct aa_stats, _name),		\
+	}
+
+ARENA_STATS_ATTR(allocated);
+ARENA_STATS_ATTR(active);
+ARENA_STATS_ATTR(mapped);
+ARENA_STATS_ATTR(resident);
+ARENA_STATS_ATTR(nmalloc);
+ARENA_STATS_ATTR(ndalloc);
+ARENA_STATS_ATTR(node_fallbacks);
+ARENA_STATS_ATTR(pdirty);
+ARENA_STATS_ATTR(pmuzzy);
+ARENA_STATS_ATTR(retained);
+ARENA_STATS_ATTR(npurge);
+ARENA_STATS_ATTR(nmadvise);
+ARENA_STATS_ATTR(purged);
+
+static struct attribute *arena_stats_attrs[] = {
+	&arena_stats_allocated_attr.attr.attr,
+	&arena_stats_active_attr.attr.attr,
+	&arena_stats_mapped_attr.attr.attr,
+	&arena_stats_resident_attr.attr.attr,
+	&arena_stats_nmalloc_attr.attr.attr,
+	&arena_stats_ndalloc_attr.attr.attr,
+	&arena_stats_node_fallbacks_attr.attr.attr,
+	&arena_stats_pdirty_attr.attr.attr,
+	&arena_stats_pmuzzy_attr.attr.attr,
+	&arena_stats_retained_attr.attr.attr,
+	&arena_stats_npurge_attr.attr.attr,
+	&arena_stats_nmadvise_attr.attr.attr,
+	&arena_stats_purged_attr.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group arena_stats_group = {
+	.name = "stats",
+	.attrs = arena_stats_attrs,
+};
+
+static const struct attribute_group *arena_groups[] = {
+	&arena_group,
+	&arena_stats_group,
+	NULL,
 };
 
 static void arenas_sysfs_exit(void)
@@ -293,7 +453,7 @@ static void arenas_sysfs_exit(void)
 	for (i = 0; arena_kobjs && i < aa_narenas_auto; i++) {
 		if (!arena_kobjs[i])
 			continue;
-		sysfs_remove_group(arena_kobjs[i], &arena_group);
+		sysfs_remove_groups(arena_kobjs[i], arena_groups);
 		kobject_put(arena_kobjs[i]);
 	}
 	kfree(arena_kobjs);
@@ -315,7 +475,7 @@ static int arenas_sysfs_init(void)
 		arena_kobjs[i] = kobject_create_and_add(name, arenas_kobj);
 		if (!arena_kobjs[i])
 			goto fail;
-		if (sysfs_create_group(arena_kobjs[i], &arena_group)) {
+		if (sysfs_create_groups(arena_kobjs[i], arena_groups)) {
 			kobject_put(arena_kobjs[i]);
 			arena_kobjs[i] = NULL;
 			goto fail;
@@ -339,6 +499,7 @@ static struct attribute *arenalloc_attrs[] = {
 	&knob_attr_muzzy_decay_ms.attr.attr,
 	&knob_attr_tcache_max.attr.attr,
 	&knob_attr_tcache_gc_interval.attr.attr,
+	&knob_attr_stats_print_interval.attr.attr,
 	&knob_attr_purge.attr.attr,
 	&knob_attr_decay.attr.attr,
 	NULL,

@@ -73,12 +73,15 @@
  * @low_water: smallest @ncached since the last GC pass
  * @max:       capacity of @slots
  * @slots:     the objects
+ * @nhits:     allocations served from @slots, ever (the class's share of
+ *             its arena's nrequests; summed by statistics, never merged)
  */
 struct aa_tbin {
 	u16 ncached;
 	u16 low_water;
 	u16 max;
 	void **slots;
+	u64 nhits;
 };
 
 /**
@@ -92,7 +95,6 @@ struct aa_tbin {
  *            locking: the workqueue's)
  * @nremote:  entries in @remote
  * @remote:   objects of other arenas waiting to go back
- * @hits:     allocations served from the cache
  * @misses:   allocations that had to refill
  * @fills:    objects moved from arenas into the cache
  * @flushes:  objects moved from the cache back to arenas
@@ -108,7 +110,6 @@ struct aa_tcache {
 		void *ptr;
 		struct aa_arena *arena;
 	} remote[AA_REMOTE_MAX];
-	u64 hits;
 	u64 misses;
 	u64 fills;
 	u64 flushes;
@@ -252,7 +253,7 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 	if (likely(bin->ncached)) {
 		ptr = bin->slots[--bin->ncached];
 		bin->low_water = min(bin->low_water, bin->ncached);
-		tc->hits++;
+		bin->nhits++;
 		local_unlock_irqrestore(&aa_tcache->lock, flags);
 		return ptr;
 	}
@@ -263,7 +264,7 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 
 	/* The refill may sleep (if @gfp allows): no cache lock held. */
 	if (asc_is_small(&arenalloc_sc, szind)) {
-		n = aa_arena_alloc_small(arena, szind, batch, n, gfp);
+		n = aa_arena_fill_small(arena, szind, batch, n, gfp);
 	} else {
 		batch[0] = aa_arena_alloc_large(arena, szind, PAGE_SIZE, gfp);
 		n = !!batch[0];
@@ -492,17 +493,41 @@ void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st)
 	unsigned int i, n;
 
 	memset(st, 0, sizeof(*st));
-	st->hits = data_race(tc->hits);		/* a stale word is fine */
-	st->misses = data_race(tc->misses);	/* likewise */
+	st->misses = data_race(tc->misses);	/* a stale word is fine */
 	st->fills = data_race(tc->fills);	/* likewise */
 	st->flushes = data_race(tc->flushes);	/* likewise */
 	for (i = 0; i < aa_tcache_nbins; i++) {
 		n = data_race(tc->bins[i].ncached);	/* likewise */
+		st->hits += data_race(tc->bins[i].nhits);	/* likewise */
 		st->ncached += n;
 		st->cached_bytes += n * asc_index2size(i);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_stats_get);
+
+/**
+ * aa_tcache_hits_add() - add per-class cache hits to @hits
+ * @arena: count the CPUs bound to this arena only; NULL for every CPU
+ * @hits:  arenalloc_sc.nclasses counters, added to
+ *
+ * Read racily, as aa_tcache_stats_get() reads.
+ *
+ * Context: Any context.
+ */
+void aa_tcache_hits_add(const struct aa_arena *arena, u64 *hits)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+
+		if (arena && tc->arena != arena)
+			continue;
+		for (i = 0; i < aa_tcache_nbins; i++)
+			hits[i] += data_race(tc->bins[i].nhits);	/* a stale word is fine */
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_hits_add);
 
 /**
  * aa_tcache_gc_this_cpu() - run a GC pass on this CPU's cache now

@@ -271,7 +271,7 @@ static void retained_chunk_is_reused(struct kunit *test)
  */
 static void shrinker_gives_pages_back(struct kunit *test)
 {
-	struct shrinker *s = aa_decay_shrinker();
+	struct shrinker *s = aa_shrinker_get();
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 	struct dk_ctx *c = test->priv;
 	unsigned long burst;
@@ -292,12 +292,141 @@ static void shrinker_gives_pages_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->count_objects(s, &sc), (unsigned long)SHRINK_EMPTY);
 }
 
+/* Pages in the case's arena's own retained pool. */
+static unsigned long dk_own_muzzy(struct dk_ctx *c)
+{
+	struct aa_decay_stats ds;
+
+	aa_decay_arena_stats_get(aa_arenas[c->id], &ds);
+	return ds.pmuzzy;
+}
+
+/*
+ * An arena's own windows override the global ones and -2 follows them
+ * again; text is parsed as for the global knobs (bad text changes
+ * nothing).  Globally nothing decays (-1) and retained pages go back at
+ * once (0); the arena says the opposite.
+ */
+static void arena_overrides_the_global_windows(struct kunit *test)
+{
+	static const char * const bad[] = { "-3", "x", "", "1.5", "86400001", "0x" };
+	const u64 day = 86400ULL * 1000 * DK_NS_PER_MS;
+	struct dk_ctx *c = test->priv;
+	struct aa_arena *arena;
+	unsigned long burst;
+	unsigned int i;
+	long old;
+
+	burst = dk_burst(test, 4, -1, 0);
+	arena = aa_arenas[c->id];
+	KUNIT_EXPECT_EQ(test, READ_ONCE(arena->dirty_decay_ms), AA_DECAY_FOLLOW);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(arena->muzzy_decay_ms), AA_DECAY_FOLLOW);
+	dk_step(c, c->t0 + day);
+	KUNIT_EXPECT_EQ(test, dk_pdirty(c), burst);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test,
+				    arenalloc_knob_store_at(&arenalloc_knob_arena_dirty_decay_ms,
+							    bad[i], &arena->dirty_decay_ms, &old),
+				    -EINVAL, "'%s'", bad[i]);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(arena->dirty_decay_ms), AA_DECAY_FOLLOW);
+	}
+	KUNIT_ASSERT_EQ(test, arenalloc_knob_store_at(&arenalloc_knob_arena_dirty_decay_ms, "0\n",
+						      &arena->dirty_decay_ms, &old), 0);
+	KUNIT_EXPECT_EQ(test, old, AA_DECAY_FOLLOW);
+	KUNIT_ASSERT_EQ(test, arenalloc_knob_store_at(&arenalloc_knob_arena_muzzy_decay_ms, "-1",
+						      &arena->muzzy_decay_ms, &old), 0);
+	KUNIT_EXPECT_EQ(test, aa_arena_dirty_ms(arena), 0L);
+
+	/* Its dirty window is 0: the chunks leave, for its own pool (-1). */
+	dk_step(c, c->t0 + 2 * day);
+	KUNIT_EXPECT_EQ(test, dk_pdirty(c), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_own_muzzy(c), burst);
+	KUNIT_EXPECT_EQ(test, aa_retained_pages(c->nid), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_clean(c, burst), 0UL);
+	KUNIT_EXPECT_EQ(test, aa_decay_arena_run(aa_arenas[c->id], c->t0 + 3 * day, false), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_own_muzzy(c), burst);
+
+	/* Following the global muzzy window (0) again, the pool empties. */
+	KUNIT_ASSERT_EQ(test, arenalloc_knob_store_at(&arenalloc_knob_arena_muzzy_decay_ms, "-2",
+						      &arena->muzzy_decay_ms, &old), 0);
+	KUNIT_EXPECT_EQ(test, old, -1L);
+	KUNIT_EXPECT_EQ(test, aa_decay_arena_run(aa_arenas[c->id], c->t0 + 4 * day, false),
+			burst);
+	KUNIT_EXPECT_EQ(test, dk_own_muzzy(c), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_clean(c, burst), burst);
+}
+
+/*
+ * An arena's purge gives its dirty pages straight back, whatever the
+ * windows, and leaves the node's pool alone; its decay trigger applies its
+ * curves only.
+ */
+static void arena_purge_and_decay_triggers(struct kunit *test)
+{
+	struct dk_ctx *c = test->priv;
+	struct aa_stats t;
+	unsigned long burst;
+
+	burst = dk_burst(test, 4, -1, -1);
+	KUNIT_EXPECT_EQ(test, aa_decay_arena_run(aa_arenas[c->id], c->t0, false), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_pdirty(c), burst);
+	aa_stats_arena(aa_arenas[c->id], &t);
+	KUNIT_EXPECT_EQ(test, t.pdirty, (u64)burst);
+	KUNIT_EXPECT_EQ(test, t.mapped, (u64)burst << PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, t.resident, (u64)burst << PAGE_SHIFT);
+
+	KUNIT_EXPECT_EQ(test, aa_decay_arena_run(aa_arenas[c->id], c->t0, true), burst);
+	KUNIT_EXPECT_EQ(test, dk_pdirty(c), 0UL);
+	KUNIT_EXPECT_EQ(test, aa_retained_pages(c->nid), 0UL);
+	KUNIT_EXPECT_EQ(test, dk_clean(c, burst), burst);
+	aa_stats_arena(aa_arenas[c->id], &t);
+	KUNIT_EXPECT_EQ(test, t.purged, (u64)burst);
+	KUNIT_EXPECT_EQ(test, t.nmadvise, (u64)(burst / dk_chunk_pages()));
+	KUNIT_EXPECT_EQ(test, t.npurge, 1ULL);
+	KUNIT_EXPECT_EQ(test, t.mapped, 0ULL);
+}
+
+/*
+ * Figures, not assertions of speed: 100 MiB of empty chunks (50 with
+ * 2 MiB chunks) in one arena; how long one decay step of AA_DECAY_BATCH
+ * chunks takes (an upper bound of one hold of the arena lock: the step
+ * also hands the chunks to the pool after dropping it), and how long the
+ * shrinker takes to give all of it back.  Asserted: it does give it back.
+ */
+static void figures_lock_hold_and_shrinker(struct kunit *test)
+{
+	struct shrinker *s = aa_shrinker_get();
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+	unsigned int nchunks = max(1UL, (100UL << 20) / arenalloc_sc.large_max);
+	struct dk_ctx *c = test->priv;
+	unsigned long burst, step, freed;
+	u64 t0, t1, t2;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	burst = dk_burst(test, nchunks, -1, -1);
+	t0 = ktime_get_ns();
+	step = aa_arena_decay(aa_arenas[c->id], c->t0, AA_DECAY_BATCH * dk_chunk_pages());
+	t1 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, step, min(burst, AA_DECAY_BATCH * dk_chunk_pages()));
+	sc.nr_to_scan = burst;
+	freed = s->scan_objects(s, &sc);
+	t2 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, freed, burst);
+	KUNIT_EXPECT_EQ(test, dk_clean(c, burst), burst);
+	kunit_info(test, "one decay step of %u chunks: %llu us; shrinker gave back %lu MiB in %llu us\n",
+		   AA_DECAY_BATCH, (t1 - t0) / 1000, burst >> (20 - PAGE_SHIFT), (t2 - t1) / 1000);
+}
+
 static struct kunit_case arenalloc_decay_kernel_cases[] = {
 	KUNIT_CASE(dirty_muzzy_clean_on_schedule),
 	KUNIT_CASE(zero_decays_at_once),
 	KUNIT_CASE(minus_one_never_and_triggers),
 	KUNIT_CASE(retained_chunk_is_reused),
 	KUNIT_CASE(shrinker_gives_pages_back),
+	KUNIT_CASE(arena_overrides_the_global_windows),
+	KUNIT_CASE(arena_purge_and_decay_triggers),
+	KUNIT_CASE(figures_lock_hold_and_shrinker),
 	{}
 };
 

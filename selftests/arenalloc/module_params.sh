@@ -19,7 +19,8 @@ lg_chunk=15:lg_chunk lg_chunk=23:lg_chunk lg_chunk=2x:lg_chunk
 dirty_decay_ms=-2:dirty_decay_ms dirty_decay_ms=86400001:dirty_decay_ms
 muzzy_decay_ms=soon:muzzy_decay_ms tcache_max=-1:tcache_max
 tcache_max=4194305:tcache_max debug=2:debug debug=yes:debug
-tcache_gc_interval=-1:tcache_gc_interval tcache_gc_interval=3600001:tcache_gc_interval"
+tcache_gc_interval=-1:tcache_gc_interval tcache_gc_interval=3600001:tcache_gc_interval
+stats_print_interval=-1:stats_print_interval stats_print_interval=1x:stats_print_interval"
 
 if [ "$(id -u)" != 0 ] || [ ! -f "$KO" ] || [ -d $SYSFS ]; then
 	echo "1..0 # SKIP needs root, $KO and the module not loaded"
@@ -54,17 +55,18 @@ check "refuses tcache_max above the chunk size" \
 sysfs_is() { [ "$(cat $SYSFS/$1)" = "$2" ] || { echo "# $1 is $(cat $SYSFS/$1), want $2"; return 1; }; }
 
 if insmod "$KO" narenas=3 lg_chunk=16 dirty_decay_ms=-1 muzzy_decay_ms=500 \
-	tcache_max=4096 debug=1; then
+	tcache_max=4096 debug=1 stats_print_interval=60000; then
 	ok "loads with good parameters"
 	check "narenas=3 in sysfs" sysfs_is narenas 3
 	check "lg_chunk=16 in sysfs" sysfs_is lg_chunk 16
 	check "decay values in sysfs" sh -c "[ \$(cat $SYSFS/dirty_decay_ms) = -1 ] && [ \$(cat $SYSFS/muzzy_decay_ms) = 500 ]"
 	check "tcache_max and debug in sysfs" sh -c "[ \$(cat $SYSFS/tcache_max) = 4096 ] && [ \$(cat $SYSFS/debug) = 1 ]"
+	check "stats_print_interval in sysfs" sysfs_is stats_print_interval 60000
 	check "unloads" rmmod arenalloc
 	check "sysfs tree removed" test ! -e $SYSFS
 else
 	not_ok "loads with good parameters"
-	for i in 1 2 3 4 5; do not_ok "check $i after the failed load"; done
+	for i in 1 2 3 4 5 6; do not_ok "check $i after the failed load"; done
 fi
 
 if insmod "$KO"; then

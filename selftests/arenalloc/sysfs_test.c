@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/arenalloc.h>
@@ -39,6 +41,7 @@ static const struct knob knobs[] = {
 	{ "muzzy_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
 	{ "tcache_max",     0644, 0,  LONG_MAX },
 	{ "tcache_gc_interval", 0644, 0, 3600000 },
+	{ "stats_print_interval", 0644, 0, ARENALLOC_DECAY_MS_LIMIT },
 };
 
 static const char *const other_files[] = { "version", "pages" };
@@ -108,6 +111,8 @@ FIXTURE_TEARDOWN(sysfs)
 		snprintf(text, sizeof(text), "%ld", self->saved[k - knobs]);
 		EXPECT_EQ(0, write_file(k->name, text));
 	}
+	EXPECT_EQ(0, write_file("arenas/0/dirty_decay_ms", "-2"));
+	EXPECT_EQ(0, write_file("arenas/0/muzzy_decay_ms", "-2"));
 }
 
 TEST_F(sysfs, files_have_documented_modes)
@@ -278,7 +283,7 @@ static const char *const stats_files[] = {
 	"narenas", "allocated", "active", "mapped", "metadata", "tcache_bytes",
 	"nmalloc", "ndalloc", "tcache_hits", "tcache_misses", "tcache_fills",
 	"tcache_flushes", "node_fallbacks", "pdirty", "pmuzzy", "retained", "npurge",
-	"purged",
+	"purged", "nmadvise", "resident",
 };
 
 TEST_F(sysfs, stats_are_consistent)
@@ -298,6 +303,28 @@ TEST_F(sysfs, stats_are_consistent)
 	EXPECT_LT(0, v[4]);		/* metadata: the arenas themselves */
 	EXPECT_EQ(-EACCES, write_file("stats/allocated", "0"));
 	EXPECT_EQ(v[14] * sysconf(_SC_PAGESIZE), v[15]);	/* retained = pmuzzy pages */
+	EXPECT_LE(v[4], v[19]);		/* resident counts metadata */
+	EXPECT_LE(v[16] == 0, v[18] == 0);	/* no nmadvise without npurge */
+}
+
+/*
+ * A trigger file (purge, decay; global or an arena's): write-only by root
+ * (0200), unreadable, "1" only.
+ */
+static void check_trigger(struct __test_metadata *_metadata, const char *name)
+{
+	static const char *const bad[] = { "0", "2", "-1", "x", "\n", "1 1", "0x2" };
+	char path[PATH_MAX], buf[8];
+	struct stat st;
+	size_t j;
+
+	path_of(path, sizeof(path), name);
+	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+	EXPECT_EQ(0200, st.st_mode & 07777) TH_LOG("%s", path);
+	EXPECT_EQ(-EACCES, read_sysfs(name, buf, sizeof(buf))) TH_LOG("%s", name);
+	for (j = 0; j < ARRAY_SIZE(bad); j++)
+		EXPECT_EQ(-EINVAL, write_file(name, bad[j])) TH_LOG("%s '%s'", name, bad[j]);
+	EXPECT_EQ(0, write_file(name, "1\n")) TH_LOG("%s", name);
 }
 
 /*
@@ -306,24 +333,10 @@ TEST_F(sysfs, stats_are_consistent)
  */
 TEST_F(sysfs, purge_and_decay_triggers)
 {
-	static const char *const triggers[] = { "purge", "decay" };
-	static const char *const bad[] = { "0", "2", "-1", "x", "\n", "1 1", "0x2" };
-	char path[PATH_MAX], buf[8];
-	struct stat st;
-	size_t i, j;
 	long v;
 
-	for (i = 0; i < ARRAY_SIZE(triggers); i++) {
-		path_of(path, sizeof(path), triggers[i]);
-		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
-		EXPECT_EQ(0200, st.st_mode & 07777) TH_LOG("%s", path);
-		EXPECT_EQ(-EACCES, read_sysfs(triggers[i], buf, sizeof(buf)))
-			TH_LOG("%s", triggers[i]);
-		for (j = 0; j < ARRAY_SIZE(bad); j++)
-			EXPECT_EQ(-EINVAL, write_file(triggers[i], bad[j]))
-				TH_LOG("%s '%s'", triggers[i], bad[j]);
-		EXPECT_EQ(0, write_file(triggers[i], "1\n")) TH_LOG("%s", triggers[i]);
-	}
+	check_trigger(_metadata, "purge");
+	check_trigger(_metadata, "decay");
 	ASSERT_EQ(0, write_file("purge", "1"));
 	ASSERT_EQ(0, read_long("stats/pdirty", &v));
 	EXPECT_EQ(0, v);
@@ -350,6 +363,155 @@ TEST_F(sysfs, arenas_cover_every_cpu)
 	snprintf(name, sizeof(name), "arenas/%ld/node", narenas);
 	EXPECT_EQ(-ENOENT, read_long(name, &node));
 	EXPECT_EQ(cpus, total);
+}
+
+static const char *const bad_decay[] = {
+	"\n", "abc", "12abc", " 7", "1.5", "-3", "99999999999999999999999", "86400001", "0x",
+};
+
+/*
+ * arenas/<i>/dirty_decay_ms and muzzy_decay_ms: -2 (follow the global
+ * value) by default; -2..86400000 accepted; anything else refused with
+ * EINVAL and nothing changed.
+ */
+TEST_F(sysfs, arena_decay_windows)
+{
+	static const long good[] = { -1, 0, 1, 5000, ARENALLOC_DECAY_MS_LIMIT, -2 };
+	static const char *const names[] = {
+		"arenas/0/dirty_decay_ms", "arenas/0/muzzy_decay_ms",
+	};
+	char path[PATH_MAX], text[32];
+	struct stat st;
+	size_t i, j;
+	long v;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		path_of(path, sizeof(path), names[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_EQ(0644, st.st_mode & 07777) TH_LOG("%s", path);
+		ASSERT_EQ(0, read_long(names[i], &v));
+		EXPECT_EQ(-2, v) TH_LOG("%s", names[i]);
+		for (j = 0; j < ARRAY_SIZE(bad_decay); j++) {
+			EXPECT_EQ(-EINVAL, write_file(names[i], bad_decay[j]))
+				TH_LOG("%s <- '%s'", names[i], bad_decay[j]);
+			ASSERT_EQ(0, read_long(names[i], &v));
+			EXPECT_EQ(-2, v) TH_LOG("%s <- '%s'", names[i], bad_decay[j]);
+		}
+		for (j = 0; j < ARRAY_SIZE(good); j++) {
+			snprintf(text, sizeof(text), "%ld\n", good[j]);
+			ASSERT_EQ(0, write_file(names[i], text));
+			ASSERT_EQ(0, read_long(names[i], &v));
+			EXPECT_EQ(good[j], v) TH_LOG("%s", names[i]);
+		}
+	}
+}
+
+/*
+ * Every automatic arena has its purge and decay triggers (write-only,
+ * "1" only) and its statistics; an arena's purge leaves it nothing dirty.
+ */
+TEST_F(sysfs, arena_triggers_and_stats)
+{
+	static const char *const stats[] = {
+		"allocated", "active", "mapped", "resident", "nmalloc", "ndalloc",
+		"node_fallbacks", "pdirty", "pmuzzy", "retained", "npurge", "nmadvise",
+		"purged",
+	};
+	long narenas, v, mapped = 0, total;
+	char name[64];
+	size_t i;
+	long a;
+
+	ASSERT_EQ(0, read_long("narenas", &narenas));
+	for (a = 0; a < narenas; a++) {
+		snprintf(name, sizeof(name), "arenas/%ld/decay", a);
+		check_trigger(_metadata, name);
+		snprintf(name, sizeof(name), "arenas/%ld/purge", a);
+		check_trigger(_metadata, name);
+		snprintf(name, sizeof(name), "arenas/%ld/stats/pdirty", a);
+		ASSERT_EQ(0, read_long(name, &v));
+		EXPECT_EQ(0, v) TH_LOG("%s after purge", name);
+		for (i = 0; i < ARRAY_SIZE(stats); i++) {
+			snprintf(name, sizeof(name), "arenas/%ld/stats/%s", a, stats[i]);
+			ASSERT_EQ(0, read_long(name, &v)) TH_LOG("%s", name);
+			EXPECT_LE(0, v) TH_LOG("%s", name);
+			EXPECT_EQ(-EACCES, write_file(name, "0")) TH_LOG("%s", name);
+			if (!strcmp(stats[i], "mapped"))
+				mapped += v;
+		}
+	}
+	ASSERT_EQ(0, read_long("stats/mapped", &total));
+	EXPECT_LE(mapped, total);
+}
+
+/* Every writable file refuses a user other than root. */
+TEST_F(sysfs, writes_are_root_only)
+{
+	static const char *const names[] = {
+		"dirty_decay_ms", "muzzy_decay_ms", "tcache_max", "tcache_gc_interval",
+		"stats_print_interval", "purge", "decay", "arenas/0/dirty_decay_ms",
+		"arenas/0/muzzy_decay_ms", "arenas/0/purge", "arenas/0/decay",
+	};
+	int status;
+	pid_t pid;
+	size_t i;
+
+	if (geteuid())
+		SKIP(return, "not root");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (write_file(names[i], "1") != -EACCES) {
+				fprintf(stderr, "# %s writable by uid 65534\n", names[i]);
+				_exit(1);
+			}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * stats_print_interval: a one-line summary reaches the kernel log; the
+ * test waits for the record itself (poll on /dev/kmsg, bounded), not for
+ * a time.
+ */
+TEST_F(sysfs, stats_print_interval_logs_a_summary)
+{
+	struct pollfd pfd;
+	char rec[2048];
+	bool seen = false;
+	int fd, i;
+	ssize_t n;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		SKIP(return, "no /dev/kmsg");
+	lseek(fd, 0, SEEK_END);
+	ASSERT_EQ(0, write_file("stats_print_interval", "10"));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	/*
+	 * The work is deferrable: it runs when its CPU is awake, which the
+	 * poll's 1 s timeouts make sure of.  At most 300 wakeups: a hang
+	 * bound, not a timing.
+	 */
+	for (i = 0; i < 300 && !seen; i++) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		seen = strstr(rec, "arenalloc: stats: allocated ") && strstr(rec, " resident ");
+	}
+	EXPECT_EQ(0, write_file("stats_print_interval", "0"));
+	close(fd);
+	EXPECT_TRUE(seen);
 }
 
 #define JSON_PATH "/sys/kernel/debug/arenalloc/stats.json"
@@ -392,6 +554,12 @@ TEST_F(sysfs, json_dump_is_valid_and_agrees)
 	EXPECT_NE(NULL, strstr(json, "\"opt\": {"));
 	EXPECT_NE(NULL, strstr(json, "\"stats\": {"));
 	EXPECT_NE(NULL, strstr(json, "\"arenas\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"nodes\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"fragmentation\": "));
+	EXPECT_NE(NULL, strstr(json, "\"resident\": "));
+	EXPECT_NE(NULL, strstr(json, "\"nmadvise\": "));
+	EXPECT_NE(NULL, strstr(json, "\"bins\": ["));
+	EXPECT_NE(NULL, strstr(json, "\"lextents\": ["));
 	for (p = json; (p = strstr(p, "\"ind\": ")); p++)
 		count++;
 	ASSERT_EQ(0, read_long("stats/narenas", &narenas));

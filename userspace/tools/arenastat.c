@@ -274,13 +274,91 @@ static const char *human(double bytes, char *buf, size_t size)
 }
 
 #define MAX_NODES	64
+#define MAX_CLASSES	128
+#define TOP_CLASSES	10
+
+/* One size class summed over the arenas. */
+struct class_row {
+	double size, nrequests, nmalloc, ndalloc, cur, curslabs, nfills, nflushes;
+};
+
+static int cmp_requests(const void *a, const void *b)
+{
+	const struct class_row *x = a, *y = b;
+
+	return (x->nrequests < y->nrequests) - (x->nrequests > y->nrequests);
+}
+
+/* Adds the classes of @list (an arena's "bins" or "lextents") to @rows. */
+static size_t add_classes(struct class_row *rows, size_t nrows, struct json_object *list)
+{
+	size_t i, j;
+
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *cl = json_object_array_get_idx(list, i);
+		double size = num(cl, "size");
+
+		for (j = 0; j < nrows && rows[j].size != size; j++)
+			;
+		if (j == nrows) {
+			if (nrows == MAX_CLASSES)
+				continue;
+			memset(&rows[nrows], 0, sizeof(rows[0]));
+			rows[nrows++].size = size;
+		}
+		rows[j].nrequests += num(cl, "nrequests");
+		rows[j].nmalloc += num(cl, "nmalloc");
+		rows[j].ndalloc += num(cl, "ndalloc");
+		rows[j].cur += num(cl, "curregs") + num(cl, "curlextents");
+		rows[j].curslabs += num(cl, "curslabs");
+		rows[j].nfills += num(cl, "nfills");
+		rows[j].nflushes += num(cl, "nflushes");
+	}
+	return nrows;
+}
+
+/* The busiest size classes over all arenas, by requests. */
+static void print_classes(struct json_object *arenas, size_t n)
+{
+	struct class_row rows[MAX_CLASSES];
+	size_t i, nrows = 0;
+	bool reported = false;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *ar = json_object_array_get_idx(arenas, i), *l;
+
+		if (json_object_object_get_ex(ar, "bins", &l)) {
+			reported = true;
+			nrows = add_classes(rows, nrows, l);
+		}
+		if (json_object_object_get_ex(ar, "lextents", &l))
+			nrows = add_classes(rows, nrows, l);
+	}
+	printf("\nbusiest size classes: ");
+	if (!reported) {
+		printf("not reported by this module version\n");
+		return;
+	}
+	if (!nrows) {
+		printf("none used yet\n");
+		return;
+	}
+	qsort(rows, nrows, sizeof(rows[0]), cmp_requests);
+	printf("top %zu of %zu by requests\n", nrows < TOP_CLASSES ? nrows : TOP_CLASSES, nrows);
+	printf("%10s %14s %14s %14s %10s %8s %10s %10s\n", "size", "nrequests", "nmalloc",
+	       "ndalloc", "curregs", "curslabs", "nfills", "nflushes");
+	for (i = 0; i < nrows && i < TOP_CLASSES; i++)
+		printf("%10.0f %14.0f %14.0f %14.0f %10.0f %8.0f %10.0f %10.0f\n", rows[i].size,
+		       rows[i].nrequests, rows[i].nmalloc, rows[i].ndalloc, rows[i].cur,
+		       rows[i].curslabs, rows[i].nfills, rows[i].nflushes);
+}
 
 static void print_table(struct json_object *top, struct json_object *prev, double dt)
 {
-	struct json_object *arenas = NULL, *stats = NULL;
+	struct json_object *arenas = NULL, *stats = NULL, *nodes;
 	double node_alloc[MAX_NODES] = { 0 }, node_active[MAX_NODES] = { 0 };
 	int node_arenas[MAX_NODES] = { 0 };
-	char a[32], b[32], c[32], d[32], e[32];
+	char a[32], b[32], c[32], d[32], e[32], f1[32];
 	double alloc, active;
 	size_t i, n;
 	FILE *f;
@@ -296,32 +374,49 @@ static void print_table(struct json_object *top, struct json_object *prev, doubl
 	       human((double)(1UL << (int)num(top, "opt.lg_chunk")), a, sizeof(a)),
 	       human(num(top, "opt.tcache_max"), b, sizeof(b)), num(top, "opt.dirty_decay_ms"),
 	       num(top, "opt.debug"));
-	printf("\n%-10s %12s %12s %12s %12s %12s %8s\n", "", "allocated", "active", "mapped",
-	       "metadata", "tcache", "frag");
-	printf("%-10s %12s %12s %12s %12s %12s %7.1f%%\n", "total",
+	printf("\n%-10s %12s %12s %12s %12s %12s %12s %8s\n", "", "allocated", "active",
+	       "mapped", "retained", "metadata", "tcache", "frag");
+	printf("%-10s %12s %12s %12s %12s %12s %12s %7.1f%%\n", "total",
 	       human(alloc, a, sizeof(a)), human(active, b, sizeof(b)),
 	       human(num(top, "stats.mapped"), c, sizeof(c)),
+	       human(num(top, "stats.retained"), f1, sizeof(f1)),
 	       human(num(top, "stats.metadata"), d, sizeof(d)),
 	       human(num(top, "stats.tcache_bytes"), e, sizeof(e)),
 	       active ? 100.0 * (1 - alloc / active) : 0.0);
+	printf("resident %s\n", human(num(top, "stats.resident"), a, sizeof(a)));
 
 	n = arenas ? json_object_array_length(arenas) : 0;
-	for (i = 0; i < n; i++) {
-		struct json_object *ar = json_object_array_get_idx(arenas, i);
-		int node = (int)num(ar, "node");
+	if (json_object_object_get_ex(stats, "nodes", &nodes)) {
+		/* The module's own per-node totals (retained pools, pages held). */
+		for (i = 0; i < json_object_array_length(nodes); i++) {
+			struct json_object *nd = json_object_array_get_idx(nodes, i);
 
-		if (node < 0 || node >= MAX_NODES)
-			continue;
-		node_alloc[node] += num(ar, "small.allocated") + num(ar, "large.allocated") +
-				    num(ar, "huge.allocated");
-		node_active[node] += num(ar, "pactive") * 4096 + num(ar, "huge.allocated");
-		node_arenas[node]++;
+			printf("node %-5.0f %12s %12s %12s %12s   (%.0f arenas, %.0f pages held, "
+			       "%.0f of them the device's)\n", num(nd, "node"),
+			       human(num(nd, "allocated"), a, sizeof(a)),
+			       human(num(nd, "active"), b, sizeof(b)),
+			       human(num(nd, "mapped"), c, sizeof(c)),
+			       human(num(nd, "pmuzzy") * 4096, d, sizeof(d)), num(nd, "narenas"),
+			       num(nd, "pages"), num(nd, "dev_pages"));
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			struct json_object *ar = json_object_array_get_idx(arenas, i);
+			int node = (int)num(ar, "node");
+
+			if (node < 0 || node >= MAX_NODES)
+				continue;
+			node_alloc[node] += num(ar, "small.allocated") +
+					    num(ar, "large.allocated") + num(ar, "huge.allocated");
+			node_active[node] += num(ar, "pactive") * 4096 + num(ar, "huge.allocated");
+			node_arenas[node]++;
+		}
+		for (i = 0; i < MAX_NODES; i++)
+			if (node_arenas[i])
+				printf("node %-5zu %12s %12s   (%d arenas)\n", i,
+				       human(node_alloc[i], a, sizeof(a)),
+				       human(node_active[i], b, sizeof(b)), node_arenas[i]);
 	}
-	for (i = 0; i < MAX_NODES; i++)
-		if (node_arenas[i])
-			printf("node %-5zu %12s %12s   (%d arenas)\n", i,
-			       human(node_alloc[i], a, sizeof(a)),
-			       human(node_active[i], b, sizeof(b)), node_arenas[i]);
 
 	printf("\n%-6s %5s %8s %12s %12s %14s %14s\n", "arena", "node", "nthreads",
 	       "allocated", "active", "nmalloc", "ndalloc");
@@ -338,10 +433,11 @@ static void print_table(struct json_object *top, struct json_object *prev, doubl
 		       num(ar, "nmalloc"), num(ar, "ndalloc"));
 	}
 
-	printf("\ndecay: dirty %s, muzzy (retained) %s, purged %.0f pages in %.0f purges\n",
+	printf("\ndecay: dirty %s, muzzy (retained) %s, purged %.0f pages in %.0f purges "
+	       "(%.0f chunks)\n",
 	       human(num(top, "stats.pdirty") * 4096, a, sizeof(a)),
 	       human(num(top, "stats.retained"), b, sizeof(b)), num(top, "stats.purged"),
-	       num(top, "stats.npurge"));
+	       num(top, "stats.npurge"), num(top, "stats.nmadvise"));
 	printf("tcache: hits %.0f misses %.0f fills %.0f flushes %.0f",
 	       num(top, "stats.tcache.hits"), num(top, "stats.tcache.misses"),
 	       num(top, "stats.tcache.fills"), num(top, "stats.tcache.flushes"));
@@ -349,11 +445,13 @@ static void print_table(struct json_object *top, struct json_object *prev, doubl
 		printf(" (hit rate %.1f%%)", 100 * num(top, "stats.tcache.hits") /
 		       (num(top, "stats.tcache.hits") + num(top, "stats.tcache.misses")));
 	if (prev && dt > 0)
-		printf("\nrates/s: malloc %.0f, free %.0f, tcache hits %.0f, misses %.0f",
+		printf("\nrates/s: malloc %.0f, free %.0f, tcache hits %.0f, misses %.0f, "
+		       "purged pages %.0f",
 		       (num(top, "stats.nmalloc") - num(prev, "stats.nmalloc")) / dt,
 		       (num(top, "stats.ndalloc") - num(prev, "stats.ndalloc")) / dt,
 		       (num(top, "stats.tcache.hits") - num(prev, "stats.tcache.hits")) / dt,
-		       (num(top, "stats.tcache.misses") - num(prev, "stats.tcache.misses")) / dt);
+		       (num(top, "stats.tcache.misses") - num(prev, "stats.tcache.misses")) / dt,
+		       (num(top, "stats.purged") - num(prev, "stats.purged")) / dt);
 	printf("\n/dev/arenalloc: mappings %.0f, pages %.0f, faults %.0f, purged %.0f",
 	       num(top, "stats.dev.mappings"), num(top, "stats.dev.pages"),
 	       num(top, "stats.dev.faults"), num(top, "stats.dev.purged"));
@@ -367,16 +465,7 @@ static void print_table(struct json_object *top, struct json_object *prev, doubl
 	}
 	printf("\n");
 
-	/* Size classes, when the module reports them (arenas[].bins). */
-	printf("\nbusiest size classes: ");
-	for (i = 0; i < n; i++)
-		if (json_object_object_get(json_object_array_get_idx(arenas, i), "bins"))
-			break;
-	if (i == n) {
-		printf("not reported by this module version\n");
-		return;
-	}
-	printf("see --prometheus (arenalloc_arena_bin_*)\n");
+	print_classes(arenas, n);
 }
 
 static void print_usage(FILE *f)
