@@ -323,7 +323,9 @@ static void zero_tail(void *p, size_t old, size_t usize)
 
 /*
  * Resize in place: same class, a large extent that can shrink or grow
- * where it lies, or a huge mapping that shrinks (its tail is unmapped).
+ * where it lies, or a huge mapping that shrinks (its tail is unmapped) or
+ * grows within the pages it has mapped (a range reused from the huge
+ * cache may have more).
  * A huge allocation shrinks in place only when the new size is huge too,
  * unless the caller cannot move it (@may_move false: xallocx), because a
  * class packs a small object better than a mapping of its own.
@@ -344,7 +346,7 @@ static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero, bo
 			return 0;
 		/* Whole pages, as a huge mapping has them. */
 		usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
-		if (usize > old || !usize)
+		if (!usize || (usize > old && !aa_arena_grow_huge(l.huge, usize)))
 			return 0;
 		if (usize < old)
 			aa_arena_shrink_huge(l.huge, usize);

@@ -10,9 +10,12 @@
  * runs on), which spreads lock traffic as jemalloc does.
  *
  * Huge allocations (above half a chunk) are mappings of their own,
- * aligned to a chunk so that the registry can name them; they are
- * unmapped when freed, and take the arena lock only for the arena's list
- * and statistics.
+ * aligned to a chunk so that the registry can name them.  Freed, they go
+ * to the arena's huge cache (extent.c), resident, for the next huge
+ * allocation that fits; decay and the dirty bound unmap what stays
+ * unused.  With dirty_decay_ms 0 they are unmapped at once.  The arena
+ * lock covers the cache, the arena's list and statistics; new mappings
+ * are made and unneeded ones unmapped with no lock held.
  *
  * Locking: arenas_lock (creation and destruction of arenas) > arena->lock.
  * Functions named *_locked expect the arena lock; the rest take it.
@@ -50,6 +53,7 @@ static void arena_init(struct arena *a, unsigned int ind, bool manual)
 	}
 	aa_list_init(&a->chunks);
 	aa_list_init(&a->huge);
+	aa_list_init(&a->hcache);
 	acd_init(&a->decay[0], aa_opt.dirty_decay_ms, now);
 	acd_init(&a->decay[1], aa_opt.muzzy_decay_ms, now);
 	/* Made inside fork() by the forking thread: held, as the others are. */
@@ -141,6 +145,13 @@ int aa_arena_destroy(unsigned int ind)
 
 		aa_list_del(&e->link);
 		aa_rtree_clear(e->addr);
+		aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
+		aa_extent_delete(e);
+	}
+	while (!aa_list_empty(&a->hcache)) {
+		struct extent *e = aa_container_of(a->hcache.next, struct extent, link);
+
+		aa_list_del(&e->link);
 		aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
 		aa_extent_delete(e);
 	}
@@ -374,43 +385,120 @@ void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
 
 /* ==== Huge =================================================================== */
 
+/* A huge extent is in use: count it, and register it for free(). */
+static void *huge_publish(struct arena *a, struct extent *e)
+{
+	aa_mutex_lock(&a->lock);
+	aa_list_add(&a->huge, &e->link);
+	a->stats.nmalloc_huge++;
+	a->stats.allocated_huge += e->usize;
+	aa_mutex_unlock(&a->lock);
+	if (!aa_rtree_set(e->addr, (uintptr_t)e | AA_RTREE_HUGE)) {
+		aa_arena_dalloc_huge(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e->addr;
+}
+
+/*
+ * Grow cached range @r (out of the cache, smaller than @usize) to at least
+ * @usize bytes by mapping the free address space right after it, or
+ * right before it down to a chunk boundary.  Return: whether it could.
+ */
+static bool huge_extend(struct extent *r, size_t usize)
+{
+	size_t len = r->npages << aa_g.lg_page, want = usize - len;
+	uintptr_t start = ((uintptr_t)r->addr - want) & ~(aa_g.chunk - 1);
+	enum aa_chunk_kind kind = (enum aa_chunk_kind)r->kind;
+
+	if (aa_source_extend((char *)r->addr + len, want, kind)) {
+		r->npages += want >> aa_g.lg_page;
+		return true;
+	}
+	if (start >= (uintptr_t)r->addr ||
+	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, kind))
+		return false;
+	r->npages += ((uintptr_t)r->addr - start) >> aa_g.lg_page;
+	r->addr = (void *)start;
+	return true;
+}
+
 /* @usize: from aa_usize(), whole pages. */
 void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero)
 {
+	struct extent *e, *r = NULL;
 	enum aa_chunk_kind kind;
-	struct extent *e;
+	size_t mapped;
 	void *p;
 
-	(void)zero;		/* fresh mappings are zero */
+	aa_mutex_lock(&a->lock);
+	e = aa_hcache_take(a, usize, align);
+	if (!e && align <= aa_g.chunk)
+		r = aa_hcache_take_largest(a);
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	if (r) {
+		bool grown = huge_extend(r, usize);
+
+		aa_mutex_lock(&a->lock);
+		aa_hcache_put(a, r);
+		if (grown)
+			e = aa_hcache_take(a, usize, align);
+		aa_mutex_unlock(&a->lock);
+	}
+	if (e) {
+		/* Cached pages hold what their last owner left there. */
+		if (zero)
+			memset(e->addr, 0, usize);
+		return huge_publish(a, e);
+	}
+	/*
+	 * Fresh mappings read as zero.  Whole chunks are mapped (the pages
+	 * past @usize cost address space only, until a growth in place uses
+	 * them), so that a mapping placed right below another of ours ends
+	 * where that one starts and the two merge in the huge cache.
+	 */
 	e = aa_extent_new();
 	if (!e) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = aa_source_map(usize, align > aa_g.chunk ? align : aa_g.chunk, a->node, &kind);
+	mapped = (usize + aa_g.chunk - 1) & ~(aa_g.chunk - 1);
+	p = mapped ? aa_source_map(mapped, align > aa_g.chunk ? align : aa_g.chunk, a->node,
+				   &kind) : NULL;
 	if (!p) {
 		aa_extent_delete(e);
 		errno = ENOMEM;
 		return NULL;
 	}
 	e->addr = p;
-	e->npages = usize >> aa_g.lg_page;
+	e->npages = mapped >> aa_g.lg_page;
 	e->usize = usize;
 	e->arena = a;
 	e->state = AA_EXT_HUGE;
 	e->szind = 0xff;
 	e->kind = (uint8_t)kind;
+	return huge_publish(a, e);
+}
+
+/*
+ * Grow huge @e to @usize bytes (whole pages) within what it has mapped
+ * (a range from the huge cache may be larger than its allocation).  Only
+ * the owner of the allocation calls this.  Return: whether it could.
+ */
+bool aa_arena_grow_huge(struct extent *e, size_t usize)
+{
+	struct arena *a = e->arena;
+	size_t old = e->usize;
+
+	if (usize > e->npages << aa_g.lg_page)
+		return false;
+	e->usize = usize;
 	aa_mutex_lock(&a->lock);
-	aa_list_add(&a->huge, &e->link);
-	a->stats.nmalloc_huge++;
-	a->stats.allocated_huge += usize;
+	a->stats.allocated_huge += usize - old;
 	aa_mutex_unlock(&a->lock);
-	if (!aa_rtree_set(p, (uintptr_t)e | AA_RTREE_HUGE)) {
-		aa_arena_dalloc_huge(e);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return p;
+	return true;
 }
 
 /*
@@ -443,6 +531,12 @@ void aa_arena_dalloc_huge(struct extent *e)
 	aa_list_del(&e->link);
 	a->stats.ndalloc_huge++;
 	a->stats.allocated_huge -= e->usize;
+	if (a->decay[0].decay_ms != 0) {
+		aa_hcache_put(a, e);
+		aa_arena_decay_tick(a);
+		aa_mutex_unlock(&a->lock);
+		return;
+	}
 	aa_mutex_unlock(&a->lock);
 	aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
 	aa_extent_delete(e);
@@ -458,21 +552,26 @@ void aa_arena_dalloc_huge(struct extent *e)
  * Decay needs calls (or the background thread) to run: a process that
  * frees a lot and then stops calling the allocator would keep all of it
  * for good.  So, whatever the decay curve says, an arena never keeps more
- * dirty pages than the larger of the pages it has in use and
- * AA_DIRTY_SLACK; the excess goes back at once, on the free that made
- * it.  A program that frees most of its heap and reuses it at once pays
- * page faults for what was above the bound; dirty_decay_ms:-1 turns the
- * bound off with decay itself.
+ * dirty pages (cached huge ranges included) than the larger of twice the
+ * pages it has in use (huge allocations included) and AA_DIRTY_SLACK;
+ * the excess goes back at once, on the free that made it.  Twice, not
+ * once: a program that frees a block and allocates another of a
+ * different size (large-block churn) needs room to find a fit among what
+ * it freed, or it pays page faults for every block.  A program that frees
+ * most of its heap and reuses it at once pays page faults for what was
+ * above the bound; dirty_decay_ms:-1 turns the bound off with decay
+ * itself.
  */
 void aa_arena_decay_tick(struct arena *a)
 {
 	static __thread unsigned int ticks;
 	size_t cap = AA_DIRTY_SLACK >> aa_g.lg_page;
+	size_t keep = 2 * (a->nactive + (a->stats.allocated_huge >> aa_g.lg_page));
 	uint64_t now, due;
 
-	if (unlikely(a->npages[0] > cap && a->npages[0] > a->nactive) &&
+	if (unlikely(a->npages[0] > cap && a->npages[0] > keep) &&
 	    a->decay[0].decay_ms >= 0)
-		aa_dirty_cap(a, a->nactive > cap ? a->nactive : cap);
+		aa_dirty_cap(a, keep > cap ? keep : cap);
 	if (++ticks & 31)
 		return;
 	/* The arena's own times: "arena.<i>.*_decay_ms" may differ from opt. */

@@ -175,6 +175,7 @@ bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
@@ -218,8 +219,10 @@ struct aa_list {
  * @zeroed: free runs: every byte reads as zero
  * @nfree:  slab: free regions
  * @link:   free run: its size bucket; slab with free regions: the bin's
- *          nonfull list; huge: the arena's huge list
- * @lru:    free run: the arena's dirty or muzzy list, oldest first
+ *          nonfull list; huge: the arena's huge list, or its huge cache
+ *          once freed (then @chunk is NULL and @state AA_EXT_DIRTY)
+ * @lru:    free run or cached huge range: the arena's dirty or muzzy
+ *          list, oldest first
  * @kind:   huge: where the mapping came from
  * @purge_to: busy: the state purging left it in
  * @usize:  huge: usable size (@npages: pages mapped, which a shrink in
@@ -308,6 +311,9 @@ struct extent *aa_extent_alloc(struct arena *a, size_t npages, size_t align_page
 void aa_extent_free(struct arena *a, struct extent *e);
 bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages);
 bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero);
+struct extent *aa_hcache_take(struct arena *a, size_t usize, size_t align);
+void aa_hcache_put(struct arena *a, struct extent *e);
+struct extent *aa_hcache_take_largest(struct arena *a);
 void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind);
 void aa_extent_resized(struct extent *e, unsigned int szind);
 size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
@@ -400,6 +406,8 @@ struct arena_stats {
  * @nactive:   pages in use by slabs and large extents
  * @chunks:    its chunks
  * @huge:      its huge extents
+ * @hcache:    freed huge mappings kept resident for reuse (extent.c);
+ *             their pages count as dirty in @npages[0] and sit in @lru[0]
  * @decay:     dirty and muzzy decay
  * @purging:   a thread is purging with the lock dropped
  * @stats:     counters
@@ -419,6 +427,7 @@ struct arena {
 	size_t nactive;
 	struct aa_list chunks;
 	struct aa_list huge;
+	struct aa_list hcache;
 	struct acd_decay decay[2];
 	bool purging;
 	struct arena_stats stats;
@@ -444,6 +453,7 @@ void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero);
 void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero);
 void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero);
 void aa_arena_shrink_huge(struct extent *e, size_t usize);
+bool aa_arena_grow_huge(struct extent *e, size_t usize);
 void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind);
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c,
 			    unsigned int szind);
