@@ -18,7 +18,10 @@
 
 #include "internal.h"
 
-/* Largest size the fast path may serve; 0 until initialisation is done. */
+/*
+ * Largest size the fast path may serve; 0 until initialisation is done,
+ * and for good with junk filling on allocation (the slow path fills).
+ */
 size_t aa_tcache_max_size;
 
 void aa_junk_fill(void *p, int c, size_t n)
@@ -177,8 +180,6 @@ void *aa_alloc_fast(size_t size, bool zero)
 			tc->allocated += aa_index2size(ind);
 			if (unlikely(zero))
 				memset(p, 0, size);
-			else if (unlikely(aa_opt.junk & AA_JUNK_ALLOC))
-				aa_junk_fill(p, 0xa5, aa_index2size(ind));
 			return p;
 		}
 	}

@@ -237,26 +237,46 @@ static struct extent *slab_new(struct arena *a, unsigned int ind)
 	return e;
 }
 
-static void *bin_take(struct arena *a, unsigned int ind)
+/*
+ * Take up to @n regions of class @ind into @out, lowest first within each
+ * slab: the slab's free bits (common/slab.h: set = free) are read a word
+ * at a time and cleared in one store per word.
+ */
+static unsigned int bin_take(struct arena *a, unsigned int ind, void **out, unsigned int n)
 {
 	struct bin *bin = &a->bins[ind];
-	struct extent *s = bin->cur;
-	int idx;
+	size_t size = aa_index2size(ind);
+	unsigned int got = 0;
 
-	if (!s || !s->nfree) {
-		if (!aa_list_empty(&bin->nonfull)) {
-			s = aa_container_of(bin->nonfull.next, struct extent, link);
-			aa_list_del(&s->link);
-		} else {
-			s = slab_new(a, ind);
-			if (!s)
-				return NULL;
+	while (got < n) {
+		struct extent *s = bin->cur;
+		unsigned int want, w;
+
+		if (!s || !s->nfree) {
+			if (!aa_list_empty(&bin->nonfull)) {
+				s = aa_container_of(bin->nonfull.next, struct extent, link);
+				aa_list_del(&s->link);
+			} else {
+				s = slab_new(a, ind);
+				if (!s)
+					break;
+			}
+			bin->cur = s;
 		}
-		bin->cur = s;
+		want = n - got < s->nfree ? n - got : s->nfree;
+		s->nfree -= want;
+		for (w = 0; want; w++) {
+			unsigned long m = s->bitmap[w];
+			char *base = (char *)s->addr + (size_t)w * ACS_WORD_BITS * size;
+
+			for (; m && want; want--) {
+				out[got++] = base + (size_t)__builtin_ctzl(m) * size;
+				m &= m - 1;
+			}
+			s->bitmap[w] = m;
+		}
 	}
-	idx = acs_take(s->bitmap, aa_g.sc.slab[ind].nregs);
-	s->nfree--;
-	return (char *)s->addr + (size_t)idx * aa_index2size(ind);
+	return got;
 }
 
 /**
@@ -268,11 +288,7 @@ unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out, 
 	unsigned int i;
 
 	aa_mutex_lock(&a->lock);
-	for (i = 0; i < n; i++) {
-		out[i] = bin_take(a, ind);
-		if (!out[i])
-			break;
-	}
+	i = bin_take(a, ind, out, n);
 	a->bins[ind].curregs += i;
 	a->bins[ind].nmalloc += i;
 	aa_arena_decay_tick(a);

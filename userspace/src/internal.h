@@ -287,7 +287,7 @@ struct aa_geom {
 	size_t extent_size;		/* struct extent + largest bitmap */
 	struct asc_table sc;
 	uint8_t size2index[AA_LOOKUP_MAX / 8 + 1];
-	uint32_t div_magic[ASC_NSMALL_MAX];	/* ceil(2^32 / class size) */
+	uint32_t div_magic[ASC_NCLASSES_MAX];	/* ceil(2^32 / class size) */
 	size_t class_size[ASC_NCLASSES_MAX];	/* asc_index2size(), tabulated */
 };
 
@@ -542,6 +542,8 @@ struct tcache {
 };
 
 extern unsigned int aa_tcache_nbins;	/* classes <= tcache_max */
+/* Classes free()'s fast path may cache: aa_tcache_nbins, 0 with junk on free. */
+extern unsigned int aa_tcache_free_nbins;
 
 /*
  * Per-thread state.  Initial-exec TLS: one small block the dynamic linker
