@@ -265,9 +265,18 @@ static int geom_init(void)
 	hdr = aa_g.map_offset + aa_g.chunk_pages * sizeof(struct extent *);
 	aa_g.hdr_pages = (unsigned int)((hdr + aa_g.page - 1) >> aa_g.lg_page);
 
-	for (i = 0; i < aa_g.sc.nsmall; i++)
-		if (aa_g.sc.slab[i].nregs > maxregs)
-			maxregs = aa_g.sc.slab[i].nregs;
+	for (i = 0; i < aa_g.sc.nsmall; i++) {
+		struct asc_slab *sl = &aa_g.sc.slab[i];
+		unsigned int k = (AA_SLAB_MIN_REGS + sl->nregs - 1) / sl->nregs;
+
+		/* Whole multiples of the perfect slab, so none wastes a byte. */
+		while (k > 1 && (size_t)sl->pages * k > 255)
+			k--;
+		sl->pages = (uint16_t)(sl->pages * k);
+		sl->nregs = (uint16_t)(sl->nregs * k);
+		if (sl->nregs > maxregs)
+			maxregs = sl->nregs;
+	}
 	/* Every class: free() checks region starts of small and large alike. */
 	for (i = 0; i < aa_g.sc.nclasses; i++) {
 		size_t size = asc_index2size(i);
