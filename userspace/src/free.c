@@ -86,12 +86,21 @@ static void dalloc_slow(void *ptr, const struct aa_lookup *l, bool bypass)
 static inline __attribute__((always_inline)) bool dalloc_fast(void *ptr)
 {
 #ifndef ARENALLOC_DEBUG
+	uintptr_t base = (uintptr_t)ptr & ~(aa_g.chunk - 1);
 	uintptr_t v = aa_rtree_get(ptr);
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
-	if (likely(v && !(v & AA_RTREE_FLAGS) && tc)) {
-		const struct chunk *c = (const struct chunk *)v;
-		uint16_t pi = __atomic_load_n(&c->pinfo[((uintptr_t)ptr - v) >> aa_g.lg_page],
+	/*
+	 * An automatic arena's chunk is registered as its own address, with
+	 * no flag: comparing with @base checks both, and lets the CPU load
+	 * the page's class from @base while the registry lookup is under way
+	 * (the branch is predicted; nothing is read before it is decided).
+	 * free(NULL) and pointers below the first chunk have @base 0 and no
+	 * entry: they must not pass.
+	 */
+	if (likely(v == base && v && tc)) {
+		const struct chunk *c = (const struct chunk *)base;
+		uint16_t pi = __atomic_load_n(&c->pinfo[((uintptr_t)ptr - base) >> aa_g.lg_page],
 					      __ATOMIC_RELAXED);
 		unsigned int ind = pi & 0xff;
 
