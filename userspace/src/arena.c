@@ -190,11 +190,14 @@ void aa_arena_unbind(struct arena *a)
 /*
  * The arena for the calling thread's next slow-path allocation: the one
  * "thread.arena" set, the current CPU's with percpu_arena, or the
- * automatic arena with the fewest threads (made if needed).
+ * automatic arena with the fewest threads.  An arena no thread is bound
+ * to is taken before a new one is made, and a new one before sharing
+ * (jemalloc's rule): threads that come and go reuse the arenas, and the
+ * memory, of those that went, instead of spreading over every slot.
  */
 struct arena *aa_arena_choose(void)
 {
-	unsigned int i, best = 0, bestn = ~0U;
+	unsigned int i, best = 0, bestn = ~0U, unmade = ~0U;
 	struct arena *a;
 
 	if (aa_tsd.arena)
@@ -205,16 +208,24 @@ struct arena *aa_arena_choose(void)
 		return aa_arena_get(cpu < 0 ? 0 : (unsigned int)cpu % aa_narenas_auto, true);
 	}
 	for (i = 0; i < aa_narenas_auto; i++) {
+		unsigned int n;
+
 		a = __atomic_load_n(&aa_arenas[i], __ATOMIC_ACQUIRE);
-		if (!a) {		/* an unused arena beats any used one */
-			best = i;
-			break;
+		if (!a) {
+			if (unmade == ~0U)
+				unmade = i;
+			continue;
 		}
-		if (__atomic_load_n(&a->nthreads, __ATOMIC_RELAXED) < bestn) {
-			bestn = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+		n = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+		if (n < bestn) {
+			bestn = n;
 			best = i;
+			if (!n)
+				break;
 		}
 	}
+	if (bestn && unmade != ~0U)
+		best = unmade;
 	return aa_arena_get(best, true);
 }
 
