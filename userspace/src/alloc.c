@@ -169,7 +169,8 @@ void *aa_alloc_fast(size_t size, bool zero)
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
 	if (likely(size <= aa_tcache_max_size && tc)) {
-		unsigned int ind = aa_size2index(size);
+		/* aa_tcache_max_size <= AA_LOOKUP_MAX: the table covers it. */
+		unsigned int ind = aa_g.size2index[(size + 7) >> 3];
 		struct tbin *b = &tc->bins[ind];
 
 		if (likely(b->ncached)) {

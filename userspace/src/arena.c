@@ -318,35 +318,74 @@ void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero)
 	return p;
 }
 
-/* Give back a region; @c is its chunk, owned by @a, locked. */
-void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c)
-{
-	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
-	unsigned int ind = e->szind, nregs = aa_g.sc.slab[ind].nregs;
-	size_t off = (size_t)((char *)ptr - (char *)e->addr);
-	unsigned int idx = (unsigned int)((off * aa_g.div_magic[ind]) >> 32);
-	struct bin *bin = &a->bins[ind];
+/*
+ * What giving back regions of one small class needs, read once: calls
+ * out of the loop (aa_extent_free(), aa_bad_free()) keep the compiler
+ * from assuming the globals unchanged.
+ */
+struct small_class {
+	unsigned int ind;
+	unsigned int lg_page;
+	uint32_t magic;
+	uint32_t nregs;
+	size_t size;
+	struct bin *bin;
+};
 
-	if (unlikely(e->state != AA_EXT_SLAB || idx * aa_index2size(ind) != off)) {
+static inline void small_class_init(struct small_class *k, struct arena *a, unsigned int ind)
+{
+	k->ind = ind;
+	k->lg_page = aa_g.lg_page;
+	k->magic = aa_g.div_magic[ind];
+	k->nregs = asc_is_small(&aa_g.sc, ind) ? aa_g.sc.slab[ind].nregs : 0;
+	k->size = aa_index2size(ind);
+	k->bin = &a->bins[ind];
+}
+
+/*
+ * Give back a region of small class @k; @c is its chunk, owned by @a,
+ * locked.  The bin's counters are the caller's to update.
+ * Return: whether it was a region in use.
+ */
+static inline bool small_put(struct arena *a, const struct small_class *k, void *ptr,
+			     struct chunk *c)
+{
+	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> k->lg_page];
+	size_t off = (size_t)((char *)ptr - (char *)e->addr);
+	unsigned int idx = (unsigned int)((off * k->magic) >> 32);
+	struct bin *bin = k->bin;
+
+	if (unlikely(e->state != AA_EXT_SLAB || e->szind != k->ind || idx * k->size != off)) {
 		aa_bad_free("free(): invalid pointer", ptr);
-		return;
+		return false;
 	}
 	if (unlikely(!acs_put(e->bitmap, idx))) {
 		aa_bad_free("free(): double free", ptr);
-		return;
+		return false;
 	}
-	bin->curregs--;
-	bin->ndalloc++;
 	e->nfree++;
 	if (e == bin->cur)
-		return;
-	if (e->nfree == nregs) {
+		return true;
+	if (e->nfree == k->nregs) {
 		/* Empty: give its pages back (it may be in no list if nregs is 1). */
 		aa_list_del(&e->link);
 		bin->nslabs--;
 		aa_extent_free(a, e);
 	} else if (e->nfree == 1) {
 		aa_list_add(&bin->nonfull, &e->link);
+	}
+	return true;
+}
+
+static void dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c,
+				unsigned int ind)
+{
+	struct small_class k;
+
+	small_class_init(&k, a, ind);
+	if (small_put(a, &k, ptr, c)) {
+		k.bin->curregs--;
+		k.bin->ndalloc++;
 	}
 }
 
@@ -394,9 +433,56 @@ static void dalloc_large_locked(struct arena *a, void *ptr, struct chunk *c)
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c, unsigned int szind)
 {
 	if (asc_is_small(&aa_g.sc, szind))
-		aa_arena_dalloc_small_locked(a, ptr, c);
+		dalloc_small_locked(a, ptr, c, szind);
 	else
 		dalloc_large_locked(a, ptr, c);
+}
+
+/**
+ * aa_arena_flush() - give back the cached objects of class @ind that are @a's
+ * @a:    arena (not locked)
+ * @ind:  their class
+ * @objs: the objects, all of automatic arenas' chunks
+ * @n:    how many
+ *
+ * One lock round trip for all of them; the registry is read once per run
+ * of objects in the same chunk.
+ *
+ * Return: how many were another arena's; they are moved, in order, to
+ * the front of @objs.
+ */
+unsigned int aa_arena_flush(struct arena *a, unsigned int ind, void **objs, unsigned int n)
+{
+	uintptr_t chunk_mask = ~(aa_g.chunk - 1), base = 0;
+	bool small = asc_is_small(&aa_g.sc, ind);
+	unsigned int i, keep = 0, done = 0;
+	struct chunk *c = NULL;
+	struct small_class k;
+
+	small_class_init(&k, a, ind);	/* unused for a large class */
+	aa_mutex_lock(&a->lock);
+	for (i = 0; i < n; i++) {
+		void *p = objs[i];
+
+		if (((uintptr_t)p & chunk_mask) != base) {
+			/* Cached objects are never a manual arena's: no flag bits. */
+			c = (struct chunk *)aa_rtree_get(p);
+			base = (uintptr_t)p & chunk_mask;
+		}
+		if (c->arena != a)
+			objs[keep++] = p;
+		else if (small)
+			done += small_put(a, &k, p, c);
+		else
+			dalloc_large_locked(a, p, c);
+	}
+	if (small) {
+		k.bin->curregs -= done;
+		k.bin->ndalloc += done;
+	}
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	return keep;
 }
 
 /* Free @ptr, from chunk @c, of class @szind, to its arena (no cache). */

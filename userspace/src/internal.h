@@ -457,7 +457,7 @@ void aa_arena_unbind(struct arena *a);
 
 unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out,
 				 unsigned int n);
-void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c);
+unsigned int aa_arena_flush(struct arena *a, unsigned int ind, void **objs, unsigned int n);
 void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero);
 void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero);
 void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero);

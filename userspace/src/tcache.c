@@ -123,37 +123,13 @@ struct tcache *aa_tcache_boot(void)
  */
 static void tbin_flush(struct tbin *b, unsigned int ind, unsigned int n)
 {
-	bool small = asc_is_small(&aa_g.sc, ind);
-	void **objs = b->avail;
-	unsigned int rem = n, i;
+	unsigned int rem = n;
 
+	/* Each round gives back one arena's; the others' move to the front. */
 	while (rem) {
-		/* Cached regions are never a manual arena's: no flag bits to mask. */
-		struct chunk *c = (struct chunk *)aa_rtree_get(objs[0]);
-		uintptr_t slot = (uintptr_t)objs[0] >> aa_g.lg_chunk;
-		struct arena *a = c->arena;
-		unsigned int keep = 0;
+		struct chunk *c = (struct chunk *)aa_rtree_get(b->avail[0]);
 
-		aa_mutex_lock(&a->lock);
-		for (i = 0; i < rem; i++) {
-			/* Neighbours in the stack mostly share a chunk: look up once. */
-			if ((uintptr_t)objs[i] >> aa_g.lg_chunk != slot) {
-				c = (struct chunk *)aa_rtree_get(objs[i]);
-				slot = (uintptr_t)objs[i] >> aa_g.lg_chunk;
-			}
-			if (c->arena != a) {
-				/* Another arena's: compact it to the front for a later round. */
-				objs[keep++] = objs[i];
-				continue;
-			}
-			if (small)
-				aa_arena_dalloc_small_locked(a, objs[i], c);
-			else
-				aa_arena_dalloc_locked(a, objs[i], c, ind);
-		}
-		aa_arena_decay_tick(a);
-		aa_mutex_unlock(&a->lock);
-		rem = keep;
+		rem = aa_arena_flush(c->arena, ind, b->avail, rem);
 	}
 	memmove(b->avail, b->avail + n, (b->ncached - n) * sizeof(void *));
 	b->ncached = (uint16_t)(b->ncached - n);
