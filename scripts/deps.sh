@@ -25,9 +25,11 @@ PACKAGES=(
 	libjson-c-dev
 )
 # make bench: the allocators compared against, redis for the server
-# workload, gnuplot for the plots.
+# workload, gnuplot for the plots; valgrind and strace count what a
+# workload executes and which system calls it makes, figures that a busy
+# machine's noise does not touch (Documentation/benchmarking.rst).
 [[ ${1:-} == bench ]] && PACKAGES+=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
-	redis-server redis-tools gnuplot-nox)
+	redis-server redis-tools gnuplot-nox valgrind strace)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

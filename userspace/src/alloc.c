@@ -18,7 +18,10 @@
 
 #include "internal.h"
 
-/* Largest size the fast path may serve; 0 until initialisation is done. */
+/*
+ * Largest size the fast path may serve; 0 until initialisation is done,
+ * and for good with junk filling on allocation (the slow path fills).
+ */
 size_t aa_tcache_max_size;
 
 void aa_junk_fill(void *p, int c, size_t n)
@@ -166,7 +169,8 @@ void *aa_alloc_fast(size_t size, bool zero)
 	struct tcache *tc = aa_tsd.tcache;	/* set only while the cache is live */
 
 	if (likely(size <= aa_tcache_max_size && tc)) {
-		unsigned int ind = aa_size2index(size);
+		/* aa_tcache_max_size <= AA_LOOKUP_MAX: the table covers it. */
+		unsigned int ind = aa_g.size2index[(size + 7) >> 3];
 		struct tbin *b = &tc->bins[ind];
 
 		if (likely(b->ncached)) {
@@ -177,8 +181,6 @@ void *aa_alloc_fast(size_t size, bool zero)
 			tc->allocated += aa_index2size(ind);
 			if (unlikely(zero))
 				memset(p, 0, size);
-			else if (unlikely(aa_opt.junk & AA_JUNK_ALLOC))
-				aa_junk_fill(p, 0xa5, aa_index2size(ind));
 			return p;
 		}
 	}
@@ -323,7 +325,9 @@ static void zero_tail(void *p, size_t old, size_t usize)
 
 /*
  * Resize in place: same class, a large extent that can shrink or grow
- * where it lies, or a huge mapping that shrinks (its tail is unmapped).
+ * where it lies, or a huge mapping that shrinks (its tail is unmapped) or
+ * grows within the pages it has mapped (a range reused from the huge
+ * cache may have more).
  * A huge allocation shrinks in place only when the new size is huge too,
  * unless the caller cannot move it (@may_move false: xallocx), because a
  * class packs a small object better than a mapping of its own.
@@ -344,7 +348,7 @@ static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero, bo
 			return 0;
 		/* Whole pages, as a huge mapping has them. */
 		usize = (size + aa_g.page - 1) & ~(aa_g.page - 1);
-		if (usize > old || !usize)
+		if (!usize || (usize > old && !aa_arena_grow_huge(l.huge, usize)))
 			return 0;
 		if (usize < old)
 			aa_arena_shrink_huge(l.huge, usize);

@@ -10,9 +10,12 @@
  * runs on), which spreads lock traffic as jemalloc does.
  *
  * Huge allocations (above half a chunk) are mappings of their own,
- * aligned to a chunk so that the registry can name them; they are
- * unmapped when freed, and take the arena lock only for the arena's list
- * and statistics.
+ * aligned to a chunk so that the registry can name them.  Freed, they go
+ * to the arena's huge cache (extent.c), resident, for the next huge
+ * allocation that fits; decay and the dirty bound unmap what stays
+ * unused.  With dirty_decay_ms 0 they are unmapped at once.  The arena
+ * lock covers the cache, the arena's list and statistics; new mappings
+ * are made and unneeded ones unmapped with no lock held.
  *
  * Locking: arenas_lock (creation and destruction of arenas) > arena->lock.
  * Functions named *_locked expect the arena lock; the rest take it.
@@ -50,6 +53,7 @@ static void arena_init(struct arena *a, unsigned int ind, bool manual)
 	}
 	aa_list_init(&a->chunks);
 	aa_list_init(&a->huge);
+	aa_list_init(&a->hcache);
 	acd_init(&a->decay[0], aa_opt.dirty_decay_ms, now);
 	acd_init(&a->decay[1], aa_opt.muzzy_decay_ms, now);
 	/* Made inside fork() by the forking thread: held, as the others are. */
@@ -144,6 +148,13 @@ int aa_arena_destroy(unsigned int ind)
 		aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
 		aa_extent_delete(e);
 	}
+	while (!aa_list_empty(&a->hcache)) {
+		struct extent *e = aa_container_of(a->hcache.next, struct extent, link);
+
+		aa_list_del(&e->link);
+		aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
+		aa_extent_delete(e);
+	}
 	while (!aa_list_empty(&a->chunks)) {
 		struct chunk *c = aa_container_of(a->chunks.next, struct chunk, link);
 		size_t pg = c->hdr_pages;
@@ -179,11 +190,14 @@ void aa_arena_unbind(struct arena *a)
 /*
  * The arena for the calling thread's next slow-path allocation: the one
  * "thread.arena" set, the current CPU's with percpu_arena, or the
- * automatic arena with the fewest threads (made if needed).
+ * automatic arena with the fewest threads.  An arena no thread is bound
+ * to is taken before a new one is made, and a new one before sharing
+ * (jemalloc's rule): threads that come and go reuse the arenas, and the
+ * memory, of those that went, instead of spreading over every slot.
  */
 struct arena *aa_arena_choose(void)
 {
-	unsigned int i, best = 0, bestn = ~0U;
+	unsigned int i, best = 0, bestn = ~0U, unmade = ~0U;
 	struct arena *a;
 
 	if (aa_tsd.arena)
@@ -194,16 +208,24 @@ struct arena *aa_arena_choose(void)
 		return aa_arena_get(cpu < 0 ? 0 : (unsigned int)cpu % aa_narenas_auto, true);
 	}
 	for (i = 0; i < aa_narenas_auto; i++) {
+		unsigned int n;
+
 		a = __atomic_load_n(&aa_arenas[i], __ATOMIC_ACQUIRE);
-		if (!a) {		/* an unused arena beats any used one */
-			best = i;
-			break;
+		if (!a) {
+			if (unmade == ~0U)
+				unmade = i;
+			continue;
 		}
-		if (__atomic_load_n(&a->nthreads, __ATOMIC_RELAXED) < bestn) {
-			bestn = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+		n = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+		if (n < bestn) {
+			bestn = n;
 			best = i;
+			if (!n)
+				break;
 		}
 	}
+	if (bestn && unmade != ~0U)
+		best = unmade;
 	return aa_arena_get(best, true);
 }
 
@@ -226,26 +248,46 @@ static struct extent *slab_new(struct arena *a, unsigned int ind)
 	return e;
 }
 
-static void *bin_take(struct arena *a, unsigned int ind)
+/*
+ * Take up to @n regions of class @ind into @out, lowest first within each
+ * slab: the slab's free bits (common/slab.h: set = free) are read a word
+ * at a time and cleared in one store per word.
+ */
+static unsigned int bin_take(struct arena *a, unsigned int ind, void **out, unsigned int n)
 {
 	struct bin *bin = &a->bins[ind];
-	struct extent *s = bin->cur;
-	int idx;
+	size_t size = aa_index2size(ind);
+	unsigned int got = 0;
 
-	if (!s || !s->nfree) {
-		if (!aa_list_empty(&bin->nonfull)) {
-			s = aa_container_of(bin->nonfull.next, struct extent, link);
-			aa_list_del(&s->link);
-		} else {
-			s = slab_new(a, ind);
-			if (!s)
-				return NULL;
+	while (got < n) {
+		struct extent *s = bin->cur;
+		unsigned int want, w;
+
+		if (!s || !s->nfree) {
+			if (!aa_list_empty(&bin->nonfull)) {
+				s = aa_container_of(bin->nonfull.next, struct extent, link);
+				aa_list_del(&s->link);
+			} else {
+				s = slab_new(a, ind);
+				if (!s)
+					break;
+			}
+			bin->cur = s;
 		}
-		bin->cur = s;
+		want = n - got < s->nfree ? n - got : s->nfree;
+		s->nfree -= want;
+		for (w = 0; want; w++) {
+			unsigned long m = s->bitmap[w];
+			char *base = (char *)s->addr + (size_t)w * ACS_WORD_BITS * size;
+
+			for (; m && want; want--) {
+				out[got++] = base + (size_t)__builtin_ctzl(m) * size;
+				m &= m - 1;
+			}
+			s->bitmap[w] = m;
+		}
 	}
-	idx = acs_take(s->bitmap, aa_g.sc.slab[ind].nregs);
-	s->nfree--;
-	return (char *)s->addr + (size_t)idx * aa_index2size(ind);
+	return got;
 }
 
 /**
@@ -257,11 +299,7 @@ unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out, 
 	unsigned int i;
 
 	aa_mutex_lock(&a->lock);
-	for (i = 0; i < n; i++) {
-		out[i] = bin_take(a, ind);
-		if (!out[i])
-			break;
-	}
+	i = bin_take(a, ind, out, n);
 	a->bins[ind].curregs += i;
 	a->bins[ind].nmalloc += i;
 	aa_arena_decay_tick(a);
@@ -280,35 +318,74 @@ void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero)
 	return p;
 }
 
-/* Give back a region; @c is its chunk, owned by @a, locked. */
-void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c)
-{
-	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> aa_g.lg_page];
-	unsigned int ind = e->szind, nregs = aa_g.sc.slab[ind].nregs;
-	size_t off = (size_t)((char *)ptr - (char *)e->addr);
-	unsigned int idx = (unsigned int)((off * aa_g.div_magic[ind]) >> 32);
-	struct bin *bin = &a->bins[ind];
+/*
+ * What giving back regions of one small class needs, read once: calls
+ * out of the loop (aa_extent_free(), aa_bad_free()) keep the compiler
+ * from assuming the globals unchanged.
+ */
+struct small_class {
+	unsigned int ind;
+	unsigned int lg_page;
+	uint32_t magic;
+	uint32_t nregs;
+	size_t size;
+	struct bin *bin;
+};
 
-	if (unlikely(e->state != AA_EXT_SLAB || idx * aa_index2size(ind) != off)) {
+static inline void small_class_init(struct small_class *k, struct arena *a, unsigned int ind)
+{
+	k->ind = ind;
+	k->lg_page = aa_g.lg_page;
+	k->magic = aa_g.div_magic[ind];
+	k->nregs = asc_is_small(&aa_g.sc, ind) ? aa_g.sc.slab[ind].nregs : 0;
+	k->size = aa_index2size(ind);
+	k->bin = &a->bins[ind];
+}
+
+/*
+ * Give back a region of small class @k; @c is its chunk, owned by @a,
+ * locked.  The bin's counters are the caller's to update.
+ * Return: whether it was a region in use.
+ */
+static inline bool small_put(struct arena *a, const struct small_class *k, void *ptr,
+			     struct chunk *c)
+{
+	struct extent *e = c->map[((uintptr_t)ptr - (uintptr_t)c) >> k->lg_page];
+	size_t off = (size_t)((char *)ptr - (char *)e->addr);
+	unsigned int idx = (unsigned int)((off * k->magic) >> 32);
+	struct bin *bin = k->bin;
+
+	if (unlikely(e->state != AA_EXT_SLAB || e->szind != k->ind || idx * k->size != off)) {
 		aa_bad_free("free(): invalid pointer", ptr);
-		return;
+		return false;
 	}
 	if (unlikely(!acs_put(e->bitmap, idx))) {
 		aa_bad_free("free(): double free", ptr);
-		return;
+		return false;
 	}
-	bin->curregs--;
-	bin->ndalloc++;
 	e->nfree++;
 	if (e == bin->cur)
-		return;
-	if (e->nfree == nregs) {
+		return true;
+	if (e->nfree == k->nregs) {
 		/* Empty: give its pages back (it may be in no list if nregs is 1). */
 		aa_list_del(&e->link);
 		bin->nslabs--;
 		aa_extent_free(a, e);
 	} else if (e->nfree == 1) {
 		aa_list_add(&bin->nonfull, &e->link);
+	}
+	return true;
+}
+
+static void dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c,
+				unsigned int ind)
+{
+	struct small_class k;
+
+	small_class_init(&k, a, ind);
+	if (small_put(a, &k, ptr, c)) {
+		k.bin->curregs--;
+		k.bin->ndalloc++;
 	}
 }
 
@@ -356,9 +433,56 @@ static void dalloc_large_locked(struct arena *a, void *ptr, struct chunk *c)
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c, unsigned int szind)
 {
 	if (asc_is_small(&aa_g.sc, szind))
-		aa_arena_dalloc_small_locked(a, ptr, c);
+		dalloc_small_locked(a, ptr, c, szind);
 	else
 		dalloc_large_locked(a, ptr, c);
+}
+
+/**
+ * aa_arena_flush() - give back the cached objects of class @ind that are @a's
+ * @a:    arena (not locked)
+ * @ind:  their class
+ * @objs: the objects, all of automatic arenas' chunks
+ * @n:    how many
+ *
+ * One lock round trip for all of them; the registry is read once per run
+ * of objects in the same chunk.
+ *
+ * Return: how many were another arena's; they are moved, in order, to
+ * the front of @objs.
+ */
+unsigned int aa_arena_flush(struct arena *a, unsigned int ind, void **objs, unsigned int n)
+{
+	uintptr_t chunk_mask = ~(aa_g.chunk - 1), base = 0;
+	bool small = asc_is_small(&aa_g.sc, ind);
+	unsigned int i, keep = 0, done = 0;
+	struct chunk *c = NULL;
+	struct small_class k;
+
+	small_class_init(&k, a, ind);	/* unused for a large class */
+	aa_mutex_lock(&a->lock);
+	for (i = 0; i < n; i++) {
+		void *p = objs[i];
+
+		if (((uintptr_t)p & chunk_mask) != base) {
+			/* Cached objects are never a manual arena's: no flag bits. */
+			c = (struct chunk *)aa_rtree_get(p);
+			base = (uintptr_t)p & chunk_mask;
+		}
+		if (c->arena != a)
+			objs[keep++] = p;
+		else if (small)
+			done += small_put(a, &k, p, c);
+		else
+			dalloc_large_locked(a, p, c);
+	}
+	if (small) {
+		k.bin->curregs -= done;
+		k.bin->ndalloc += done;
+	}
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	return keep;
 }
 
 /* Free @ptr, from chunk @c, of class @szind, to its arena (no cache). */
@@ -374,43 +498,120 @@ void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
 
 /* ==== Huge =================================================================== */
 
+/* A huge extent is in use: count it, and register it for free(). */
+static void *huge_publish(struct arena *a, struct extent *e)
+{
+	aa_mutex_lock(&a->lock);
+	aa_list_add(&a->huge, &e->link);
+	a->stats.nmalloc_huge++;
+	a->stats.allocated_huge += e->usize;
+	aa_mutex_unlock(&a->lock);
+	if (!aa_rtree_set(e->addr, (uintptr_t)e | AA_RTREE_HUGE)) {
+		aa_arena_dalloc_huge(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e->addr;
+}
+
+/*
+ * Grow cached range @r (out of the cache, smaller than @usize) to at least
+ * @usize bytes by mapping the free address space right after it, or
+ * right before it down to a chunk boundary.  Return: whether it could.
+ */
+static bool huge_extend(struct extent *r, size_t usize)
+{
+	size_t len = r->npages << aa_g.lg_page, want = usize - len;
+	uintptr_t start = ((uintptr_t)r->addr - want) & ~(aa_g.chunk - 1);
+	enum aa_chunk_kind kind = (enum aa_chunk_kind)r->kind;
+
+	if (aa_source_extend((char *)r->addr + len, want, kind)) {
+		r->npages += want >> aa_g.lg_page;
+		return true;
+	}
+	if (start >= (uintptr_t)r->addr ||
+	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, kind))
+		return false;
+	r->npages += ((uintptr_t)r->addr - start) >> aa_g.lg_page;
+	r->addr = (void *)start;
+	return true;
+}
+
 /* @usize: from aa_usize(), whole pages. */
 void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero)
 {
+	struct extent *e, *r = NULL;
 	enum aa_chunk_kind kind;
-	struct extent *e;
+	size_t mapped;
 	void *p;
 
-	(void)zero;		/* fresh mappings are zero */
+	aa_mutex_lock(&a->lock);
+	e = aa_hcache_take(a, usize, align);
+	if (!e && align <= aa_g.chunk)
+		r = aa_hcache_take_largest(a);
+	aa_arena_decay_tick(a);
+	aa_mutex_unlock(&a->lock);
+	if (r) {
+		bool grown = huge_extend(r, usize);
+
+		aa_mutex_lock(&a->lock);
+		aa_hcache_put(a, r);
+		if (grown)
+			e = aa_hcache_take(a, usize, align);
+		aa_mutex_unlock(&a->lock);
+	}
+	if (e) {
+		/* Cached pages hold what their last owner left there. */
+		if (zero)
+			memset(e->addr, 0, usize);
+		return huge_publish(a, e);
+	}
+	/*
+	 * Fresh mappings read as zero.  Whole chunks are mapped (the pages
+	 * past @usize cost address space only, until a growth in place uses
+	 * them), so that a mapping placed right below another of ours ends
+	 * where that one starts and the two merge in the huge cache.
+	 */
 	e = aa_extent_new();
 	if (!e) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = aa_source_map(usize, align > aa_g.chunk ? align : aa_g.chunk, a->node, &kind);
+	mapped = (usize + aa_g.chunk - 1) & ~(aa_g.chunk - 1);
+	p = mapped ? aa_source_map(mapped, align > aa_g.chunk ? align : aa_g.chunk, a->node,
+				   &kind) : NULL;
 	if (!p) {
 		aa_extent_delete(e);
 		errno = ENOMEM;
 		return NULL;
 	}
 	e->addr = p;
-	e->npages = usize >> aa_g.lg_page;
+	e->npages = mapped >> aa_g.lg_page;
 	e->usize = usize;
 	e->arena = a;
 	e->state = AA_EXT_HUGE;
 	e->szind = 0xff;
 	e->kind = (uint8_t)kind;
+	return huge_publish(a, e);
+}
+
+/*
+ * Grow huge @e to @usize bytes (whole pages) within what it has mapped
+ * (a range from the huge cache may be larger than its allocation).  Only
+ * the owner of the allocation calls this.  Return: whether it could.
+ */
+bool aa_arena_grow_huge(struct extent *e, size_t usize)
+{
+	struct arena *a = e->arena;
+	size_t old = e->usize;
+
+	if (usize > e->npages << aa_g.lg_page)
+		return false;
+	e->usize = usize;
 	aa_mutex_lock(&a->lock);
-	aa_list_add(&a->huge, &e->link);
-	a->stats.nmalloc_huge++;
-	a->stats.allocated_huge += usize;
+	a->stats.allocated_huge += usize - old;
 	aa_mutex_unlock(&a->lock);
-	if (!aa_rtree_set(p, (uintptr_t)e | AA_RTREE_HUGE)) {
-		aa_arena_dalloc_huge(e);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return p;
+	return true;
 }
 
 /*
@@ -443,6 +644,12 @@ void aa_arena_dalloc_huge(struct extent *e)
 	aa_list_del(&e->link);
 	a->stats.ndalloc_huge++;
 	a->stats.allocated_huge -= e->usize;
+	if (a->decay[0].decay_ms != 0) {
+		aa_hcache_put(a, e);
+		aa_arena_decay_tick(a);
+		aa_mutex_unlock(&a->lock);
+		return;
+	}
 	aa_mutex_unlock(&a->lock);
 	aa_source_unmap(e->addr, e->npages << aa_g.lg_page, (enum aa_chunk_kind)e->kind);
 	aa_extent_delete(e);
@@ -458,21 +665,26 @@ void aa_arena_dalloc_huge(struct extent *e)
  * Decay needs calls (or the background thread) to run: a process that
  * frees a lot and then stops calling the allocator would keep all of it
  * for good.  So, whatever the decay curve says, an arena never keeps more
- * dirty pages than the larger of the pages it has in use and
- * AA_DIRTY_SLACK; the excess goes back at once, on the free that made
- * it.  A program that frees most of its heap and reuses it at once pays
- * page faults for what was above the bound; dirty_decay_ms:-1 turns the
- * bound off with decay itself.
+ * dirty pages (cached huge ranges included) than the larger of twice the
+ * pages it has in use (huge allocations included) and AA_DIRTY_SLACK;
+ * the excess goes back at once, on the free that made it.  Twice, not
+ * once: a program that frees a block and allocates another of a
+ * different size (large-block churn) needs room to find a fit among what
+ * it freed, or it pays page faults for every block.  A program that frees
+ * most of its heap and reuses it at once pays page faults for what was
+ * above the bound; dirty_decay_ms:-1 turns the bound off with decay
+ * itself.
  */
 void aa_arena_decay_tick(struct arena *a)
 {
 	static __thread unsigned int ticks;
 	size_t cap = AA_DIRTY_SLACK >> aa_g.lg_page;
+	size_t keep = 2 * (a->nactive + (a->stats.allocated_huge >> aa_g.lg_page));
 	uint64_t now, due;
 
-	if (unlikely(a->npages[0] > cap && a->npages[0] > a->nactive) &&
+	if (unlikely(a->npages[0] > cap && a->npages[0] > keep) &&
 	    a->decay[0].decay_ms >= 0)
-		aa_dirty_cap(a, a->nactive > cap ? a->nactive : cap);
+		aa_dirty_cap(a, keep > cap ? keep : cap);
 	if (++ticks & 31)
 		return;
 	/* The arena's own times: "arena.<i>.*_decay_ms" may differ from opt. */

@@ -12,7 +12,10 @@
  * that plain memory could serve.
  *
  * Alignment: mappings are placed at a multiple of their alignment by
- * reserving a larger PROT_NONE region and mapping over its aligned part.
+ * mapping a larger region and trimming both ends (for the device, a
+ * PROT_NONE reservation the device mapping then replaces), unless the
+ * kernel's first placement is aligned already.  A cached huge range may
+ * grow into the free address space next to it (aa_source_extend()).
  *
  * Purging: anonymous memory is given back with MADV_DONTNEED (clean:
  * reads zero after) or MADV_FREE (lazy: muzzy); device memory with the
@@ -102,21 +105,30 @@ int aa_source_node(void)
 	return (int)node;
 }
 
-/* Reserve @size bytes at a multiple of @align with no access. */
-static void *reserve_aligned(size_t size, size_t align)
+/*
+ * Map @size bytes of anonymous memory at a multiple of @align with @prot
+ * (PROT_NONE: a reservation for the device to map over).  The kernel places
+ * a mapping whose length is a multiple of a huge page on a huge-page
+ * boundary, so a chunk usually comes aligned at the first try; anything
+ * else is placed by mapping more and trimming both ends.
+ */
+static void *reserve_aligned(size_t size, size_t align, int prot)
 {
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	size_t span = size + align - aa_g.page;
 	char *p, *a;
 
-	p = aa_sys_mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	if (!((uintptr_t)p & (align - 1)))
-		return p;
-	aa_sys_munmap(p, size);
+	if (!(size & (align - 1))) {
+		p = aa_sys_mmap(NULL, size, prot, flags, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (!((uintptr_t)p & (align - 1)))
+			return p;
+		aa_sys_munmap(p, size);
+	}
 	if (span < size)
 		return NULL;
-	p = aa_sys_mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = aa_sys_mmap(NULL, span, prot, flags, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	a = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
@@ -138,7 +150,7 @@ static void *reserve_aligned(size_t size, size_t align)
  */
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind)
 {
-	void *p = reserve_aligned(size, align);
+	void *p = reserve_aligned(size, align, dev_fd >= 0 ? PROT_NONE : PROT_READ | PROT_WRITE);
 
 	if (!p) {
 		errno = ENOMEM;
@@ -173,14 +185,33 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 				return NULL;
 			}
 		}
-	} else if (aa_sys_mprotect(p, size, PROT_READ | PROT_WRITE)) {
-		aa_sys_munmap(p, size);
-		errno = ENOMEM;
-		return NULL;
 	}
 	STAT_ADD(mmap_mapped, size);
 	*kind = AA_CHUNK_MMAP;
 	return p;
+}
+
+/*
+ * Map @size bytes of anonymous memory exactly at @addr, where nothing is
+ * mapped (a cached huge range growing into the free address space next
+ * to it).  Device memory is not extended.  Return: success.
+ */
+bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind)
+{
+	void *p;
+
+	if (kind != AA_CHUNK_MMAP)
+		return false;
+	p = aa_sys_mmap(addr, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != addr) {
+		/* A kernel before 4.17 takes the flag for a hint. */
+		if (p != MAP_FAILED)
+			aa_sys_munmap(p, size);
+		return false;
+	}
+	STAT_ADD(mmap_mapped, size);
+	return true;
 }
 
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind)

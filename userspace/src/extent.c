@@ -27,6 +27,20 @@
  * pages are given back by decay), as jemalloc retains on Linux: unmapping
  * would cost more system calls and fragment the address space.
  *
+ * The huge cache: a freed huge mapping is not unmapped at once but kept,
+ * resident, in the arena's hcache list, its pages counted as dirty and
+ * queued on the dirty LRU like any free run, so that decay and the dirty
+ * bound (arena.c) give it back, oldest first, by unmapping it.  A huge
+ * allocation takes the smallest cached range that fits, splitting off at
+ * a chunk boundary what it does not need; a freed mapping merges with
+ * cached ranges exactly adjacent to it (of the same source).  So
+ * programs that allocate and free big blocks over and over reuse the same
+ * resident pages, with no system call and no page fault per block, as
+ * tcmalloc's page heap does.  Every cached range starts at a multiple of
+ * the chunk size (huge allocations are placed so), which the registry
+ * needs to name it again; none is registered while cached, so a free of a
+ * stale pointer into it is still recognised as invalid.
+ *
  * Locking: everything here runs under the arena lock, asserted by the
  * callers in arena.c; aa_decay_run() drops and retakes it.
  */
@@ -365,10 +379,131 @@ bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero)
 	return true;
 }
 
+/* ==== The huge cache ======================================================= */
+
+static void hcache_remove(struct arena *a, struct extent *e)
+{
+	aa_list_del(&e->link);
+	aa_list_del(&e->lru);
+	a->npages[0] -= e->npages;
+}
+
+/**
+ * aa_hcache_put() - keep a freed huge mapping for reuse
+ * @a: arena, locked
+ * @e: the huge extent, off the arena's huge list and out of the registry
+ *
+ * @e merges with cached ranges right before and after it and becomes the
+ * newest dirty memory of the arena.
+ */
+void aa_hcache_put(struct arena *a, struct extent *e)
+{
+	struct aa_list *l, *next;
+
+	for (l = a->hcache.next; l != &a->hcache; l = next) {
+		struct extent *n = aa_container_of(l, struct extent, link);
+		char *n_end = (char *)n->addr + (n->npages << aa_g.lg_page);
+		char *e_end = (char *)e->addr + (e->npages << aa_g.lg_page);
+
+		next = l->next;
+		if (n->kind != e->kind)
+			continue;
+		if (n_end == (char *)e->addr) {
+			hcache_remove(a, n);
+			n->npages += e->npages;
+			aa_extent_delete(e);
+			e = n;
+		} else if (e_end == (char *)n->addr) {
+			hcache_remove(a, n);
+			e->npages += n->npages;
+			aa_extent_delete(n);
+		}
+	}
+	e->chunk = NULL;
+	e->state = AA_EXT_DIRTY;
+	e->usize = 0;
+	aa_list_add(&a->hcache, &e->link);
+	aa_list_add_tail(&a->lru[0], &e->lru);
+	a->npages[0] += e->npages;
+}
+
+/**
+ * aa_hcache_take() - a cached range for a huge allocation, if one fits
+ * @a:     arena, locked
+ * @usize: usable size, whole pages
+ * @align: alignment asked for (0, or a power of two)
+ *
+ * The smallest range of at least @usize bytes at a multiple of @align
+ * wins; what lies beyond @usize rounded up to a chunk stays cached.
+ *
+ * Return: the extent, state AA_EXT_HUGE with @usize set, in no list; or
+ * NULL (nothing fits, or no descriptor for the rest could be had).
+ */
+struct extent *aa_hcache_take(struct arena *a, size_t usize, size_t align)
+{
+	size_t need = usize >> aa_g.lg_page, keep;
+	uintptr_t mask = align > aa_g.chunk ? align - 1 : 0;	/* cached: chunk-aligned */
+	struct extent *best = NULL, *t;
+	struct aa_list *l;
+
+	for (l = a->hcache.next; l != &a->hcache; l = l->next) {
+		struct extent *e = aa_container_of(l, struct extent, link);
+
+		if (e->npages >= need && (!best || e->npages < best->npages) &&
+		    !((uintptr_t)e->addr & mask))
+			best = e;
+	}
+	if (!best)
+		return NULL;
+	keep = ((usize + aa_g.chunk - 1) & ~(aa_g.chunk - 1)) >> aa_g.lg_page;
+	if (best->npages > keep) {
+		t = split(best, keep);
+		if (!t)
+			return NULL;
+		/* The rest keeps the place of the whole in the lists. */
+		aa_list_add(&best->link, &t->link);
+		aa_list_add(&best->lru, &t->lru);
+		t->kind = best->kind;
+	}
+	hcache_remove(a, best);
+	best->state = AA_EXT_HUGE;
+	best->usize = usize;
+	return best;
+}
+
+/**
+ * aa_hcache_take_largest() - the largest cached range of anonymous memory
+ * @a: arena, locked
+ *
+ * For a huge allocation that no cached range fits: grown into the free
+ * address space next to it (aa_source_extend()), the largest range then
+ * fits, and only the part added is new memory.
+ *
+ * Return: the range, out of the cache (give it back with aa_hcache_put()),
+ * or NULL.
+ */
+struct extent *aa_hcache_take_largest(struct arena *a)
+{
+	struct extent *best = NULL;
+	struct aa_list *l;
+
+	for (l = a->hcache.next; l != &a->hcache; l = l->next) {
+		struct extent *e = aa_container_of(l, struct extent, link);
+
+		if (e->kind == AA_CHUNK_MMAP && (!best || e->npages > best->npages))
+			best = e;
+	}
+	if (best)
+		hcache_remove(a, best);
+	return best;
+}
+
 /*
  * Purge free runs of state index @s (dirty 0, muzzy 1) down to @limit
- * pages, oldest first.  Called and returns with the lock held; drops it
- * around the system calls.  Return: pages purged.
+ * pages, oldest first; cached huge ranges among them are unmapped, no
+ * more of the last one than the limit asks.
+ * Called and returns with the lock held; drops it around the system
+ * calls.  Return: pages purged.
  */
 static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 {
@@ -382,8 +517,21 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 		nbatch = 0;
 		while (a->npages[s] > limit && nbatch < 64) {
 			struct extent *e = aa_container_of(a->lru[s].next, struct extent, lru);
+			size_t excess = a->npages[s] - limit;
+			struct extent *t = NULL;
 
-			avail_remove(a, e);
+			/* Of a cached huge range, only the tail over the limit. */
+			if (!e->chunk && excess < e->npages)
+				t = split(e, e->npages - excess);
+			if (e->chunk) {
+				avail_remove(a, e);
+			} else if (t) {
+				t->kind = e->kind;
+				a->npages[s] -= t->npages;
+				e = t;
+			} else {
+				hcache_remove(a, e);
+			}
 			e->state = AA_EXT_BUSY;
 			aa_list_add_tail(&batch, &e->link);
 			total += e->npages;
@@ -393,8 +541,14 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 		for (struct aa_list *l = batch.next; l != &batch; l = l->next) {
 			struct extent *e = aa_container_of(l, struct extent, link);
 			size_t len = e->npages << aa_g.lg_page;
-			enum aa_chunk_kind kind = (enum aa_chunk_kind)e->chunk->kind;
+			enum aa_chunk_kind kind;
 
+			if (!e->chunk) {	/* a cached huge range: unmapped */
+				aa_source_unmap(e->addr, len, (enum aa_chunk_kind)e->kind);
+				e->purge_to = AA_EXT_BUSY;
+				continue;
+			}
+			kind = (enum aa_chunk_kind)e->chunk->kind;
 			if (lazy && aa_source_purge_lazy(e->addr, len, kind))
 				e->purge_to = AA_EXT_MUZZY;
 			else if (aa_source_purge(e->addr, len, kind))
@@ -408,6 +562,12 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 			enum aa_ext_state st = (enum aa_ext_state)e->purge_to;
 
 			aa_list_del(&e->link);
+			if (st == AA_EXT_BUSY) {
+				a->stats.npurge++;
+				a->stats.purged += e->npages;
+				aa_extent_delete(e);
+				continue;
+			}
 			if (st == AA_EXT_MUZZY) {
 				a->stats.nmadvise_lazy++;
 				a->stats.purged_lazy += e->npages;

@@ -266,11 +266,23 @@ static int geom_init(void)
 	aa_g.hdr_pages = (unsigned int)((hdr + aa_g.page - 1) >> aa_g.lg_page);
 
 	for (i = 0; i < aa_g.sc.nsmall; i++) {
+		struct asc_slab *sl = &aa_g.sc.slab[i];
+		unsigned int k = (AA_SLAB_MIN_REGS + sl->nregs - 1) / sl->nregs;
+
+		/* Whole multiples of the perfect slab, so none wastes a byte. */
+		while (k > 1 && (size_t)sl->pages * k > 255)
+			k--;
+		sl->pages = (uint16_t)(sl->pages * k);
+		sl->nregs = (uint16_t)(sl->nregs * k);
+		if (sl->nregs > maxregs)
+			maxregs = sl->nregs;
+	}
+	/* Every class: free() checks region starts of small and large alike. */
+	for (i = 0; i < aa_g.sc.nclasses; i++) {
 		size_t size = asc_index2size(i);
 
-		if (aa_g.sc.slab[i].nregs > maxregs)
-			maxregs = aa_g.sc.slab[i].nregs;
-		aa_g.div_magic[i] = (uint32_t)((((uint64_t)1 << 32) + size - 1) / size);
+		aa_g.div_magic[i] = size >> 32 ? 0 :
+				    (uint32_t)((((uint64_t)1 << 32) + size - 1) / size);
 	}
 	aa_g.extent_size = sizeof(struct extent) + ACS_WORDS(maxregs) * sizeof(unsigned long);
 	for (i = 0; i < aa_g.sc.nclasses; i++)
@@ -367,11 +379,14 @@ bool aa_init_slow(void)
 		aa_msg("cannot register thread or fork handlers");
 		goto out;
 	}
-	if (aa_tcache_nbins) {
+	/* The fast paths leave junk filling to the slow ones. */
+	if (aa_tcache_nbins && !(aa_opt.junk & AA_JUNK_ALLOC)) {
 		size_t max = asc_index2size(aa_tcache_nbins - 1);
 
 		aa_tcache_max_size = max < AA_LOOKUP_MAX ? max : AA_LOOKUP_MAX;
 	}
+	if (!(aa_opt.junk & AA_JUNK_FREE))
+		aa_tcache_free_nbins = aa_tcache_nbins;
 	ok = true;
 	__atomic_store_n(&aa_initialized, true, __ATOMIC_RELEASE);
 out:

@@ -90,6 +90,15 @@
 #define AA_TCACHE_MAX_DEFAULT	32768
 #define AA_TCACHE_MAX_LIMIT	BIT(20)
 #define AA_LOOKUP_MAX		4096	/* size2index table covers this */
+/*
+ * Fewest regions in a slab.  common/sizeclass.c gives each small class
+ * the fewest pages that hold a whole number of regions: one region of
+ * 4096 bytes, one of 8192 in two pages.  A slab of one region costs an
+ * extent to carve and coalesce for every object that reaches the arena,
+ * so the library takes whole multiples of that slab up to this many
+ * regions (mimalloc's small pages hold 16 of 4 KiB; jemalloc's one).
+ */
+#define AA_SLAB_MIN_REGS	8
 
 /* ==== Options (options.c) ============================================== */
 
@@ -175,6 +184,7 @@ bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
@@ -218,8 +228,10 @@ struct aa_list {
  * @zeroed: free runs: every byte reads as zero
  * @nfree:  slab: free regions
  * @link:   free run: its size bucket; slab with free regions: the bin's
- *          nonfull list; huge: the arena's huge list
- * @lru:    free run: the arena's dirty or muzzy list, oldest first
+ *          nonfull list; huge: the arena's huge list, or its huge cache
+ *          once freed (then @chunk is NULL and @state AA_EXT_DIRTY)
+ * @lru:    free run or cached huge range: the arena's dirty or muzzy
+ *          list, oldest first
  * @kind:   huge: where the mapping came from
  * @purge_to: busy: the state purging left it in
  * @usize:  huge: usable size (@npages: pages mapped, which a shrink in
@@ -284,7 +296,7 @@ struct aa_geom {
 	size_t extent_size;		/* struct extent + largest bitmap */
 	struct asc_table sc;
 	uint8_t size2index[AA_LOOKUP_MAX / 8 + 1];
-	uint32_t div_magic[ASC_NSMALL_MAX];	/* ceil(2^32 / class size) */
+	uint32_t div_magic[ASC_NCLASSES_MAX];	/* ceil(2^32 / class size) */
 	size_t class_size[ASC_NCLASSES_MAX];	/* asc_index2size(), tabulated */
 };
 
@@ -308,6 +320,9 @@ struct extent *aa_extent_alloc(struct arena *a, size_t npages, size_t align_page
 void aa_extent_free(struct arena *a, struct extent *e);
 bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages);
 bool aa_extent_grow(struct arena *a, struct extent *e, size_t npages, bool zero);
+struct extent *aa_hcache_take(struct arena *a, size_t usize, size_t align);
+void aa_hcache_put(struct arena *a, struct extent *e);
+struct extent *aa_hcache_take_largest(struct arena *a);
 void aa_extent_set_inuse(struct extent *e, enum aa_ext_state st, unsigned int szind);
 void aa_extent_resized(struct extent *e, unsigned int szind);
 size_t aa_decay_run(struct arena *a, bool all, uint64_t now);
@@ -400,6 +415,8 @@ struct arena_stats {
  * @nactive:   pages in use by slabs and large extents
  * @chunks:    its chunks
  * @huge:      its huge extents
+ * @hcache:    freed huge mappings kept resident for reuse (extent.c);
+ *             their pages count as dirty in @npages[0] and sit in @lru[0]
  * @decay:     dirty and muzzy decay
  * @purging:   a thread is purging with the lock dropped
  * @stats:     counters
@@ -419,6 +436,7 @@ struct arena {
 	size_t nactive;
 	struct aa_list chunks;
 	struct aa_list huge;
+	struct aa_list hcache;
 	struct acd_decay decay[2];
 	bool purging;
 	struct arena_stats stats;
@@ -439,11 +457,12 @@ void aa_arena_unbind(struct arena *a);
 
 unsigned int aa_arena_fill_small(struct arena *a, unsigned int ind, void **out,
 				 unsigned int n);
-void aa_arena_dalloc_small_locked(struct arena *a, void *ptr, struct chunk *c);
+unsigned int aa_arena_flush(struct arena *a, unsigned int ind, void **objs, unsigned int n);
 void *aa_arena_malloc_small(struct arena *a, unsigned int ind, bool zero);
 void *aa_arena_malloc_large(struct arena *a, size_t usize, size_t align, bool zero);
 void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zero);
 void aa_arena_shrink_huge(struct extent *e, size_t usize);
+bool aa_arena_grow_huge(struct extent *e, size_t usize);
 void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind);
 void aa_arena_dalloc_locked(struct arena *a, void *ptr, struct chunk *c,
 			    unsigned int szind);
@@ -532,6 +551,8 @@ struct tcache {
 };
 
 extern unsigned int aa_tcache_nbins;	/* classes <= tcache_max */
+/* Classes free()'s fast path may cache: aa_tcache_nbins, 0 with junk on free. */
+extern unsigned int aa_tcache_free_nbins;
 
 /*
  * Per-thread state.  Initial-exec TLS: one small block the dynamic linker

@@ -35,6 +35,7 @@
 
 __thread struct aa_tsd aa_tsd __attribute__((tls_model("initial-exec")));
 unsigned int aa_tcache_nbins;
+unsigned int aa_tcache_free_nbins;
 
 static pthread_key_t tcache_key;
 static struct aa_mutex tcache_pool_lock = { PTHREAD_MUTEX_INITIALIZER };
@@ -122,28 +123,13 @@ struct tcache *aa_tcache_boot(void)
  */
 static void tbin_flush(struct tbin *b, unsigned int ind, unsigned int n)
 {
-	void **objs = b->avail;
-	unsigned int rem = n, i;
+	unsigned int rem = n;
 
+	/* Each round gives back one arena's; the others' move to the front. */
 	while (rem) {
-		/* Cached regions are never a manual arena's: no flag bits to mask. */
-		struct arena *a = ((struct chunk *)aa_rtree_get(objs[0]))->arena;
-		unsigned int keep = 0;
+		struct chunk *c = (struct chunk *)aa_rtree_get(b->avail[0]);
 
-		aa_mutex_lock(&a->lock);
-		for (i = 0; i < rem; i++) {
-			struct chunk *c = (struct chunk *)aa_rtree_get(objs[i]);
-
-			if (c->arena != a) {
-				/* Another arena's: compact it to the front for a later round. */
-				objs[keep++] = objs[i];
-				continue;
-			}
-			aa_arena_dalloc_locked(a, objs[i], c, ind);
-		}
-		aa_arena_decay_tick(a);
-		aa_mutex_unlock(&a->lock);
-		rem = keep;
+		rem = aa_arena_flush(c->arena, ind, b->avail, rem);
 	}
 	memmove(b->avail, b->avail + n, (b->ncached - n) * sizeof(void *));
 	b->ncached = (uint16_t)(b->ncached - n);

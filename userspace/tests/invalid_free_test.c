@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Invalid frees: a pointer to the stack, a pointer into the middle of an
- * allocation (malloc() + 8), a large or huge allocation freed twice, an
+ * allocation (malloc() + 8; a large one's first page, of a class the
+ * thread cache keeps, + 16), a large or huge allocation freed twice, an
  * invalid realloc().
  *
  * Built with ARENALLOC_DEBUG (the -debug flavour) the library aborts on
@@ -139,6 +140,12 @@ static int child_main(const char *mode)
 		arenalloc_free(p + 4096);
 		ret = heap_sound(p, 100 * KiB, 100 * KiB - 1);
 		arenalloc_free(p);
+	} else if (!strcmp(mode, "interior_cached_large")) {
+		/* a large class the thread cache keeps, 16 bytes into its first page */
+		p = victim_new(20 * KiB);
+		arenalloc_free(p + 16);
+		ret = heap_sound(p, 20 * KiB, 20 * KiB);
+		arenalloc_free(p);
 	} else if (!strcmp(mode, "double_large")) {
 		p = victim_new(200 * KiB);
 		arenalloc_free(p);
@@ -241,6 +248,11 @@ AC_CASE(free_of_an_interior_pointer_of_a_large)
 	bad_free(test, "interior_large", true, false);
 }
 
+AC_CASE(free_of_an_interior_pointer_of_a_cached_large)
+{
+	bad_free(test, "interior_cached_large", true, false);
+}
+
 AC_CASE(double_free_of_a_large)
 {
 	bad_free(test, "double_large", true, false);
@@ -279,6 +291,7 @@ static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(free_of_a_stack_address),
 	AC_CASE_ENTRY(free_of_an_interior_pointer),
 	AC_CASE_ENTRY(free_of_an_interior_pointer_of_a_large),
+	AC_CASE_ENTRY(free_of_an_interior_pointer_of_a_cached_large),
 	AC_CASE_ENTRY(double_free_of_a_large),
 	AC_CASE_ENTRY(double_free_of_a_huge),
 	AC_CASE_ENTRY(double_free_of_a_small_in_debug_builds),

@@ -192,6 +192,35 @@ AC_CASE(config_and_bin_geometry)
 	AC_ASSERT(nregs && slab / size == nregs, "%u regions of %zu in %zu", nregs, size, slab);
 }
 
+/*
+ * Every small class's slab is whole pages, a whole number of regions, and
+ * at least 8 of them (a one-region slab costs an extent per object that
+ * reaches the arena); slab positions fit the byte the free path reads.
+ */
+AC_CASE(every_slab_holds_eight_regions_or_more)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), slab, size, len;
+	unsigned int nbins, i;
+	uint32_t nregs;
+	char name[64];
+
+	AC_ASSERT(!ac_ctl_unsigned("arenas.nbins", &nbins) && nbins, "arenas.nbins");
+	for (i = 0; i < nbins; i++) {
+		len = sizeof(nregs);
+		snprintf(name, sizeof(name), "arenas.bin.%u.nregs", i);
+		AC_ASSERT(!arenalloc_ctl(name, &nregs, &len, NULL, 0), "%s", name);
+		snprintf(name, sizeof(name), "arenas.bin.%u.slab_size", i);
+		AC_ASSERT(!ac_ctl_size(name, &slab), "%s", name);
+		snprintf(name, sizeof(name), "arenas.bin.%u.size", i);
+		AC_ASSERT(!ac_ctl_size(name, &size), "%s", name);
+		AC_ASSERT(slab % page == 0 && slab / page <= 255, "bin %u: slab of %zu bytes", i,
+			  slab);
+		AC_ASSERT(slab == (size_t)nregs * size, "bin %u: %u regions of %zu in %zu", i,
+			  nregs, size, slab);
+		AC_ASSERT(nregs >= 8, "bin %u: %u regions of %zu bytes", i, nregs, size);
+	}
+}
+
 /* In a fresh process: the first control call reads real figures. */
 static int child_first_read(void)
 {
@@ -245,6 +274,7 @@ static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(merged_statistics_are_the_sums),
 	AC_CASE_ENTRY(mib_with_its_index_changed),
 	AC_CASE_ENTRY(config_and_bin_geometry),
+	AC_CASE_ENTRY(every_slab_holds_eight_regions_or_more),
 	AC_CASE_ENTRY(statistics_real_without_epoch),
 	AC_CASE_ENTRY(background_thread_reads_true_from_the_start),
 	{ NULL, NULL },

@@ -14,7 +14,8 @@
  * that frees and allocates there (small, large, huge, and again on a
  * second destructor round) must work, and what it leaves must be freed
  * later like any memory.  Objects may also outlive the thread that
- * allocated them and be freed by another after it is gone.
+ * allocated them and be freed by another after it is gone.  Threads that
+ * start after others exited reuse their arenas.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -380,7 +381,55 @@ AC_CASE(objects_outlive_their_thread)
 		  after, before);
 }
 
+static void *allocate_once(void *arg)
+{
+	arenalloc_free(arenalloc_malloc(100));
+	return arg;
+}
+
+/* How many automatic arenas exist ("arena.<i>.initialized"). */
+static unsigned int arenas_made(struct tap_ctx *test)
+{
+	unsigned int n, i, made = 0;
+	char name[64];
+	bool init;
+
+	AC_ASSERT(!ac_ctl_unsigned("opt.narenas", &n), "opt.narenas");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "arena.%u.initialized", i);
+		AC_ASSERT(!ac_ctl_bool(name, &init), "%s", name);
+		made += init;
+	}
+	return made;
+}
+
+/*
+ * Threads that start one after another, each after the last exited, take
+ * the arena the last one left: one new arena at most, not one each (the
+ * churn of short-lived threads spread over every slot, and so did their
+ * memory).  Runs first, while arenas are left to make.
+ */
+AC_CASE(threads_one_after_another_share_an_arena)
+{
+	unsigned int before, after, t, n;
+	pthread_t tid;
+
+	AC_ASSERT(!ac_ctl_unsigned("opt.narenas", &n), "opt.narenas");
+	allocate_once(NULL);
+	before = arenas_made(test);
+	if (before + 2 > n)
+		AC_SKIP("%u of %u arenas made already", before, n);
+	for (t = 0; t < 4; t++) {
+		AC_ASSERT(!pthread_create(&tid, NULL, allocate_once, NULL), "create");
+		pthread_join(tid, NULL);
+	}
+	after = arenas_made(test);
+	AC_ASSERT(after <= before + 1, "%u arenas before four threads in a row, %u after",
+		  before, after);
+}
+
 static AC_CASE_TYPE cases[] = {
+	AC_CASE_ENTRY(threads_one_after_another_share_an_arena),
 	AC_CASE_ENTRY(thread_exit_returns_its_cache),
 	AC_CASE_ENTRY(thread_counters_are_per_thread),
 	AC_CASE_ENTRY(tsd_destructors_allocate_at_thread_exit),
