@@ -26,9 +26,11 @@
  *            So no two opens share page offsets, an i_mmap tree or
  *            i_mmap_rwsem, and write faults, which update the times of
  *            the mapped file, meet the map file (S_NOCMTIME, seen by no
- *            other user), never the device node.
+ *            other user), never the device node.  The device file's
+ *            private_data is its map file; the map file's inode is a
+ *            struct aa_map, which holds the open's offset spaces.
  *   pgoff    ->mmap() gives every mapping its own range of page offsets
- *            in its open's space, taken from aa_open.next_pgoff, in place
+ *            in its open's space, taken from aa_map.next_pgoff, in place
  *            of the offset asked for (which chose the node).
  *            unmap_mapping_pages() over a backing's range reaches only
  *            the vmas of that backing, and of the backings fork() copied
@@ -60,8 +62,8 @@
  *            lock of the page it replaces and of its copy (the core's
  *            own order: truncation and rmap walks take it under the
  *            folio lock), by fork and PURGE with no page lock held.
- *   aa_open.lock  a spinlock around next_pgoff, taken in ->mmap() under
- *            mmap_lock; nothing nests inside it.
+ *   aa_map.lock  a spinlock around next_pgoff and next_key, taken in
+ *            ->mmap() and ->open under mmap_lock; nothing nests inside it.
  *
  * Lifetime
  *   Every vma of a backing points to an aa_vma in the backing's list
@@ -84,8 +86,9 @@
  *   its map file; every vma holds the map file, which holds the module
  *   (its fops.owner, referenced when the file is made) and its inode, so
  *   neither the module nor the pseudo filesystem's mount can go while a
- *   mapping exists.  The aa_open itself goes with the device's file:
- *   only ->mmap() and the ioctls, which run on that file, look at it.
+ *   mapping exists.  A page's ->mapping points to its map file's
+ *   address_space from allocation until the last backing lets go of it
+ *   (see "Futexes"), all of which happens while a vma holds the file.
  *
  * RLIMIT_MEMLOCK
  *   The pages cannot be swapped, so, as memfd_secret() and mlock() do,
@@ -97,6 +100,56 @@
  *   and gets at most what its parent had, within the same limit.  So a
  *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
  *   has mlock()ed of other memory counting against the same limit.
+ *
+ * Futexes, and the rest of what works on anonymous memory
+ *   A heap on the device must take every system call that anonymous
+ *   memory takes.  Those that find pages through the page tables
+ *   (get_user_pages(): process_vm_readv/writev, /proc/<pid>/mem, O_DIRECT,
+ *   io_uring fixed buffers; move_pages() and get_mempolicy() queries)
+ *   need only a normal page behind a normal PTE, which every device page
+ *   is.  A shared futex needs more: get_futex_key() keys an anonymous page
+ *   by (mm, address) and any other page by (page->mapping->host,
+ *   page->index), and fails with EFAULT when page->mapping is NULL, which
+ *   makes glibc abort on a process-shared semaphore or contended mutex.
+ *   So every device page is a page of its map file: ->mapping is the map
+ *   file's address_space (whose anon-inode a_ops only has a no-op
+ *   ->dirty_folio, as the core calls that when it dirties a page of a
+ *   file) and ->index a key.  The pages are never put in the page cache
+ *   itself (i_pages): nothing looks them up by offset, and after fork()
+ *   two pages of one file may stand for one offset.  A device page is
+ *   not PageAnon, and cannot be: an anonymous page needs an anon_vma,
+ *   which rmap walks follow, and a shared vma has none.
+ *   The key must name a word of one process's memory as the (mm, address)
+ *   of an anonymous page does: the same for every thread, and for the
+ *   life of the memory, however the page behind it is copied; never the
+ *   same as another process's.  Each backing has a range of keys,
+ *   backing->key + offset: for a backing ->mmap() made, its page offsets
+ *   (so ->index is also the true page offset, as rmap walks of a file
+ *   page expect); for a backing fork() made, a range of the map file's
+ *   aa_map.next_key, above every page offset, so that a child's futexes
+ *   are never its parent's although both map the same offsets of the same
+ *   file.  A page takes the key of the backing that faults it in or
+ *   copies it; a page shared since fork() keeps the key it had, and the
+ *   one backing left holding it claims it (aa_page_claim_locked()) at its
+ *   next fault on it, under the page lock, before any PTE of that backing
+ *   can write it.  As a shared futex takes a writable page
+ *   (get_user_pages(FOLL_WRITE), which breaks the sharing first), a key
+ *   is always its caller's: a waiter and a waker of one process meet
+ *   however many copies fork() and writes have made in between.  The key
+ *   is also stable across mremap(), as a shmem file's is (an anonymous
+ *   page's changes with its address).  A futex on a read-only mapping of
+ *   a page still shared may get the other holder's key; anonymous memory
+ *   refuses that case with EFAULT, and no waiter can be woken there by a
+ *   write anyway.  The last backing to let go of a page takes it out of
+ *   the file (->mapping NULL, under the page lock, as truncation does), so
+ *   a page a GUP pin keeps past the file's life (io_uring, O_DIRECT) is a
+ *   page of no file, which the page allocator requires on free.  A forked
+ *   backing whose keys cannot be had (2^64 - 2^51 keys per open, taken a
+ *   vma's size per fork; only for mappings that RLIMIT_MEMLOCK lets be
+ *   enormous) is keyless: a fault that needs a new page there is SIGBUS.
+ *   With ->mapping set, the core's write faults also call
+ *   balance_dirty_pages_ratelimited() on the map file, which returns at
+ *   once for a file that cannot be written back (a pseudo filesystem's).
  *
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -239,22 +292,108 @@ unsigned long aa_dev_node_pages(int nid)
 	return atomic_long_read(&aa_dev_nid_pages[nid]);
 }
 
+/* ==== Map files ========================================================= */
+
+/**
+ * struct aa_map - the inode of a map file (see "open" above)
+ * @vfs:        the inode itself
+ * @lock:       protects @next_pgoff and @next_key
+ * @next_pgoff: the first page offset no mapping of its open has taken
+ * @next_key:   the first page key no forked backing has taken (see
+ *              "Futexes"); keys of forked backings lie above every page
+ *              offset, which are below AA_DEV_PGOFF_LIMIT
+ */
+struct aa_map {
+	struct inode vfs;
+	spinlock_t lock;		/* protects next_pgoff and next_key */
+	pgoff_t next_pgoff;
+	pgoff_t next_key;
+};
+
+static struct aa_map *aa_map_of(struct file *map_file)
+{
+	return container_of(file_inode(map_file), struct aa_map, vfs);
+}
+
+/* Takes @n of [*@next, @limit) into @first, or fails with nothing taken. */
+static int aa_map_take(struct aa_map *m, pgoff_t *next, pgoff_t limit,
+		       unsigned long n, pgoff_t *first)
+{
+	int ret = 0;
+
+	spin_lock(&m->lock);
+	if (n > limit - *next) {
+		ret = -EOVERFLOW;
+	} else {
+		*first = *next;
+		*next += n;
+	}
+	spin_unlock(&m->lock);
+	return ret;
+}
+
+/* Takes @npages offsets of @map_file's space for a mapping. */
+static int aa_map_take_pgoff(struct file *map_file, unsigned long npages,
+			     pgoff_t *base)
+{
+	struct aa_map *m = aa_map_of(map_file);
+
+	return aa_map_take(m, &m->next_pgoff, AA_DEV_PGOFF_LIMIT, npages, base);
+}
+
+/* Takes @n keys of @map_file's space for a forked backing. */
+static int aa_map_take_keys(struct file *map_file, unsigned long n,
+			    pgoff_t *first)
+{
+	struct aa_map *m = aa_map_of(map_file);
+
+	return aa_map_take(m, &m->next_key, ULONG_MAX, n, first);
+}
+
 /* ==== Pages and backings ================================================ */
 
-/* @gfp: __GFP_ZERO for a page faulted in, 0 for a copy. */
-static struct page *aa_dev_page_alloc(int nid, gfp_t gfp)
+struct aa_backing {
+	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
+	int nid;			/* node pages are asked from */
+	bool keyless;			/* no key range: see "Futexes" */
+	struct mm_struct *mm;		/* the mm of its vmas; compared only */
+	struct address_space *mapping;	/* its map file's: page->mapping */
+	pgoff_t base;			/* first page offset of its range */
+	pgoff_t key;			/* page->index of offset 0: "Futexes" */
+	unsigned long charged;		/* pages charged to mm->locked_vm */
+	struct xarray pages;		/* struct page *, by offset - base */
+};
+
+/*
+ * A page @b will hold at offset @index: charged to the caller's memory
+ * cgroup, and named by @b's key for @index (see "Futexes").  @gfp is
+ * __GFP_ZERO for a page faulted in, 0 for a copy.  NULL when no page was
+ * free or @b has no keys.
+ */
+static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
+				      gfp_t gfp)
 {
 	struct page *page;
 
-	page = arenalloc_user_page_alloc(nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
-	if (page)
-		atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	if (b->keyless)
+		return NULL;
+	page = arenalloc_user_page_alloc(b->nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
+	if (!page)
+		return NULL;
+	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	/* No one else sees it yet. */
+	page->mapping = b->mapping;
+	page->index = b->key + index;
 	return page;
 }
 
-/* Drops the reference the backing held; a GUP pin may keep it longer. */
+/*
+ * Drops the reference the backing held; a GUP pin may keep it longer.
+ * The page has left its map file already (aa_page_unshare_locked()).
+ */
 static void aa_dev_page_free(struct page *page)
 {
+	WARN_ON_ONCE(page->mapping);
 	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
 	arenalloc_user_page_put(page);
 }
@@ -270,13 +409,30 @@ static bool aa_page_shared(struct page *page)
 }
 
 /*
+ * Locked @page, held by @b alone, takes @b's key for offset @index, as
+ * every page @b writes must (see "Futexes").  A no-op but for a page
+ * that another backing, now gone from it, faulted in or last wrote.
+ */
+static void aa_page_claim_locked(struct aa_backing *b, unsigned long index,
+				 struct page *page)
+{
+	if (!b->keyless && page->index != b->key + index)
+		WRITE_ONCE(page->index, b->key + index);
+}
+
+/*
  * One backing lets go of locked @page: returns true when it was the last,
  * and the page should be freed (aa_dev_page_free()) rather than only put.
+ * The last one takes the page out of the map file first, as truncation
+ * takes a page out of its mapping, so that whoever still holds it (a GUP
+ * pin) sees a page of no file, which the map file may not outlive.
  */
 static bool aa_page_unshare_locked(struct page *page)
 {
-	if (!page_private(page))
+	if (!page_private(page)) {
+		WRITE_ONCE(page->mapping, NULL);
 		return true;
+	}
 	set_page_private(page, page_private(page) - 1);
 	return false;
 }
@@ -295,15 +451,6 @@ static void aa_page_drop(struct page *page)
 		put_page(page);
 }
 
-struct aa_backing {
-	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
-	int nid;			/* node pages are asked from */
-	struct mm_struct *mm;		/* the mm of its vmas; compared only */
-	pgoff_t base;			/* first page offset of its range */
-	unsigned long charged;		/* pages charged to mm->locked_vm */
-	struct xarray pages;		/* struct page *, by offset - base */
-};
-
 /* What vm_private_data points to: one per vma, in its backing's list. */
 struct aa_vma {
 	struct list_head node;		/* in backing->vmas */
@@ -316,8 +463,9 @@ static struct aa_backing *aa_vma_backing(struct vm_area_struct *vma)
 	return ((struct aa_vma *)vma->vm_private_data)->b;
 }
 
+/* A backing of @mm whose pages name @map_file; the caller sets base, key. */
 static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
-					 pgoff_t base, gfp_t gfp)
+					 struct file *map_file, gfp_t gfp)
 {
 	struct aa_backing *b = kzalloc(sizeof(*b), gfp);
 
@@ -326,7 +474,7 @@ static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
 	INIT_LIST_HEAD(&b->vmas);
 	b->nid = nid;
 	b->mm = mm;
-	b->base = base;
+	b->mapping = map_file->f_mapping;
 	/* Its nodes are charged to the caller's memcg like the pages. */
 	xa_init_flags(&b->pages, XA_FLAGS_ACCOUNT);
 	atomic_long_inc(&aa_dev_mappings);
@@ -481,7 +629,7 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 				       struct vm_area_struct *vma,
 				       unsigned long index, struct page *page)
 {
-	struct page *copy = aa_dev_page_alloc(b->nid, 0);
+	struct page *copy = aa_dev_page_alloc(b, index, 0);
 	void *old;
 
 	if (!copy) {
@@ -504,6 +652,12 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	return copy;
 }
 
+/* Why a page for @b could not be had: no memory, or no key for it. */
+static vm_fault_t aa_dev_no_page(struct aa_backing *b)
+{
+	return b->keyless ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
 	struct aa_backing *b = aa_vma_backing(vmf->vma);
@@ -523,13 +677,14 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		xa_unlock(&b->pages);
 
 		if (!page) {
-			page = aa_dev_page_alloc(b->nid, __GFP_ZERO);
+			page = aa_dev_page_alloc(b, index, __GFP_ZERO);
 			if (!page)
-				return VM_FAULT_OOM;
+				return aa_dev_no_page(b);
 			get_page(page);		/* the PTE's reference */
 			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
 			if (old) {
 				put_page(page);
+				page->mapping = NULL;	/* never seen */
 				aa_dev_page_free(page);
 				if (xa_is_err(old))
 					return VM_FAULT_OOM;
@@ -551,8 +706,10 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		unlock_page(page);
 		put_page(page);
 		if (!copy)
-			return VM_FAULT_OOM;
+			return aa_dev_no_page(b);
 		page = copy;
+	} else if (!aa_page_shared(page)) {
+		aa_page_claim_locked(b, index, page);
 	}
 	atomic_long_inc(&aa_dev_faults);
 	vmf->page = page;
@@ -576,13 +733,15 @@ static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
 		unlock_page(page);
 		return VM_FAULT_NOPAGE;
 	}
-	if (!aa_page_shared(page))
+	if (!aa_page_shared(page)) {
+		aa_page_claim_locked(b, index, page);
 		return VM_FAULT_LOCKED;
+	}
 	/* Zaps this PTE too: the write faults the copy in. */
 	copy = aa_backing_unshare(b, vmf->vma, index, page);
 	unlock_page(page);
 	if (!copy)
-		return VM_FAULT_OOM;
+		return aa_dev_no_page(b);
 	unlock_page(copy);
 	put_page(copy);
 	return VM_FAULT_NOPAGE;
@@ -619,8 +778,14 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	unsigned long index;
 
 	/* ->open cannot fail, and this is a few bytes. */
-	child = aa_backing_new(parent->nid, vma->vm_mm, parent->base,
+	child = aa_backing_new(parent->nid, vma->vm_mm, vma->vm_file,
 			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	child->base = parent->base;
+	/* Keys of its own: its futexes are not its parent's (see "Futexes"). */
+	if (aa_map_take_keys(vma->vm_file, last - first + 1, &child->key))
+		child->keyless = true;
+	else
+		child->key -= first;
 	/*
 	 * Not checked against the limit (->open cannot fail), but the child
 	 * starts with locked_vm 0 and gets at most what the parent has.
@@ -660,7 +825,7 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 		 * writing the parent's: the child gets a copy now, as fork()
 		 * does with pinned anonymous pages.
 		 */
-		copy = aa_dev_page_alloc(child->nid, 0);
+		copy = aa_dev_page_alloc(child, index, 0);
 		if (copy) {
 			copy_highpage(copy, page);
 			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
@@ -726,39 +891,9 @@ static bool aa_is_dev_vma(struct vm_area_struct *vma)
 
 /* ==== mmap ============================================================== */
 
-/**
- * struct aa_open - what one open() of the device has
- * @map_file:   the file its mappings hold in place of the device's: its
- *              own inode and address_space, so its own page offsets
- * @lock:       protects @next_pgoff
- * @next_pgoff: the first page offset no mapping of this open has taken
- */
-struct aa_open {
-	struct file *map_file;
-	spinlock_t lock;		/* protects next_pgoff */
-	pgoff_t next_pgoff;
-};
-
-/* Takes @npages offsets of @o's space, or fails with nothing taken. */
-static int aa_open_take_pgoff(struct aa_open *o, unsigned long npages,
-			      pgoff_t *base)
-{
-	int ret = 0;
-
-	spin_lock(&o->lock);
-	if (npages > AA_DEV_PGOFF_LIMIT - o->next_pgoff) {
-		ret = -EOVERFLOW;
-	} else {
-		*base = o->next_pgoff;
-		o->next_pgoff += npages;
-	}
-	spin_unlock(&o->lock);
-	return ret;
-}
-
 static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct aa_open *o = file->private_data;
+	struct file *map_file = file->private_data;
 	unsigned long npages = vma_pages(vma);
 	struct aa_backing *b;
 	unsigned long step;
@@ -793,7 +928,7 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	b = aa_backing_new(nid, vma->vm_mm, 0, GFP_KERNEL_ACCOUNT);
+	b = aa_backing_new(nid, vma->vm_mm, map_file, GFP_KERNEL_ACCOUNT);
 	if (!b)
 		goto uncharge;
 	b->charged = npages;
@@ -801,19 +936,21 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		goto destroy;
 	/* Last, so that a refused mmap() takes no offsets. */
-	ret = aa_open_take_pgoff(o, npages, &base);
+	ret = aa_map_take_pgoff(map_file, npages, &base);
 	if (ret) {
 		aa_vma_detach(vma);
 		goto destroy;
 	}
 	b->base = base;
+	/* Its pages are named by their true page offsets. */
+	b->key = base;
 	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
 	vma->vm_pgoff = base;
 	/* No growing by mremap(), and no merging with a neighbour. */
 	aa_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &aa_dev_vm_ops;
 	/* The core links the vma into the map file's i_mmap, not the device's. */
-	vma_set_file(vma, o->map_file);
+	vma_set_file(vma, map_file);
 	return 0;
 
 destroy:
@@ -1024,12 +1161,39 @@ static const struct dentry_operations aa_map_dops = {
 	.d_dname = aa_map_dname,
 };
 
+/* Every inode of the filesystem is a struct aa_map, whose space is empty. */
+static struct inode *aa_map_alloc_inode(struct super_block *sb)
+{
+	struct aa_map *m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+
+	if (!m)
+		return NULL;
+	inode_init_once(&m->vfs);
+	spin_lock_init(&m->lock);
+	m->next_pgoff = 0;
+	m->next_key = AA_DEV_PGOFF_LIMIT;
+	return &m->vfs;
+}
+
+/* After an RCU grace period, as futex keys and GUP-fast look at inodes. */
+static void aa_map_free_inode(struct inode *inode)
+{
+	kfree(container_of(inode, struct aa_map, vfs));
+}
+
+static const struct super_operations aa_map_sops = {
+	.alloc_inode = aa_map_alloc_inode,
+	.free_inode = aa_map_free_inode,
+	.statfs = simple_statfs,
+};
+
 static int aa_map_init_fs_context(struct fs_context *fc)
 {
 	struct pseudo_fs_context *ctx = init_pseudo(fc, AA_MAP_FS_MAGIC);
 
 	if (!ctx)
 		return -ENOMEM;
+	ctx->ops = &aa_map_sops;
 	ctx->dops = &aa_map_dops;
 	return 0;
 }
@@ -1114,33 +1278,23 @@ static bool aa_dev_may_open(void)
 	       capable(CAP_DAC_OVERRIDE);
 }
 
+/* The device file's private_data is its map file. */
 static int aa_dev_open(struct inode *inode, struct file *file)
 {
-	struct aa_open *o;
+	struct file *map_file;
 
 	if (!aa_dev_may_open())
 		return -EACCES;
-	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
-	if (!o)
-		return -ENOMEM;
-	spin_lock_init(&o->lock);
-	o->map_file = aa_map_file_new(file->f_mode);
-	if (IS_ERR(o->map_file)) {
-		int ret = PTR_ERR(o->map_file);
-
-		kfree(o);
-		return ret;
-	}
-	file->private_data = o;
+	map_file = aa_map_file_new(file->f_mode);
+	if (IS_ERR(map_file))
+		return PTR_ERR(map_file);
+	file->private_data = map_file;
 	return 0;
 }
 
 static int aa_dev_release(struct inode *inode, struct file *file)
 {
-	struct aa_open *o = file->private_data;
-
-	fput(o->map_file);	/* its mappings hold it on their own */
-	kfree(o);
+	fput(file->private_data);	/* its mappings hold it on their own */
 	return 0;
 }
 
