@@ -37,21 +37,7 @@
 #include <linux/arenalloc.h>
 
 #include "kselftest_harness.h"
-#include "sysfs_read.h"
-
-static long page_size;
-
-/* A counter file: one number and a newline.  -1 when unreadable. */
-static long counter(const char *name)
-{
-	char buf[64], *end;
-	long v;
-
-	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
-		return -1;
-	v = strtol(buf, &end, 10);
-	return strcmp(end, "\n") ? -1 : v;
-}
+#include "dev_fixture.h"
 
 /* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
 static long pages_on(int nid)
@@ -131,39 +117,6 @@ static int holds(const char *p, long i, char tag)
 		if (p[i * page_size + j] != want)
 			return 0;
 	return p[(i + 1) * page_size - 1] == want;
-}
-
-FIXTURE(dev) {
-	int fd;
-	struct arenalloc_info info;
-};
-
-FIXTURE_SETUP(dev)
-{
-	page_size = sysconf(_SC_PAGESIZE);
-	self->fd = -1;
-	if (access(ARENALLOC_SYSFS_DIR, F_OK))
-		SKIP(return, "arenalloc is not loaded");
-	self->fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", ARENALLOC_DEV_PATH, strerror(errno));
-	memset(&self->info, 0, sizeof(self->info));
-	self->info.size = sizeof(self->info);
-	ASSERT_EQ(0, ioctl(self->fd, ARENALLOC_IOC_INFO, &self->info));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-static void *map(struct __test_metadata *_metadata, int fd, long pages, off_t off)
-{
-	void *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, off);
-
-	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
-	return p;
 }
 
 /*
