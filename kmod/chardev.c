@@ -64,6 +64,9 @@
  *            folio lock), by fork and PURGE with no page lock held.
  *   aa_map.lock  a spinlock around next_pgoff and next_key, taken in
  *            ->mmap() and ->open under mmap_lock; nothing nests inside it.
+ *   aa_users_lock  a spinlock around the aa_users hash and aa_user.refs
+ *            (see "Byte limits"), taken in ->mmap(), ->open and ->close
+ *            under mmap_lock; nothing nests inside it.
  *
  * Lifetime
  *   Every vma of a backing points to an aa_vma in the backing's list
@@ -99,7 +102,9 @@
  *   copy unchecked (->open cannot fail); a child starts with locked_vm 0
  *   and gets at most what its parent had, within the same limit.  So a
  *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
- *   has mlock()ed of other memory counting against the same limit.
+ *   has mlock()ed of other memory counting against the same limit.  The
+ *   same charge goes to the mapper's user and the device's total, which
+ *   dev_user_max and dev_max may bound ("Byte limits" below).
  *
  * Futexes, and the rest of what works on anonymous memory
  *   A heap on the device must take every system call that anonymous
@@ -203,6 +208,7 @@
 #include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -357,10 +363,11 @@ struct aa_backing {
 	int nid;			/* node pages are asked from */
 	bool keyless;			/* no key range: see "Futexes" */
 	struct mm_struct *mm;		/* the mm of its vmas; compared only */
+	struct aa_user *user;		/* charged for it: "Byte limits" */
 	struct address_space *mapping;	/* its map file's: page->mapping */
 	pgoff_t base;			/* first page offset of its range */
 	pgoff_t key;			/* page->index of offset 0: "Futexes" */
-	unsigned long charged;		/* pages charged to mm->locked_vm */
+	unsigned long charged;		/* pages charged to locked_vm, user */
 	struct xarray pages;		/* struct page *, by offset - base */
 };
 
@@ -508,6 +515,122 @@ static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
 	return b;
 }
 
+/* ==== Byte limits ======================================================= */
+
+/*
+ * On top of RLIMIT_MEMLOCK, which bounds one process, an administrator
+ * may bound what one user holds and what all hold together: the module
+ * parameters dev_user_max and dev_max, in bytes (0, the default: no
+ * bound), written at insmod or in /sys/module/arenalloc/parameters/ and
+ * read with READ_ONCE().  Counted as locked_vm is: every page of every
+ * mapping, from mmap() until no vma covers it, charged to the real uid of
+ * the task that mapped it (a child's copies after fork() to the same).
+ * An mmap() past either bound fails with EAGAIN, as past RLIMIT_MEMLOCK;
+ * CAP_IPC_LOCK lifts dev_user_max, as it lifts RLIMIT_MEMLOCK, but not
+ * dev_max, the administrator's bound on the device as a whole.  fork()
+ * charges unchecked (->open cannot fail), so a user's count can pass its
+ * bound only by forking, and then no mmap() succeeds until it is below.
+ * Lowering a bound takes nothing away; it refuses what comes after.
+ */
+static unsigned long aa_dev_user_max;
+static unsigned long aa_dev_max;
+
+/* Accepts "4096", "64M" or "1G" (memparse()), in bytes. */
+static int aa_byte_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long bytes;
+	char *end;
+	int len;
+
+	bytes = memparse(val, &end);
+	if (end == val || (*end && strcmp(end, "\n")) || bytes > ULONG_MAX) {
+		len = min_t(size_t, strcspn(val, "\n"), 32);
+		pr_err("invalid %s '%.*s': expected bytes, as 65536, 64M or 1G\n",
+		       kp->name, len, val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned long *)kp->arg, bytes);
+	return 0;
+}
+
+static const struct kernel_param_ops aa_byte_param_ops = {
+	.set = aa_byte_param_set,
+	.get = param_get_ulong,
+};
+module_param_cb(dev_user_max, &aa_byte_param_ops, &aa_dev_user_max, 0644);
+MODULE_PARM_DESC(dev_user_max, "bytes of /dev/arenalloc mappings one user may hold; 0 (default): no bound");
+module_param_cb(dev_max, &aa_byte_param_ops, &aa_dev_max, 0644);
+MODULE_PARM_DESC(dev_max, "bytes of /dev/arenalloc mappings all users may hold; 0 (default): no bound");
+
+/**
+ * struct aa_user - what one user's mappings have charged
+ * @node:  in aa_users, under aa_users_lock
+ * @uid:   the user's real uid
+ * @refs:  backings that point here, under aa_users_lock
+ * @pages: pages they have charged
+ */
+struct aa_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned long refs;
+	atomic_long_t pages;
+};
+
+static DEFINE_HASHTABLE(aa_users, 6);
+static DEFINE_SPINLOCK(aa_users_lock);	/* protects aa_users, aa_user.refs */
+/* Pages charged by all users. */
+static atomic_long_t aa_dev_charged = ATOMIC_LONG_INIT(0);
+
+/* @uid's entry with one more reference; NULL when none could be made. */
+static struct aa_user *aa_user_get(kuid_t uid)
+{
+	struct aa_user *u, *new = NULL;
+
+	for (;;) {
+		spin_lock(&aa_users_lock);
+		hash_for_each_possible(aa_users, u, node, __kuid_val(uid))
+			if (uid_eq(u->uid, uid)) {
+				u->refs++;
+				spin_unlock(&aa_users_lock);
+				kfree(new);
+				return u;
+			}
+		if (new) {
+			new->refs = 1;
+			hash_add(aa_users, &new->node, __kuid_val(uid));
+			spin_unlock(&aa_users_lock);
+			return new;
+		}
+		spin_unlock(&aa_users_lock);
+		new = kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return NULL;
+		new->uid = uid;
+		atomic_long_set(&new->pages, 0);
+	}
+}
+
+/* One more reference on @u, which has one already. */
+static void aa_user_hold(struct aa_user *u)
+{
+	spin_lock(&aa_users_lock);
+	u->refs++;
+	spin_unlock(&aa_users_lock);
+}
+
+static void aa_user_put(struct aa_user *u)
+{
+	spin_lock(&aa_users_lock);
+	if (--u->refs) {
+		u = NULL;
+	} else {
+		WARN_ON_ONCE(atomic_long_read(&u->pages));
+		hash_del(&u->node);
+	}
+	spin_unlock(&aa_users_lock);
+	kfree(u);
+}
+
 /*
  * Charges @npages to @mm's locked_vm, as mlock() would: with @check, past
  * RLIMIT_MEMLOCK only for a caller with CAP_IPC_LOCK.  Called with @mm's
@@ -534,6 +657,46 @@ static void aa_memlock_uncharge(struct mm_struct *mm, unsigned long npages)
 {
 	WARN_ON_ONCE(npages > mm->locked_vm);
 	WRITE_ONCE(mm->locked_vm, mm->locked_vm - min(npages, mm->locked_vm));
+}
+
+/*
+ * Charges @npages more to @b: its mm's locked_vm, its user and the
+ * device's total.  With @check, refuses with EAGAIN past RLIMIT_MEMLOCK,
+ * dev_user_max or dev_max, charging nothing.  Called with @b's mm's
+ * mmap_lock held for write.
+ */
+static int aa_backing_charge(struct aa_backing *b, unsigned long npages,
+			     bool check)
+{
+	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
+	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
+	unsigned long mine, total;
+	int ret;
+
+	ret = aa_memlock_charge(b->mm, npages, check);
+	if (ret)
+		return ret;
+	mine = atomic_long_add_return(npages, &b->user->pages);
+	total = atomic_long_add_return(npages, &aa_dev_charged);
+	if (check && ((max && total > max) ||
+		      (user_max && mine > user_max && !capable(CAP_IPC_LOCK)))) {
+		atomic_long_sub(npages, &b->user->pages);
+		atomic_long_sub(npages, &aa_dev_charged);
+		aa_memlock_uncharge(b->mm, npages);
+		return -EAGAIN;
+	}
+	b->charged += npages;
+	return 0;
+}
+
+/* Gives back @npages of what @b has charged; mmap_lock as for locked_vm. */
+static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
+{
+	npages = min(npages, b->charged);
+	b->charged -= npages;
+	aa_memlock_uncharge(b->mm, npages);
+	atomic_long_sub(npages, &b->user->pages);
+	atomic_long_sub(npages, &aa_dev_charged);
 }
 
 /* Gives back the pages of [@first, @last], which no vma of @b covers. */
@@ -589,16 +752,17 @@ static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
 		}
 		pos = next;
 	}
-	uncovered = min(uncovered, b->charged);
-	b->charged -= uncovered;
-	aa_memlock_uncharge(b->mm, uncovered);
+	aa_backing_uncharge(b, uncovered);
 }
 
 /* Frees a backing that no vma points to any more. */
 static void aa_backing_destroy(struct aa_backing *b)
 {
 	aa_backing_free_range(b, 0, ULONG_MAX);
-	aa_memlock_uncharge(b->mm, b->charged);
+	if (b->user) {
+		aa_backing_uncharge(b, b->charged);
+		aa_user_put(b->user);
+	}
 	xa_destroy(&b->pages);
 	atomic_long_dec(&aa_dev_mappings);
 	kfree(b);
@@ -790,8 +954,9 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	 * Not checked against the limit (->open cannot fail), but the child
 	 * starts with locked_vm 0 and gets at most what the parent has.
 	 */
-	child->charged = vma_pages(vma);
-	aa_memlock_charge(vma->vm_mm, child->charged, false);
+	child->user = parent->user;
+	aa_user_hold(child->user);
+	aa_backing_charge(child, vma_pages(vma), false);
 
 	/*
 	 * From now on neither side writes a shared page without a fault:
@@ -923,15 +1088,20 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A node without memory is served by the nearest, as kmalloc_node(). */
 	nid = aa_nearest_memory_node(nid);
 
-	/* Past RLIMIT_MEMLOCK EAGAIN, as mmap(MAP_LOCKED) and memfd_secret. */
-	ret = aa_memlock_charge(vma->vm_mm, npages, true);
-	if (ret)
-		return ret;
-	ret = -ENOMEM;
 	b = aa_backing_new(nid, vma->vm_mm, map_file, GFP_KERNEL_ACCOUNT);
 	if (!b)
-		goto uncharge;
-	b->charged = npages;
+		return -ENOMEM;
+	ret = -ENOMEM;
+	b->user = aa_user_get(current_uid());
+	if (!b->user)
+		goto destroy;
+	/*
+	 * EAGAIN past RLIMIT_MEMLOCK, as mmap(MAP_LOCKED) and memfd_secret,
+	 * and past the byte limits above.
+	 */
+	ret = aa_backing_charge(b, npages, true);
+	if (ret)
+		goto destroy;
 	ret = aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto destroy;
@@ -954,10 +1124,7 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 
 destroy:
-	aa_backing_destroy(b);	/* charged its pages; gives them back */
-	return ret;
-uncharge:
-	aa_memlock_uncharge(vma->vm_mm, npages);
+	aa_backing_destroy(b);	/* gives back what it charged */
 	return ret;
 }
 
