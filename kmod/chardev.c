@@ -1293,14 +1293,23 @@ static long aa_dev_purge(void __user *uarg)
 	return 0;
 }
 
+/*
+ * A command is its type and number, _IOWR with any size (the struct's
+ * size field is what counts) or the _IO number of the first ABI 1
+ * headers: see include/uapi/linux/arenalloc.h.
+ */
 static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case ARENALLOC_IOC_INFO:
+	if (_IOC_TYPE(cmd) != ARENALLOC_IOC_MAGIC ||
+	    (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) &&
+	     cmd != _IO(ARENALLOC_IOC_MAGIC, _IOC_NR(cmd))))
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(ARENALLOC_IOC_INFO):
 		return aa_dev_info(uarg);
-	case ARENALLOC_IOC_PURGE:
+	case _IOC_NR(ARENALLOC_IOC_PURGE):
 		return aa_dev_purge(uarg);
 	default:
 		return -ENOTTY;

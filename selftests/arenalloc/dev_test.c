@@ -88,6 +88,16 @@ static int node_has_memory(int nid)
 	return node_in("has_memory", nid);
 }
 
+/* PURGE of page 0 through command @cmd: -errno. */
+static int purge_cmd(int fd, unsigned long cmd)
+{
+	struct arenalloc_purge req = {
+		.size = sizeof(req), .addr = 0, .length = page_size,
+	};
+
+	return ioctl(fd, cmd, &req) ? -errno : 0;
+}
+
 static int purge(int fd, void *addr, __u64 length, __u64 *purged)
 {
 	struct arenalloc_purge req = {
@@ -286,6 +296,46 @@ TEST_F(dev, info_checks_its_struct)
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR('x', 1, struct arenalloc_info), &info));
 	EXPECT_EQ(ENOTTY, errno);
+	/* A direction other than read-write. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(ARENALLOC_IOC_MAGIC, 0, struct arenalloc_info),
+			    &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOW(ARENALLOC_IOC_MAGIC, 0, struct arenalloc_info),
+			    &info));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * The numbers are _IOWR of the structs; the size in the number may be
+ * any (a program built with another version of the struct), and the _IO
+ * numbers of the first ABI 1 headers still work.
+ */
+TEST_F(dev, ioctl_numbers_carry_direction_and_size)
+{
+	struct {
+		struct arenalloc_info info;
+		__u64 tail[2];
+	} big;
+	struct arenalloc_info info;
+
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_INFO));
+	EXPECT_EQ(sizeof(struct arenalloc_info), _IOC_SIZE(ARENALLOC_IOC_INFO));
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_PURGE));
+	EXPECT_EQ(sizeof(struct arenalloc_purge), _IOC_SIZE(ARENALLOC_IOC_PURGE));
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	EXPECT_EQ(0, ioctl(self->fd, _IO(ARENALLOC_IOC_MAGIC, 0), &info));
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, info.version);
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	EXPECT_EQ(0, ioctl(self->fd, _IOWR(ARENALLOC_IOC_MAGIC, 0, big), &big));
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, big.info.version);
+
+	/* PURGE through the old number: a range outside any mapping. */
+	EXPECT_EQ(-EINVAL, purge_cmd(self->fd, _IO(ARENALLOC_IOC_MAGIC, 1)));
+	EXPECT_EQ(-EINVAL, purge_cmd(self->fd, ARENALLOC_IOC_PURGE));
 }
 
 TEST_F(dev, mmap_refuses_private_and_bad_nodes)
