@@ -45,8 +45,12 @@
 
 static long page_size;
 static unsigned long long rng;
-/* Calls made by the fuzzer and its children, in memory they share. */
-static unsigned long *total_calls;
+/* What the fuzzer and its children did, in memory they share. */
+struct tally {
+	unsigned long calls, mapped, forked, top_calls;
+};
+
+static struct tally *tally;
 
 static unsigned long long next(void)
 {
@@ -117,6 +121,8 @@ static void op_fork(struct fuzz *f)
 		_exit(0);
 	}
 	f->child[i] = pid;
+	if (pid > 0)
+		__atomic_fetch_add(&tally->forked, 1, __ATOMIC_RELAXED);
 }
 
 static void one_call(struct fuzz *f)
@@ -129,7 +135,7 @@ static void one_call(struct fuzz *f)
 	struct slot *s = pick(f);
 	void *p;
 
-	__atomic_fetch_add(total_calls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&tally->calls, 1, __ATOMIC_RELAXED);
 	switch (below(20)) {
 	case 0: case 1: case 2:		/* mmap into a free slot */
 		s = &f->slot[below(SLOTS)];
@@ -143,6 +149,7 @@ static void one_call(struct fuzz *f)
 		if (p != MAP_FAILED) {
 			s->addr = p;
 			s->pages = n;
+			__atomic_fetch_add(&tally->mapped, 1, __ATOMIC_RELAXED);
 		}
 		break;
 	case 3:				/* munmap, whole or a part */
@@ -266,6 +273,8 @@ static void fuzz_run(struct fuzz *f, unsigned long calls, time_t deadline)
 			break;
 		one_call(f);
 	}
+	if (!f->depth)
+		tally->top_calls = i;
 	reap(f, 0);
 	for (i = 0; i < SLOTS; i++)
 		if (f->slot[i].addr)
@@ -334,6 +343,7 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 	int status, kmsg;
 	unsigned long done = 0;
 	char mark[80];
+	time_t start;
 	pid_t pid;
 
 	page_size = sysconf(_SC_PAGESIZE);
@@ -347,9 +357,10 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 		ASSERT_LT(0, write(kmsg, mark, strlen(mark)));
 		close(kmsg);
 	}
-	total_calls = mmap(NULL, sizeof(*total_calls), PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, total_calls);
+	tally = mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, tally);
+	start = time(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -369,10 +380,13 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	done = __atomic_load_n(total_calls, __ATOMIC_RELAXED);
+	done = __atomic_load_n(&tally->calls, __ATOMIC_RELAXED);
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("the fuzzer's status %#x", status);
-	TH_LOG("%lu calls (seed %#lx)", done, seed);
+	TH_LOG("seed %#lx: %lu calls in %ld s, %lu of %lu by the first process",
+	       seed, done, (long)(time(NULL) - start), tally->top_calls, calls);
+	TH_LOG("%lu forked children made the rest; %lu mmaps succeeded",
+	       tally->forked, tally->mapped);
 
 	EXPECT_EQ(pages0, counter("dev/pages"));
 	EXPECT_EQ(mappings0, counter("dev/mappings"));
