@@ -26,9 +26,11 @@
  *            So no two opens share page offsets, an i_mmap tree or
  *            i_mmap_rwsem, and write faults, which update the times of
  *            the mapped file, meet the map file (S_NOCMTIME, seen by no
- *            other user), never the device node.
+ *            other user), never the device node.  The device file's
+ *            private_data is its map file; the map file's inode is a
+ *            struct aa_map, which holds the open's offset spaces.
  *   pgoff    ->mmap() gives every mapping its own range of page offsets
- *            in its open's space, taken from aa_open.next_pgoff, in place
+ *            in its open's space, taken from aa_map.next_pgoff, in place
  *            of the offset asked for (which chose the node).
  *            unmap_mapping_pages() over a backing's range reaches only
  *            the vmas of that backing, and of the backings fork() copied
@@ -60,8 +62,11 @@
  *            lock of the page it replaces and of its copy (the core's
  *            own order: truncation and rmap walks take it under the
  *            folio lock), by fork and PURGE with no page lock held.
- *   aa_open.lock  a spinlock around next_pgoff, taken in ->mmap() under
- *            mmap_lock; nothing nests inside it.
+ *   aa_map.lock  a spinlock around next_pgoff and next_key, taken in
+ *            ->mmap() and ->open under mmap_lock; nothing nests inside it.
+ *   aa_users_lock  a spinlock around the aa_users hash and aa_user.refs
+ *            (see "Byte limits"), taken in ->mmap(), ->open and ->close
+ *            under mmap_lock; nothing nests inside it.
  *
  * Lifetime
  *   Every vma of a backing points to an aa_vma in the backing's list
@@ -84,8 +89,9 @@
  *   its map file; every vma holds the map file, which holds the module
  *   (its fops.owner, referenced when the file is made) and its inode, so
  *   neither the module nor the pseudo filesystem's mount can go while a
- *   mapping exists.  The aa_open itself goes with the device's file:
- *   only ->mmap() and the ioctls, which run on that file, look at it.
+ *   mapping exists.  A page's ->mapping points to its map file's
+ *   address_space from allocation until the last backing lets go of it
+ *   (see "Futexes"), all of which happens while a vma holds the file.
  *
  * RLIMIT_MEMLOCK
  *   The pages cannot be swapped, so, as memfd_secret() and mlock() do,
@@ -96,7 +102,59 @@
  *   copy unchecked (->open cannot fail); a child starts with locked_vm 0
  *   and gets at most what its parent had, within the same limit.  So a
  *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
- *   has mlock()ed of other memory counting against the same limit.
+ *   has mlock()ed of other memory counting against the same limit.  The
+ *   same charge goes to the mapper's user and the device's total, which
+ *   dev_user_max and dev_max may bound ("Byte limits" below).
+ *
+ * Futexes, and the rest of what works on anonymous memory
+ *   A heap on the device must take every system call that anonymous
+ *   memory takes.  Those that find pages through the page tables
+ *   (get_user_pages(): process_vm_readv/writev, /proc/<pid>/mem, O_DIRECT,
+ *   io_uring fixed buffers; move_pages() and get_mempolicy() queries)
+ *   need only a normal page behind a normal PTE, which every device page
+ *   is.  A shared futex needs more: get_futex_key() keys an anonymous page
+ *   by (mm, address) and any other page by (page->mapping->host,
+ *   page->index), and fails with EFAULT when page->mapping is NULL, which
+ *   makes glibc abort on a process-shared semaphore or contended mutex.
+ *   So every device page is a page of its map file: ->mapping is the map
+ *   file's address_space (whose anon-inode a_ops only has a no-op
+ *   ->dirty_folio, as the core calls that when it dirties a page of a
+ *   file) and ->index a key.  The pages are never put in the page cache
+ *   itself (i_pages): nothing looks them up by offset, and after fork()
+ *   two pages of one file may stand for one offset.  A device page is
+ *   not PageAnon, and cannot be: an anonymous page needs an anon_vma,
+ *   which rmap walks follow, and a shared vma has none.
+ *   The key must name a word of one process's memory as the (mm, address)
+ *   of an anonymous page does: the same for every thread, and for the
+ *   life of the memory, however the page behind it is copied; never the
+ *   same as another process's.  Each backing has a range of keys,
+ *   backing->key + offset: for a backing ->mmap() made, its page offsets
+ *   (so ->index is also the true page offset, as rmap walks of a file
+ *   page expect); for a backing fork() made, a range of the map file's
+ *   aa_map.next_key, above every page offset, so that a child's futexes
+ *   are never its parent's although both map the same offsets of the same
+ *   file.  A page takes the key of the backing that faults it in or
+ *   copies it; a page shared since fork() keeps the key it had, and the
+ *   one backing left holding it claims it (aa_page_claim_locked()) at its
+ *   next fault on it, under the page lock, before any PTE of that backing
+ *   can write it.  As a shared futex takes a writable page
+ *   (get_user_pages(FOLL_WRITE), which breaks the sharing first), a key
+ *   is always its caller's: a waiter and a waker of one process meet
+ *   however many copies fork() and writes have made in between.  The key
+ *   is also stable across mremap(), as a shmem file's is (an anonymous
+ *   page's changes with its address).  A futex on a read-only mapping of
+ *   a page still shared may get the other holder's key; anonymous memory
+ *   refuses that case with EFAULT, and no waiter can be woken there by a
+ *   write anyway.  The last backing to let go of a page takes it out of
+ *   the file (->mapping NULL, under the page lock, as truncation does), so
+ *   a page a GUP pin keeps past the file's life (io_uring, O_DIRECT) is a
+ *   page of no file, which the page allocator requires on free.  A forked
+ *   backing whose keys cannot be had (2^64 - 2^51 keys per open, taken a
+ *   vma's size per fork; only for mappings that RLIMIT_MEMLOCK lets be
+ *   enormous) is keyless: a fault that needs a new page there is SIGBUS.
+ *   With ->mapping set, the core's write faults also call
+ *   balance_dirty_pages_ratelimited() on the map file, which returns at
+ *   once for a file that cannot be written back (a pseudo filesystem's).
  *
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -150,6 +208,7 @@
 #include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -239,22 +298,109 @@ unsigned long aa_dev_node_pages(int nid)
 	return atomic_long_read(&aa_dev_nid_pages[nid]);
 }
 
+/* ==== Map files ========================================================= */
+
+/**
+ * struct aa_map - the inode of a map file (see "open" above)
+ * @vfs:        the inode itself
+ * @lock:       protects @next_pgoff and @next_key
+ * @next_pgoff: the first page offset no mapping of its open has taken
+ * @next_key:   the first page key no forked backing has taken (see
+ *              "Futexes"); keys of forked backings lie above every page
+ *              offset, which are below AA_DEV_PGOFF_LIMIT
+ */
+struct aa_map {
+	struct inode vfs;
+	spinlock_t lock;		/* protects next_pgoff and next_key */
+	pgoff_t next_pgoff;
+	pgoff_t next_key;
+};
+
+static struct aa_map *aa_map_of(struct file *map_file)
+{
+	return container_of(file_inode(map_file), struct aa_map, vfs);
+}
+
+/* Takes @n of [*@next, @limit) into @first, or fails with nothing taken. */
+static int aa_map_take(struct aa_map *m, pgoff_t *next, pgoff_t limit,
+		       unsigned long n, pgoff_t *first)
+{
+	int ret = 0;
+
+	spin_lock(&m->lock);
+	if (n > limit - *next) {
+		ret = -EOVERFLOW;
+	} else {
+		*first = *next;
+		*next += n;
+	}
+	spin_unlock(&m->lock);
+	return ret;
+}
+
+/* Takes @npages offsets of @map_file's space for a mapping. */
+static int aa_map_take_pgoff(struct file *map_file, unsigned long npages,
+			     pgoff_t *base)
+{
+	struct aa_map *m = aa_map_of(map_file);
+
+	return aa_map_take(m, &m->next_pgoff, AA_DEV_PGOFF_LIMIT, npages, base);
+}
+
+/* Takes @n keys of @map_file's space for a forked backing. */
+static int aa_map_take_keys(struct file *map_file, unsigned long n,
+			    pgoff_t *first)
+{
+	struct aa_map *m = aa_map_of(map_file);
+
+	return aa_map_take(m, &m->next_key, ULONG_MAX, n, first);
+}
+
 /* ==== Pages and backings ================================================ */
 
-/* @gfp: __GFP_ZERO for a page faulted in, 0 for a copy. */
-static struct page *aa_dev_page_alloc(int nid, gfp_t gfp)
+struct aa_backing {
+	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
+	int nid;			/* node pages are asked from */
+	bool keyless;			/* no key range: see "Futexes" */
+	struct mm_struct *mm;		/* the mm of its vmas; compared only */
+	struct aa_user *user;		/* charged for it: "Byte limits" */
+	struct address_space *mapping;	/* its map file's: page->mapping */
+	pgoff_t base;			/* first page offset of its range */
+	pgoff_t key;			/* page->index of offset 0: "Futexes" */
+	unsigned long charged;		/* pages charged to locked_vm, user */
+	struct xarray pages;		/* struct page *, by offset - base */
+};
+
+/*
+ * A page @b will hold at offset @index: charged to the caller's memory
+ * cgroup, and named by @b's key for @index (see "Futexes").  @gfp is
+ * __GFP_ZERO for a page faulted in, 0 for a copy.  NULL when no page was
+ * free or @b has no keys.
+ */
+static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
+				      gfp_t gfp)
 {
 	struct page *page;
 
-	page = arenalloc_user_page_alloc(nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
-	if (page)
-		atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	if (b->keyless)
+		return NULL;
+	page = arenalloc_user_page_alloc(b->nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
+	if (!page)
+		return NULL;
+	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	/* No one else sees it yet. */
+	page->mapping = b->mapping;
+	page->index = b->key + index;
 	return page;
 }
 
-/* Drops the reference the backing held; a GUP pin may keep it longer. */
+/*
+ * Drops the reference the backing held; a GUP pin may keep it longer.
+ * The page has left its map file already (aa_page_unshare_locked()).
+ */
 static void aa_dev_page_free(struct page *page)
 {
+	WARN_ON_ONCE(page->mapping);
 	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
 	arenalloc_user_page_put(page);
 }
@@ -270,13 +416,30 @@ static bool aa_page_shared(struct page *page)
 }
 
 /*
+ * Locked @page, held by @b alone, takes @b's key for offset @index, as
+ * every page @b writes must (see "Futexes").  A no-op but for a page
+ * that another backing, now gone from it, faulted in or last wrote.
+ */
+static void aa_page_claim_locked(struct aa_backing *b, unsigned long index,
+				 struct page *page)
+{
+	if (!b->keyless && page->index != b->key + index)
+		WRITE_ONCE(page->index, b->key + index);
+}
+
+/*
  * One backing lets go of locked @page: returns true when it was the last,
  * and the page should be freed (aa_dev_page_free()) rather than only put.
+ * The last one takes the page out of the map file first, as truncation
+ * takes a page out of its mapping, so that whoever still holds it (a GUP
+ * pin) sees a page of no file, which the map file may not outlive.
  */
 static bool aa_page_unshare_locked(struct page *page)
 {
-	if (!page_private(page))
+	if (!page_private(page)) {
+		WRITE_ONCE(page->mapping, NULL);
 		return true;
+	}
 	set_page_private(page, page_private(page) - 1);
 	return false;
 }
@@ -295,15 +458,6 @@ static void aa_page_drop(struct page *page)
 		put_page(page);
 }
 
-struct aa_backing {
-	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
-	int nid;			/* node pages are asked from */
-	struct mm_struct *mm;		/* the mm of its vmas; compared only */
-	pgoff_t base;			/* first page offset of its range */
-	unsigned long charged;		/* pages charged to mm->locked_vm */
-	struct xarray pages;		/* struct page *, by offset - base */
-};
-
 /* What vm_private_data points to: one per vma, in its backing's list. */
 struct aa_vma {
 	struct list_head node;		/* in backing->vmas */
@@ -316,8 +470,9 @@ static struct aa_backing *aa_vma_backing(struct vm_area_struct *vma)
 	return ((struct aa_vma *)vma->vm_private_data)->b;
 }
 
+/* A backing of @mm whose pages name @map_file; the caller sets base, key. */
 static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
-					 pgoff_t base, gfp_t gfp)
+					 struct file *map_file, gfp_t gfp)
 {
 	struct aa_backing *b = kzalloc(sizeof(*b), gfp);
 
@@ -326,7 +481,7 @@ static struct aa_backing *aa_backing_new(int nid, struct mm_struct *mm,
 	INIT_LIST_HEAD(&b->vmas);
 	b->nid = nid;
 	b->mm = mm;
-	b->base = base;
+	b->mapping = map_file->f_mapping;
 	/* Its nodes are charged to the caller's memcg like the pages. */
 	xa_init_flags(&b->pages, XA_FLAGS_ACCOUNT);
 	atomic_long_inc(&aa_dev_mappings);
@@ -360,6 +515,122 @@ static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
 	return b;
 }
 
+/* ==== Byte limits ======================================================= */
+
+/*
+ * On top of RLIMIT_MEMLOCK, which bounds one process, an administrator
+ * may bound what one user holds and what all hold together: the module
+ * parameters dev_user_max and dev_max, in bytes (0, the default: no
+ * bound), written at insmod or in /sys/module/arenalloc/parameters/ and
+ * read with READ_ONCE().  Counted as locked_vm is: every page of every
+ * mapping, from mmap() until no vma covers it, charged to the real uid of
+ * the task that mapped it (a child's copies after fork() to the same).
+ * An mmap() past either bound fails with EAGAIN, as past RLIMIT_MEMLOCK;
+ * CAP_IPC_LOCK lifts dev_user_max, as it lifts RLIMIT_MEMLOCK, but not
+ * dev_max, the administrator's bound on the device as a whole.  fork()
+ * charges unchecked (->open cannot fail), so a user's count can pass its
+ * bound only by forking, and then no mmap() succeeds until it is below.
+ * Lowering a bound takes nothing away; it refuses what comes after.
+ */
+static unsigned long aa_dev_user_max;
+static unsigned long aa_dev_max;
+
+/* Accepts "4096", "64M" or "1G" (memparse()), in bytes. */
+static int aa_byte_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long bytes;
+	char *end;
+	int len;
+
+	bytes = memparse(val, &end);
+	if (end == val || (*end && strcmp(end, "\n")) || bytes > ULONG_MAX) {
+		len = min_t(size_t, strcspn(val, "\n"), 32);
+		pr_err("invalid %s '%.*s': expected bytes, as 65536, 64M or 1G\n",
+		       kp->name, len, val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned long *)kp->arg, bytes);
+	return 0;
+}
+
+static const struct kernel_param_ops aa_byte_param_ops = {
+	.set = aa_byte_param_set,
+	.get = param_get_ulong,
+};
+module_param_cb(dev_user_max, &aa_byte_param_ops, &aa_dev_user_max, 0644);
+MODULE_PARM_DESC(dev_user_max, "bytes of /dev/arenalloc mappings one user may hold; 0 (default): no bound");
+module_param_cb(dev_max, &aa_byte_param_ops, &aa_dev_max, 0644);
+MODULE_PARM_DESC(dev_max, "bytes of /dev/arenalloc mappings all users may hold; 0 (default): no bound");
+
+/**
+ * struct aa_user - what one user's mappings have charged
+ * @node:  in aa_users, under aa_users_lock
+ * @uid:   the user's real uid
+ * @refs:  backings that point here, under aa_users_lock
+ * @pages: pages they have charged
+ */
+struct aa_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned long refs;
+	atomic_long_t pages;
+};
+
+static DEFINE_HASHTABLE(aa_users, 6);
+static DEFINE_SPINLOCK(aa_users_lock);	/* protects aa_users, aa_user.refs */
+/* Pages charged by all users. */
+static atomic_long_t aa_dev_charged = ATOMIC_LONG_INIT(0);
+
+/* @uid's entry with one more reference; NULL when none could be made. */
+static struct aa_user *aa_user_get(kuid_t uid)
+{
+	struct aa_user *u, *new = NULL;
+
+	for (;;) {
+		spin_lock(&aa_users_lock);
+		hash_for_each_possible(aa_users, u, node, __kuid_val(uid))
+			if (uid_eq(u->uid, uid)) {
+				u->refs++;
+				spin_unlock(&aa_users_lock);
+				kfree(new);
+				return u;
+			}
+		if (new) {
+			new->refs = 1;
+			hash_add(aa_users, &new->node, __kuid_val(uid));
+			spin_unlock(&aa_users_lock);
+			return new;
+		}
+		spin_unlock(&aa_users_lock);
+		new = kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return NULL;
+		new->uid = uid;
+		atomic_long_set(&new->pages, 0);
+	}
+}
+
+/* One more reference on @u, which has one already. */
+static void aa_user_hold(struct aa_user *u)
+{
+	spin_lock(&aa_users_lock);
+	u->refs++;
+	spin_unlock(&aa_users_lock);
+}
+
+static void aa_user_put(struct aa_user *u)
+{
+	spin_lock(&aa_users_lock);
+	if (--u->refs) {
+		u = NULL;
+	} else {
+		WARN_ON_ONCE(atomic_long_read(&u->pages));
+		hash_del(&u->node);
+	}
+	spin_unlock(&aa_users_lock);
+	kfree(u);
+}
+
 /*
  * Charges @npages to @mm's locked_vm, as mlock() would: with @check, past
  * RLIMIT_MEMLOCK only for a caller with CAP_IPC_LOCK.  Called with @mm's
@@ -386,6 +657,46 @@ static void aa_memlock_uncharge(struct mm_struct *mm, unsigned long npages)
 {
 	WARN_ON_ONCE(npages > mm->locked_vm);
 	WRITE_ONCE(mm->locked_vm, mm->locked_vm - min(npages, mm->locked_vm));
+}
+
+/*
+ * Charges @npages more to @b: its mm's locked_vm, its user and the
+ * device's total.  With @check, refuses with EAGAIN past RLIMIT_MEMLOCK,
+ * dev_user_max or dev_max, charging nothing.  Called with @b's mm's
+ * mmap_lock held for write.
+ */
+static int aa_backing_charge(struct aa_backing *b, unsigned long npages,
+			     bool check)
+{
+	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
+	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
+	unsigned long mine, total;
+	int ret;
+
+	ret = aa_memlock_charge(b->mm, npages, check);
+	if (ret)
+		return ret;
+	mine = atomic_long_add_return(npages, &b->user->pages);
+	total = atomic_long_add_return(npages, &aa_dev_charged);
+	if (check && ((max && total > max) ||
+		      (user_max && mine > user_max && !capable(CAP_IPC_LOCK)))) {
+		atomic_long_sub(npages, &b->user->pages);
+		atomic_long_sub(npages, &aa_dev_charged);
+		aa_memlock_uncharge(b->mm, npages);
+		return -EAGAIN;
+	}
+	b->charged += npages;
+	return 0;
+}
+
+/* Gives back @npages of what @b has charged; mmap_lock as for locked_vm. */
+static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
+{
+	npages = min(npages, b->charged);
+	b->charged -= npages;
+	aa_memlock_uncharge(b->mm, npages);
+	atomic_long_sub(npages, &b->user->pages);
+	atomic_long_sub(npages, &aa_dev_charged);
 }
 
 /* Gives back the pages of [@first, @last], which no vma of @b covers. */
@@ -441,16 +752,17 @@ static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
 		}
 		pos = next;
 	}
-	uncovered = min(uncovered, b->charged);
-	b->charged -= uncovered;
-	aa_memlock_uncharge(b->mm, uncovered);
+	aa_backing_uncharge(b, uncovered);
 }
 
 /* Frees a backing that no vma points to any more. */
 static void aa_backing_destroy(struct aa_backing *b)
 {
 	aa_backing_free_range(b, 0, ULONG_MAX);
-	aa_memlock_uncharge(b->mm, b->charged);
+	if (b->user) {
+		aa_backing_uncharge(b, b->charged);
+		aa_user_put(b->user);
+	}
 	xa_destroy(&b->pages);
 	atomic_long_dec(&aa_dev_mappings);
 	kfree(b);
@@ -481,7 +793,7 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 				       struct vm_area_struct *vma,
 				       unsigned long index, struct page *page)
 {
-	struct page *copy = aa_dev_page_alloc(b->nid, 0);
+	struct page *copy = aa_dev_page_alloc(b, index, 0);
 	void *old;
 
 	if (!copy) {
@@ -504,6 +816,12 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	return copy;
 }
 
+/* Why a page for @b could not be had: no memory, or no key for it. */
+static vm_fault_t aa_dev_no_page(struct aa_backing *b)
+{
+	return b->keyless ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
 	struct aa_backing *b = aa_vma_backing(vmf->vma);
@@ -523,13 +841,14 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		xa_unlock(&b->pages);
 
 		if (!page) {
-			page = aa_dev_page_alloc(b->nid, __GFP_ZERO);
+			page = aa_dev_page_alloc(b, index, __GFP_ZERO);
 			if (!page)
-				return VM_FAULT_OOM;
+				return aa_dev_no_page(b);
 			get_page(page);		/* the PTE's reference */
 			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
 			if (old) {
 				put_page(page);
+				page->mapping = NULL;	/* never seen */
 				aa_dev_page_free(page);
 				if (xa_is_err(old))
 					return VM_FAULT_OOM;
@@ -551,8 +870,10 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		unlock_page(page);
 		put_page(page);
 		if (!copy)
-			return VM_FAULT_OOM;
+			return aa_dev_no_page(b);
 		page = copy;
+	} else if (!aa_page_shared(page)) {
+		aa_page_claim_locked(b, index, page);
 	}
 	atomic_long_inc(&aa_dev_faults);
 	vmf->page = page;
@@ -576,13 +897,15 @@ static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
 		unlock_page(page);
 		return VM_FAULT_NOPAGE;
 	}
-	if (!aa_page_shared(page))
+	if (!aa_page_shared(page)) {
+		aa_page_claim_locked(b, index, page);
 		return VM_FAULT_LOCKED;
+	}
 	/* Zaps this PTE too: the write faults the copy in. */
 	copy = aa_backing_unshare(b, vmf->vma, index, page);
 	unlock_page(page);
 	if (!copy)
-		return VM_FAULT_OOM;
+		return aa_dev_no_page(b);
 	unlock_page(copy);
 	put_page(copy);
 	return VM_FAULT_NOPAGE;
@@ -619,14 +942,21 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	unsigned long index;
 
 	/* ->open cannot fail, and this is a few bytes. */
-	child = aa_backing_new(parent->nid, vma->vm_mm, parent->base,
+	child = aa_backing_new(parent->nid, vma->vm_mm, vma->vm_file,
 			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	child->base = parent->base;
+	/* Keys of its own: its futexes are not its parent's (see "Futexes"). */
+	if (aa_map_take_keys(vma->vm_file, last - first + 1, &child->key))
+		child->keyless = true;
+	else
+		child->key -= first;
 	/*
 	 * Not checked against the limit (->open cannot fail), but the child
 	 * starts with locked_vm 0 and gets at most what the parent has.
 	 */
-	child->charged = vma_pages(vma);
-	aa_memlock_charge(vma->vm_mm, child->charged, false);
+	child->user = parent->user;
+	aa_user_hold(child->user);
+	aa_backing_charge(child, vma_pages(vma), false);
 
 	/*
 	 * From now on neither side writes a shared page without a fault:
@@ -660,7 +990,7 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 		 * writing the parent's: the child gets a copy now, as fork()
 		 * does with pinned anonymous pages.
 		 */
-		copy = aa_dev_page_alloc(child->nid, 0);
+		copy = aa_dev_page_alloc(child, index, 0);
 		if (copy) {
 			copy_highpage(copy, page);
 			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
@@ -726,39 +1056,9 @@ static bool aa_is_dev_vma(struct vm_area_struct *vma)
 
 /* ==== mmap ============================================================== */
 
-/**
- * struct aa_open - what one open() of the device has
- * @map_file:   the file its mappings hold in place of the device's: its
- *              own inode and address_space, so its own page offsets
- * @lock:       protects @next_pgoff
- * @next_pgoff: the first page offset no mapping of this open has taken
- */
-struct aa_open {
-	struct file *map_file;
-	spinlock_t lock;		/* protects next_pgoff */
-	pgoff_t next_pgoff;
-};
-
-/* Takes @npages offsets of @o's space, or fails with nothing taken. */
-static int aa_open_take_pgoff(struct aa_open *o, unsigned long npages,
-			      pgoff_t *base)
-{
-	int ret = 0;
-
-	spin_lock(&o->lock);
-	if (npages > AA_DEV_PGOFF_LIMIT - o->next_pgoff) {
-		ret = -EOVERFLOW;
-	} else {
-		*base = o->next_pgoff;
-		o->next_pgoff += npages;
-	}
-	spin_unlock(&o->lock);
-	return ret;
-}
-
 static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct aa_open *o = file->private_data;
+	struct file *map_file = file->private_data;
 	unsigned long npages = vma_pages(vma);
 	struct aa_backing *b;
 	unsigned long step;
@@ -788,39 +1088,43 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A node without memory is served by the nearest, as kmalloc_node(). */
 	nid = aa_nearest_memory_node(nid);
 
-	/* Past RLIMIT_MEMLOCK EAGAIN, as mmap(MAP_LOCKED) and memfd_secret. */
-	ret = aa_memlock_charge(vma->vm_mm, npages, true);
-	if (ret)
-		return ret;
-	ret = -ENOMEM;
-	b = aa_backing_new(nid, vma->vm_mm, 0, GFP_KERNEL_ACCOUNT);
+	b = aa_backing_new(nid, vma->vm_mm, map_file, GFP_KERNEL_ACCOUNT);
 	if (!b)
-		goto uncharge;
-	b->charged = npages;
+		return -ENOMEM;
+	ret = -ENOMEM;
+	b->user = aa_user_get(current_uid());
+	if (!b->user)
+		goto destroy;
+	/*
+	 * EAGAIN past RLIMIT_MEMLOCK, as mmap(MAP_LOCKED) and memfd_secret,
+	 * and past the byte limits above.
+	 */
+	ret = aa_backing_charge(b, npages, true);
+	if (ret)
+		goto destroy;
 	ret = aa_vma_attach(b, vma, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto destroy;
 	/* Last, so that a refused mmap() takes no offsets. */
-	ret = aa_open_take_pgoff(o, npages, &base);
+	ret = aa_map_take_pgoff(map_file, npages, &base);
 	if (ret) {
 		aa_vma_detach(vma);
 		goto destroy;
 	}
 	b->base = base;
+	/* Its pages are named by their true page offsets. */
+	b->key = base;
 	/* Allowed here: the vma is not in the file's i_mmap tree yet. */
 	vma->vm_pgoff = base;
 	/* No growing by mremap(), and no merging with a neighbour. */
 	aa_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &aa_dev_vm_ops;
 	/* The core links the vma into the map file's i_mmap, not the device's. */
-	vma_set_file(vma, o->map_file);
+	vma_set_file(vma, map_file);
 	return 0;
 
 destroy:
-	aa_backing_destroy(b);	/* charged its pages; gives them back */
-	return ret;
-uncharge:
-	aa_memlock_uncharge(vma->vm_mm, npages);
+	aa_backing_destroy(b);	/* gives back what it charged */
 	return ret;
 }
 
@@ -989,14 +1293,23 @@ static long aa_dev_purge(void __user *uarg)
 	return 0;
 }
 
+/*
+ * A command is its type and number, _IOWR with any size (the struct's
+ * size field is what counts) or the _IO number of the first ABI 1
+ * headers: see include/uapi/linux/arenalloc.h.
+ */
 static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case ARENALLOC_IOC_INFO:
+	if (_IOC_TYPE(cmd) != ARENALLOC_IOC_MAGIC ||
+	    (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) &&
+	     cmd != _IO(ARENALLOC_IOC_MAGIC, _IOC_NR(cmd))))
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(ARENALLOC_IOC_INFO):
 		return aa_dev_info(uarg);
-	case ARENALLOC_IOC_PURGE:
+	case _IOC_NR(ARENALLOC_IOC_PURGE):
 		return aa_dev_purge(uarg);
 	default:
 		return -ENOTTY;
@@ -1024,12 +1337,39 @@ static const struct dentry_operations aa_map_dops = {
 	.d_dname = aa_map_dname,
 };
 
+/* Every inode of the filesystem is a struct aa_map, whose space is empty. */
+static struct inode *aa_map_alloc_inode(struct super_block *sb)
+{
+	struct aa_map *m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+
+	if (!m)
+		return NULL;
+	inode_init_once(&m->vfs);
+	spin_lock_init(&m->lock);
+	m->next_pgoff = 0;
+	m->next_key = AA_DEV_PGOFF_LIMIT;
+	return &m->vfs;
+}
+
+/* After an RCU grace period, as futex keys and GUP-fast look at inodes. */
+static void aa_map_free_inode(struct inode *inode)
+{
+	kfree(container_of(inode, struct aa_map, vfs));
+}
+
+static const struct super_operations aa_map_sops = {
+	.alloc_inode = aa_map_alloc_inode,
+	.free_inode = aa_map_free_inode,
+	.statfs = simple_statfs,
+};
+
 static int aa_map_init_fs_context(struct fs_context *fc)
 {
 	struct pseudo_fs_context *ctx = init_pseudo(fc, AA_MAP_FS_MAGIC);
 
 	if (!ctx)
 		return -ENOMEM;
+	ctx->ops = &aa_map_sops;
 	ctx->dops = &aa_map_dops;
 	return 0;
 }
@@ -1114,33 +1454,23 @@ static bool aa_dev_may_open(void)
 	       capable(CAP_DAC_OVERRIDE);
 }
 
+/* The device file's private_data is its map file. */
 static int aa_dev_open(struct inode *inode, struct file *file)
 {
-	struct aa_open *o;
+	struct file *map_file;
 
 	if (!aa_dev_may_open())
 		return -EACCES;
-	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
-	if (!o)
-		return -ENOMEM;
-	spin_lock_init(&o->lock);
-	o->map_file = aa_map_file_new(file->f_mode);
-	if (IS_ERR(o->map_file)) {
-		int ret = PTR_ERR(o->map_file);
-
-		kfree(o);
-		return ret;
-	}
-	file->private_data = o;
+	map_file = aa_map_file_new(file->f_mode);
+	if (IS_ERR(map_file))
+		return PTR_ERR(map_file);
+	file->private_data = map_file;
 	return 0;
 }
 
 static int aa_dev_release(struct inode *inode, struct file *file)
 {
-	struct aa_open *o = file->private_data;
-
-	fput(o->map_file);	/* its mappings hold it on their own */
-	kfree(o);
+	fput(file->private_data);	/* its mappings hold it on their own */
 	return 0;
 }
 

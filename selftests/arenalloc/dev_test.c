@@ -37,21 +37,7 @@
 #include <linux/arenalloc.h>
 
 #include "kselftest_harness.h"
-#include "sysfs_read.h"
-
-static long page_size;
-
-/* A counter file: one number and a newline.  -1 when unreadable. */
-static long counter(const char *name)
-{
-	char buf[64], *end;
-	long v;
-
-	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
-		return -1;
-	v = strtol(buf, &end, 10);
-	return strcmp(end, "\n") ? -1 : v;
-}
+#include "dev_fixture.h"
 
 /* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
 static long pages_on(int nid)
@@ -102,6 +88,16 @@ static int node_has_memory(int nid)
 	return node_in("has_memory", nid);
 }
 
+/* PURGE of page 0 through command @cmd: -errno. */
+static int purge_cmd(int fd, unsigned long cmd)
+{
+	struct arenalloc_purge req = {
+		.size = sizeof(req), .addr = 0, .length = page_size,
+	};
+
+	return ioctl(fd, cmd, &req) ? -errno : 0;
+}
+
 static int purge(int fd, void *addr, __u64 length, __u64 *purged)
 {
 	struct arenalloc_purge req = {
@@ -131,39 +127,6 @@ static int holds(const char *p, long i, char tag)
 		if (p[i * page_size + j] != want)
 			return 0;
 	return p[(i + 1) * page_size - 1] == want;
-}
-
-FIXTURE(dev) {
-	int fd;
-	struct arenalloc_info info;
-};
-
-FIXTURE_SETUP(dev)
-{
-	page_size = sysconf(_SC_PAGESIZE);
-	self->fd = -1;
-	if (access(ARENALLOC_SYSFS_DIR, F_OK))
-		SKIP(return, "arenalloc is not loaded");
-	self->fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", ARENALLOC_DEV_PATH, strerror(errno));
-	memset(&self->info, 0, sizeof(self->info));
-	self->info.size = sizeof(self->info);
-	ASSERT_EQ(0, ioctl(self->fd, ARENALLOC_IOC_INFO, &self->info));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-static void *map(struct __test_metadata *_metadata, int fd, long pages, off_t off)
-{
-	void *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, off);
-
-	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
-	return p;
 }
 
 /*
@@ -333,6 +296,46 @@ TEST_F(dev, info_checks_its_struct)
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR('x', 1, struct arenalloc_info), &info));
 	EXPECT_EQ(ENOTTY, errno);
+	/* A direction other than read-write. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(ARENALLOC_IOC_MAGIC, 0, struct arenalloc_info),
+			    &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOW(ARENALLOC_IOC_MAGIC, 0, struct arenalloc_info),
+			    &info));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * The numbers are _IOWR of the structs; the size in the number may be
+ * any (a program built with another version of the struct), and the _IO
+ * numbers of the first ABI 1 headers still work.
+ */
+TEST_F(dev, ioctl_numbers_carry_direction_and_size)
+{
+	struct {
+		struct arenalloc_info info;
+		__u64 tail[2];
+	} big;
+	struct arenalloc_info info;
+
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_INFO));
+	EXPECT_EQ(sizeof(struct arenalloc_info), _IOC_SIZE(ARENALLOC_IOC_INFO));
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_PURGE));
+	EXPECT_EQ(sizeof(struct arenalloc_purge), _IOC_SIZE(ARENALLOC_IOC_PURGE));
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	EXPECT_EQ(0, ioctl(self->fd, _IO(ARENALLOC_IOC_MAGIC, 0), &info));
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, info.version);
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	EXPECT_EQ(0, ioctl(self->fd, _IOWR(ARENALLOC_IOC_MAGIC, 0, big), &big));
+	EXPECT_EQ(ARENALLOC_ABI_VERSION, big.info.version);
+
+	/* PURGE through the old number: a range outside any mapping. */
+	EXPECT_EQ(-EINVAL, purge_cmd(self->fd, _IO(ARENALLOC_IOC_MAGIC, 1)));
+	EXPECT_EQ(-EINVAL, purge_cmd(self->fd, ARENALLOC_IOC_PURGE));
 }
 
 TEST_F(dev, mmap_refuses_private_and_bad_nodes)
@@ -771,7 +774,8 @@ TEST_F(dev, mappings_count_against_rlimit_memlock)
 		EXPECT_EQ(0, munmap(p, 4 * page_size));
 }
 
-#define DEV_GROUP "/sys/module/arenalloc/parameters/dev_group"
+#define PARAMS "/sys/module/arenalloc/parameters/"
+#define DEV_GROUP PARAMS "dev_group"
 
 /* 0 when the device opens (and maps), @arg's errno when open() fails. */
 static int try_open(void *arg)
@@ -785,16 +789,40 @@ static int try_open(void *arg)
 	return mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? 3 : 0;
 }
 
-static int write_param(const char *val)
+/* Writes @val to the module parameter @name; 0 or -errno. */
+static int set_param(const char *name, const char *val)
 {
-	int fd = open(DEV_GROUP, O_WRONLY);
+	char path[128];
 	ssize_t n;
+	int fd;
 
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
+}
+
+/* The module parameter @name as a number; -1 when unreadable. */
+static long long get_param(const char *name)
+{
+	char path[128], buf[64] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return buf[0] ? strtoll(buf, NULL, 10) : -1;
+}
+
+static int write_param(const char *val)
+{
+	return set_param("dev_group", val);
 }
 
 /*
@@ -836,6 +864,106 @@ TEST_F(dev, dev_group_restricts_open)
 			EXPECT_EQ(0, munmap(p, page_size));
 		close(fd);
 	}
+}
+
+#define LIMIT_PAGES	64
+
+/*
+ * As nobody, with dev_user_max at LIMIT_PAGES pages (and RLIMIT_MEMLOCK
+ * well above it): 0, or the failed step.
+ */
+static int user_limit(void *arg)
+{
+	struct rlimit rl = {
+		.rlim_cur = 4 * LIMIT_PAGES * page_size,
+		.rlim_max = 4 * LIMIT_PAGES * page_size,
+	};
+	int fd, status, pipefd[2];
+	char *p, *q, c;
+	pid_t pid;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) && errno != EPERM)
+		return 1;
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pipe(pipefd))
+		return 2;
+	p = mmap(NULL, (LIMIT_PAGES - 8) * page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 3;
+	/* Another process of the same user shares the user's bound. */
+	pid = fork();
+	if (!pid) {
+		int ofd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+		void *r;
+
+		/* The fork charged the child's copy: the user is past it now. */
+		errno = 0;
+		r = mmap(NULL, page_size, PROT_READ, MAP_SHARED, ofd, 0);
+		_exit(r == MAP_FAILED && errno == EAGAIN &&
+		      write(pipefd[1], "k", 1) == 1 ? 0 : 1);
+	}
+	if (pid < 0 || read(pipefd[0], &c, 1) != 1 ||
+	    waitpid(pid, &status, 0) != pid || status)
+		return 4;
+	/* The child is gone, and its charge with it: 8 pages left. */
+	q = mmap(NULL, 8 * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (q == MAP_FAILED)
+		return 5;
+	errno = 0;
+	if (mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) != MAP_FAILED ||
+	    errno != EAGAIN)
+		return 6;
+	/* Unmapping gives the charge back. */
+	if (munmap(q, 8 * page_size) || munmap(p, page_size))
+		return 7;
+	q = mmap(NULL, 9 * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (q == MAP_FAILED)
+		return 8;
+	return 0;
+}
+
+/*
+ * dev_user_max bounds what one user's processes hold together, unless
+ * they have CAP_IPC_LOCK; dev_max bounds what everyone holds, root too.
+ * Both count mapped bytes, as RLIMIT_MEMLOCK does, and 0 lifts them.
+ */
+TEST_F(dev, byte_limits_per_user_and_global)
+{
+	char buf[32];
+	char *p;
+
+	ASSERT_EQ(0, get_param("dev_user_max")) TH_LOG("dev_user_max is off by default");
+	ASSERT_EQ(0, get_param("dev_max")) TH_LOG("dev_max is off by default");
+	EXPECT_EQ(-EINVAL, set_param("dev_user_max", "lots"));
+	EXPECT_EQ(-EINVAL, set_param("dev_max", "-1"));
+	EXPECT_EQ(0, set_param("dev_user_max", "1M"));
+	EXPECT_EQ(1 << 20, get_param("dev_user_max"));
+
+	snprintf(buf, sizeof(buf), "%ld", LIMIT_PAGES * page_size);
+	ASSERT_EQ(0, set_param("dev_user_max", buf));
+	EXPECT_EQ(0, as_nobody(user_limit, NULL));
+	/* Root has CAP_IPC_LOCK: the user bound does not apply. */
+	p = mmap(NULL, 2 * LIMIT_PAGES * page_size, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_NE(MAP_FAILED, p) TH_LOG("%s", strerror(errno));
+	if (p != MAP_FAILED)
+		munmap(p, 2 * LIMIT_PAGES * page_size);
+	ASSERT_EQ(0, set_param("dev_user_max", "0"));
+
+	/* dev_max binds root too; everything the test mapped is gone. */
+	ASSERT_EQ(0, set_param("dev_max", buf));
+	p = mmap(NULL, LIMIT_PAGES * page_size, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_NE(MAP_FAILED, p) TH_LOG("%s", strerror(errno));
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ, MAP_SHARED, self->fd, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	if (p != MAP_FAILED)
+		munmap(p, LIMIT_PAGES * page_size);
+	ASSERT_EQ(0, set_param("dev_max", "0"));
+	p = mmap(NULL, 2 * LIMIT_PAGES * page_size, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_NE(MAP_FAILED, p);
+	if (p != MAP_FAILED)
+		munmap(p, 2 * LIMIT_PAGES * page_size);
 }
 
 /* The parent's side and the child's side of a fork test. */

@@ -7,7 +7,9 @@
  * under /sys/kernel/arenalloc/dev/, that the library's chunks come from
  * the device, land on the node of the thread that made the arena, go back
  * to the page allocator when an arena is purged or a huge object shrinks
- * in place, and are copied for a child at fork.
+ * in place, and are copied for a child at fork; and that glibc's
+ * process-shared semaphore and contended mutex work in heap memory there
+ * (shared futexes on device pages).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 
 #include "arenalloc.h"
 #include "tap.h"
+#include "../../selftests/arenalloc/pshared_objects.h"
 
 #define DEV	"/sys/kernel/arenalloc/dev/"
 #define MiB	(1024UL * 1024)
@@ -282,12 +285,39 @@ AC_CASE(fork_copies_device_memory)
 	arenalloc_free(p);
 }
 
+/*
+ * A process-shared semaphore and a contended process-shared mutex in
+ * malloc()ed memory, on the device: glibc aborts when the kernel refuses
+ * their shared futexes, so they run in a child.
+ */
+AC_CASE(pshared_objects_in_heap)
+{
+	sem_t *s = arenalloc_malloc(sizeof(*s));
+	pthread_mutex_t *m = arenalloc_malloc(sizeof(*m));
+	int status;
+	pid_t pid;
+
+	AC_ASSERT(s && m, "malloc");
+	fflush(stdout);
+	pid = fork();
+	AC_ASSERT(pid >= 0, "fork");
+	if (!pid)
+		_exit(pshared_objects(s, m));
+	AC_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	AC_ASSERT(!WIFSIGNALED(status), "the child died of signal %d", WTERMSIG(status));
+	AC_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status), "step %d failed",
+		  WEXITSTATUS(status));
+	arenalloc_free(s);
+	arenalloc_free(m);
+}
+
 static const struct tap_case cases[] = {
 	{ "library_uses_device", library_uses_device },
 	{ "chunks_counted_and_purged", chunks_counted_and_purged },
 	{ "huge_shrink_gives_device_pages_back", huge_shrink_gives_device_pages_back },
 	{ "pages_on_the_arena_node", pages_on_the_arena_node },
 	{ "fork_copies_device_memory", fork_copies_device_memory },
+	{ "pshared_objects_in_heap", pshared_objects_in_heap },
 	{ NULL, NULL },
 };
 

@@ -98,9 +98,19 @@ struct arenalloc_purge {
 	__u64 purged;
 };
 
+/*
+ * The command numbers are _IOWR with the struct as this header defines
+ * it, so that strace and LSM ioctl hooks see direction and size.  The
+ * kernel matches type, number and direction only: the size in the
+ * number may be any, as the struct's own size field is what counts, so
+ * a program built against an older or newer version of a struct keeps
+ * working.  The first ABI 1 headers had _IO numbers (no direction, no
+ * size); the kernel still serves those, and nothing else changed: the
+ * ABI version stays 1.
+ */
 #define ARENALLOC_ABI_VERSION	1
 #define ARENALLOC_IOC_MAGIC	0xAA
-#define ARENALLOC_IOC_INFO	_IO(ARENALLOC_IOC_MAGIC, 0x00)
-#define ARENALLOC_IOC_PURGE	_IO(ARENALLOC_IOC_MAGIC, 0x01)
+#define ARENALLOC_IOC_INFO	_IOWR(ARENALLOC_IOC_MAGIC, 0x00, struct arenalloc_info)
+#define ARENALLOC_IOC_PURGE	_IOWR(ARENALLOC_IOC_MAGIC, 0x01, struct arenalloc_purge)
 
 #endif /* _UAPI_LINUX_ARENALLOC_H */
