@@ -193,11 +193,15 @@ void aa_arena_unbind(struct arena *a)
  * automatic arena with the fewest threads.  An arena no thread is bound
  * to is taken before a new one is made, and a new one before sharing
  * (jemalloc's rule): threads that come and go reuse the arenas, and the
- * memory, of those that went, instead of spreading over every slot.
+ * memory, of those that went, instead of spreading over every slot.  With
+ * the device, an idle arena whose chunks come from another NUMA node
+ * counts as busy: a thread that runs on node 1 gets a new arena on node 1
+ * before it inherits an idle one on node 0.
  */
 struct arena *aa_arena_choose(void)
 {
 	unsigned int i, best = 0, bestn = ~0U, unmade = ~0U;
+	int node = -1;
 	struct arena *a;
 
 	if (aa_tsd.arena)
@@ -207,6 +211,8 @@ struct arena *aa_arena_choose(void)
 
 		return aa_arena_get(cpu < 0 ? 0 : (unsigned int)cpu % aa_narenas_auto, true);
 	}
+	if (aa_source_has_device())
+		node = aa_source_node();
 	for (i = 0; i < aa_narenas_auto; i++) {
 		unsigned int n;
 
@@ -217,6 +223,8 @@ struct arena *aa_arena_choose(void)
 			continue;
 		}
 		n = __atomic_load_n(&a->nthreads, __ATOMIC_RELAXED);
+		if (!n && a->node != node)
+			n = 1;		/* idle, but on another node */
 		if (n < bestn) {
 			bestn = n;
 			best = i;
