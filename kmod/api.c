@@ -9,6 +9,15 @@
  * pointer arenalloc did not hand out is recognised and refused before
  * anything is touched.
  *
+ * The free hit path, arenalloc_free(), takes the CPU's cache and pushes
+ * without a call (aa_lookup_fast(), then aa_tcache_free_put() from
+ * tcache.h); everything it does not cover (debug mode, a pointer the fast
+ * lookup does not vouch for, another arena's object, a full stack, a
+ * double free) goes the general way, aa_free(), out of line.  The checks
+ * of the general way stay on the hit path: init_on_free zeroing, the
+ * double free check against the top of the stack or remote list, and the
+ * refusal of pointers that do not start an object.
+ *
  * Allocations are registered with kmemleak one by one, so a client's leak
  * of arenalloc memory is reported like a leak of kmalloc memory; a free
  * tells kmemleak before the memory can be handed out again (in the
@@ -32,6 +41,7 @@
 #include <linux/arenalloc.h>
 
 #include "internal.h"
+#include "tcache.h"
 
 #define AA_FLAG_LG_ALIGN_MASK	0x3f
 #define AA_FLAG_ARENA_SHIFT	20
@@ -296,7 +306,7 @@ static void aa_free_found(void *ptr, const struct aa_ptr_info *info, int flags,
 		aa_report_bad_free(ptr, caller);
 }
 
-static void aa_free(void *ptr, int flags, unsigned long caller)
+static noinline void aa_free(void *ptr, int flags, unsigned long caller)
 {
 	struct aa_ptr_info info;
 
@@ -304,6 +314,22 @@ static void aa_free(void *ptr, int flags, unsigned long caller)
 		aa_report_bad_free(ptr, caller);
 	else
 		aa_free_found(ptr, &info, flags, caller);
+}
+
+/* arenalloc_free() the general way; NULL and ZERO_SIZE_PTR do nothing. */
+static noinline void aa_free_any(void *ptr, unsigned long caller)
+{
+	if (!ZERO_OR_NULL_PTR(ptr))
+		aa_free(ptr, 0, caller);
+}
+
+/* The hit path with init_on_free: zeroes, then aa_tcache_free_put(). */
+static noinline void aa_free_wipe_put(struct aa_tcache *tc, void *ptr,
+				      struct aa_arena *arena, unsigned long szind,
+				      unsigned long caller)
+{
+	memset(ptr, 0, aa_class_bytes[szind]);
+	aa_tcache_free_put(tc, ptr, arena, szind, caller);
 }
 
 /**
@@ -327,8 +353,31 @@ static void aa_free(void *ptr, int flags, unsigned long caller)
  */
 void arenalloc_free(void *ptr)
 {
-	if (!ZERO_OR_NULL_PTR(ptr))
-		aa_free(ptr, 0, _RET_IP_);
+	struct aa_tcache *tc;
+	struct aa_chunk *chunk;
+	unsigned long szind;
+
+	/*
+	 * The hit path: into this CPU's cache, if the lookup vouches for the
+	 * pointer.  Every other way out is a tail call, so nothing lives
+	 * across a call.
+	 */
+	if (unlikely(aa_debug()) || unlikely(!aa_tcache_tryget(&tc))) {
+		aa_free_any(ptr, _RET_IP_);
+		return;
+	}
+	/* NULL and ZERO_SIZE_PTR lie below the direct map: not found. */
+	chunk = aa_lookup_fast(ptr, &szind);
+	if (unlikely(!chunk)) {
+		aa_tcache_put(tc);
+		aa_free_any(ptr, _RET_IP_);
+		return;
+	}
+	if (want_init_on_free()) {
+		aa_free_wipe_put(tc, ptr, chunk->b.arena, szind, _RET_IP_);
+		return;
+	}
+	aa_tcache_free_put(tc, ptr, chunk->b.arena, szind, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_free, ARENALLOC);
 
