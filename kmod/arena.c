@@ -97,6 +97,8 @@ unsigned long aa_chunk_table_len __read_mostly;
 EXPORT_SYMBOL_IF_KUNIT(aa_chunk_table_len);
 u32 aa_class_bytes[ASC_NCLASSES_MAX] __read_mostly;
 EXPORT_SYMBOL_IF_KUNIT(aa_class_bytes);
+u32 aa_class_recip[ASC_NCLASSES_MAX] __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_class_recip);
 u64 aa_class_divisor[ASC_NCLASSES_MAX] __read_mostly;
 EXPORT_SYMBOL_IF_KUNIT(aa_class_divisor);
 
@@ -660,12 +662,11 @@ int aa_arena_alloc_small(struct aa_arena *arena, unsigned int szind, void **ptrs
 static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr,
 			 bool forget)
 {
-	size_t size = asc_index2size(slab->szind);
 	struct aa_bin *bin = &arena->bins[slab->szind];
-	unsigned long off = ptr - aa_extent_addr(slab);
-	unsigned int idx = off / size;
+	u32 off = ptr - aa_extent_addr(slab);
+	unsigned int idx = aa_region_index(slab->szind, off);
 
-	if (off % size || !acs_put(slab->bitmap, idx))
+	if (idx * aa_class_bytes[slab->szind] != off || !acs_put(slab->bitmap, idx))
 		return false;
 	if (forget)
 		kmemleak_free(ptr);
@@ -1115,7 +1116,12 @@ void aa_arena_delete(struct aa_arena *arena)
 	kfree(arena);
 }
 
-/* Sizes and divisibility constants per class (aa_lookup_fast()). */
+/*
+ * Sizes and reciprocals per class.  aa_region_index() is exact when the
+ * largest offset in a slab times the class size stays below 2^32: true of
+ * every class with 4 KiB pages (slabs of at most 7 pages); refused, rather
+ * than miscounted, where it is not.
+ */
 static int aa_classes_init(void)
 {
 	unsigned int i;
@@ -1124,7 +1130,11 @@ static int aa_classes_init(void)
 		u64 size = asc_index2size(i);
 
 		aa_class_bytes[i] = size;
+		aa_class_recip[i] = div64_u64(1ULL << 32, size) + 1;
 		aa_class_divisor[i] = div64_u64(U64_MAX, size) + 1;
+		if (i < arenalloc_sc.nsmall &&
+		    ((u64)arenalloc_sc.slab[i].pages << PAGE_SHIFT) * size >= 1ULL << 32)
+			return -EINVAL;
 	}
 	return 0;
 }

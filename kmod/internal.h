@@ -367,11 +367,23 @@ extern struct aa_chunk **aa_chunk_table;
 extern unsigned long aa_chunk_table_len;
 extern unsigned int aa_lg_chunk;
 /*
- * Per class: its size, and the constant of the divisibility test
- * (aa_lookup_fast()).
+ * Per class: its size, the reciprocal that divides by it, and the
+ * constant of the divisibility test (aa_lookup_fast()).
  */
 extern u32 aa_class_bytes[ASC_NCLASSES_MAX];
+extern u32 aa_class_recip[ASC_NCLASSES_MAX];
 extern u64 aa_class_divisor[ASC_NCLASSES_MAX];
+
+/*
+ * Index of the region at byte @off of a slab of small class @szind, by
+ * multiplying with the reciprocal, as SLUB's obj_to_index() does.  Exact
+ * while @off times the size is below 2^32 (aa_arenas_init() checks that
+ * every slab meets it); for a large class and @off below a page it is 0.
+ */
+static inline unsigned int aa_region_index(unsigned long szind, u32 off)
+{
+	return (unsigned int)(((u64)off * aa_class_recip[szind]) >> 32);
+}
 
 /**
  * aa_lookup_fast() - the chunk of an automatic arena that @ptr starts an
