@@ -81,7 +81,7 @@ void *__arenalloc_malloc(size_t size, gfp_t gfp);
 void *__arenalloc_malloc_class(size_t size, unsigned int szind, gfp_t gfp);
 
 /* Largest size arenalloc_size_index() is defined for. */
-#define ARENALLOC_INDEX_MAX	BIT_ULL(40)
+#define ARENALLOC_INDEX_MAX	BIT_ULL(32)
 
 /**
  * arenalloc_size_index() - arenalloc's size class of @size
