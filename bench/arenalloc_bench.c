@@ -388,10 +388,20 @@ static void bench_multi(const char *test, u64 (*round)(enum who w, size_t size),
  * single-steps one call to its return, counting every instruction executed
  * (interrupts are held off while QEMU single-steps), then sets count_go so
  * the guest writes count_now and the calls run.  Each function is one
- * warmed-up allocation and free of COUNT_SIZE bytes.
+ * warmed-up allocation and free of COUNT_SIZE bytes (a constant, as most
+ * callers write it), but for the suffixed ones:
+ *   _var          COUNT_SIZE not known at compile time
+ *   _4096         4 KiB
+ *   _free_remote  the free alone of an object allocated on another CPU
+ *                 (another node's arena, another CPU's slab)
  */
 #define COUNT_SIZE	64
+#define COUNT_LARGE	4096
 #define COUNT_CALLS	3
+
+static size_t count_var_size = COUNT_SIZE;	/* read with READ_ONCE() */
+/* Objects allocated on another CPU, one per remote count call. */
+static void *count_remote[2][COUNT_CALLS];
 
 static int count_go;
 module_param(count_go, int, 0444);
@@ -424,12 +434,72 @@ static noinline void count_kmem_cache(void)
 	kmem_cache_free(cache, p);
 }
 
+static noinline void count_arenalloc_var(void)
+{
+	char *p = arenalloc_malloc(READ_ONCE(count_var_size), GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	arenalloc_free(p);
+}
+
+static noinline void count_kmalloc_var(void)
+{
+	char *p = kmalloc(READ_ONCE(count_var_size), GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	kfree(p);
+}
+
+static noinline void count_arenalloc_4096(void)
+{
+	char *p = arenalloc_malloc(COUNT_LARGE, GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	arenalloc_free(p);
+}
+
+static noinline void count_kmalloc_4096(void)
+{
+	char *p = kmalloc(COUNT_LARGE, GFP_KERNEL);
+
+	if (p)
+		WRITE_ONCE(*p, 1);
+	kfree(p);
+}
+
+static noinline void count_arenalloc_free_remote(unsigned int i)
+{
+	arenalloc_free(count_remote[0][i]);
+}
+
+static noinline void count_kmalloc_free_remote(unsigned int i)
+{
+	kfree(count_remote[1][i]);
+}
+
 /* Not through count_*(): the debugger's breakpoints are on those. */
 static void count_warm(void)
 {
 	round_pairs(AA, COUNT_SIZE, 1000);
 	round_pairs(KM, COUNT_SIZE, 1000);
 	round_pairs(KC, COUNT_SIZE, 1000);
+	round_pairs(AA, COUNT_LARGE, 1000);
+	round_pairs(KM, COUNT_LARGE, 1000);
+}
+
+/* On another CPU: the objects the remote counts free. */
+static long count_remote_alloc(void *unused)
+{
+	unsigned int i;
+
+	for (i = 0; i < COUNT_CALLS; i++) {
+		count_remote[0][i] = arenalloc_malloc(COUNT_SIZE, GFP_KERNEL);
+		count_remote[1][i] = kmalloc(COUNT_SIZE, GFP_KERNEL);
+	}
+	return 0;
 }
 
 /* Writing count_now runs COUNT_CALLS calls of each, on one CPU. */
@@ -445,6 +515,9 @@ static int count_now_set(const char *val, const struct kernel_param *kp)
 	 * preemption points then cost their check, as on any hit.
 	 */
 	migrate_disable();
+	if (num_online_cpus() > 1)
+		work_on_cpu(cpumask_any_but(cpu_online_mask, smp_processor_id()),
+			    count_remote_alloc, NULL);
 	count_warm();
 	for (i = 0; i < COUNT_CALLS; i++) {
 		preempt_disable();
@@ -455,6 +528,24 @@ static int count_now_set(const char *val, const struct kernel_param *kp)
 		preempt_enable();
 		preempt_disable();
 		count_kmem_cache();
+		preempt_enable();
+		preempt_disable();
+		count_arenalloc_var();
+		preempt_enable();
+		preempt_disable();
+		count_kmalloc_var();
+		preempt_enable();
+		preempt_disable();
+		count_arenalloc_4096();
+		preempt_enable();
+		preempt_disable();
+		count_kmalloc_4096();
+		preempt_enable();
+		preempt_disable();
+		count_arenalloc_free_remote(i);
+		preempt_enable();
+		preempt_disable();
+		count_kmalloc_free_remote(i);
 		preempt_enable();
 	}
 	migrate_enable();

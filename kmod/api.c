@@ -9,6 +9,17 @@
  * pointer arenalloc did not hand out is recognised and refused before
  * anything is touched.
  *
+ * The hit path: arenalloc_malloc() (its constant sizes folded to their
+ * class by include/linux/arenalloc.h) and arenalloc_free() take the CPU's
+ * cache and pop or push without a call (aa_malloc_fast(), aa_free_fast(),
+ * with tcache.h); everything else, and every case they do not cover
+ * (debug mode, refused flags, a miss, a full stack, a pointer the fast
+ * lookup does not vouch for), goes the general way, aa_mallocx() and
+ * aa_free(), out of line.  The checks of the general way stay on the hit
+ * path: might_alloc(), init_on_alloc and init_on_free zeroing, the double
+ * free check against the top of the stack or remote list, and natural
+ * alignment, which comes with the class.
+ *
  * Allocations are registered with kmemleak one by one, so a client's leak
  * of arenalloc memory is reported like a leak of kmalloc memory; a free
  * tells kmemleak before the memory can be handed out again (in the
@@ -32,6 +43,7 @@
 #include <linux/arenalloc.h>
 
 #include "internal.h"
+#include "tcache.h"
 
 #define AA_FLAG_LG_ALIGN_MASK	0x3f
 #define AA_FLAG_ARENA_SHIFT	20
@@ -172,7 +184,7 @@ static void *aa_alloc_nofail(struct aa_arena *arena, size_t usize, size_t align,
 	return ptr;
 }
 
-static void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned long caller)
+static noinline void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned long caller)
 {
 	size_t align = aa_flags_align(flags);
 	struct aa_arena *arena;
@@ -235,21 +247,81 @@ void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_mallocx, ARENALLOC);
 
+/*
+ * Class of @size for the hit path: a table up to 1 KiB, as kmalloc's
+ * size_index[], then the closed form.  The caller has checked @size
+ * against the largest class.
+ */
+#define AA_INDEX_TAB_MAX	1024
+static u8 aa_size_index_tab[AA_INDEX_TAB_MAX / 8 + 1] __read_mostly;
+
+static __always_inline unsigned int aa_size_index(size_t size)
+{
+	if (size <= AA_INDEX_TAB_MAX)
+		return aa_size_index_tab[(size + 7) >> 3];
+	return asc_size2index(size);
+}
+
+/*
+ * The allocation hit path: class @szind of @size from this CPU's cache;
+ * everything else through aa_mallocx().
+ */
+static __always_inline void *aa_malloc_fast(size_t size, unsigned long szind, gfp_t gfp,
+					    unsigned long caller)
+{
+	size_t zero;
+	void *ptr;
+
+	/* A class index past the last class has an empty stack: no check. */
+	if (unlikely(aa_debug() || (gfp & AA_GFP_REFUSED) || !aa_tcache_pop(szind, &ptr)))
+		return aa_mallocx(size, 0, gfp, caller);
+	/* Decided before might_alloc()'s call, so that less lives across it. */
+	zero = want_init_on_alloc(gfp) ? aa_class_bytes[szind] : 0;
+	kmemleak_alloc(ptr, aa_class_bytes[szind], 1, gfp);
+	might_alloc(gfp);
+	if (zero)
+		memset(ptr, 0, zero);
+	return ptr;
+}
+
 /**
- * arenalloc_malloc() - allocate memory
+ * __arenalloc_malloc() - arenalloc_malloc() of a size not known at
+ * compile time
  * @size: bytes wanted
  * @gfp:  allocation flags
  *
+ * Call arenalloc_malloc() (include/linux/arenalloc.h), which picks this
+ * or __arenalloc_malloc_class().
+ *
  * Context: As arenalloc_mallocx().
- * Return: at least @size bytes aligned to at least 8 (16 from 16 bytes
- * up; to @size itself when @size is a power of two, as with kmalloc()),
- * or NULL.
+ * Return: as arenalloc_malloc().
  */
-void *arenalloc_malloc(size_t size, gfp_t gfp)
+void *__arenalloc_malloc(size_t size, gfp_t gfp)
 {
-	return aa_mallocx(size, 0, gfp, _RET_IP_);
+	if (unlikely(size > arenalloc_sc.large_max))
+		return aa_mallocx(size, 0, gfp, _RET_IP_);
+	return aa_malloc_fast(size, aa_size_index(size), gfp, _RET_IP_);
 }
-EXPORT_SYMBOL_NS_GPL(arenalloc_malloc, ARENALLOC);
+EXPORT_SYMBOL_NS_GPL(__arenalloc_malloc, ARENALLOC);
+
+/**
+ * __arenalloc_malloc_class() - arenalloc_malloc() of a constant size
+ * @size:  bytes wanted
+ * @szind: arenalloc_size_index(@size), worked out at compile time
+ * @gfp:   allocation flags
+ *
+ * Call arenalloc_malloc() (include/linux/arenalloc.h), which picks this
+ * or __arenalloc_malloc().
+ *
+ * Context: As arenalloc_mallocx().
+ * Return: as arenalloc_malloc().
+ */
+void *__arenalloc_malloc_class(size_t size, unsigned int szind, gfp_t gfp)
+{
+	BUILD_BUG_ON(arenalloc_size_index(ARENALLOC_INDEX_MAX) >= ASC_NCLASSES_MAX);
+	return aa_malloc_fast(size, szind, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(__arenalloc_malloc_class, ARENALLOC);
 
 /**
  * arenalloc_calloc() - allocate zeroed memory for an array
@@ -296,7 +368,7 @@ static void aa_free_found(void *ptr, const struct aa_ptr_info *info, int flags,
 		aa_report_bad_free(ptr, caller);
 }
 
-static void aa_free(void *ptr, int flags, unsigned long caller)
+static noinline void aa_free(void *ptr, int flags, unsigned long caller)
 {
 	struct aa_ptr_info info;
 
@@ -304,6 +376,22 @@ static void aa_free(void *ptr, int flags, unsigned long caller)
 		aa_report_bad_free(ptr, caller);
 	else
 		aa_free_found(ptr, &info, flags, caller);
+}
+
+/* arenalloc_free() the general way; NULL and ZERO_SIZE_PTR do nothing. */
+static noinline void aa_free_any(void *ptr, unsigned long caller)
+{
+	if (!ZERO_OR_NULL_PTR(ptr))
+		aa_free(ptr, 0, caller);
+}
+
+/* The hit path with init_on_free: zeroes, then aa_tcache_free_put(). */
+static noinline void aa_free_wipe_put(struct aa_tcache *tc, void *ptr,
+				      struct aa_arena *arena, unsigned long szind,
+				      unsigned long caller)
+{
+	memset(ptr, 0, aa_class_bytes[szind]);
+	aa_tcache_free_put(tc, ptr, arena, szind, caller);
 }
 
 /**
@@ -327,8 +415,31 @@ static void aa_free(void *ptr, int flags, unsigned long caller)
  */
 void arenalloc_free(void *ptr)
 {
-	if (!ZERO_OR_NULL_PTR(ptr))
-		aa_free(ptr, 0, _RET_IP_);
+	struct aa_tcache *tc;
+	struct aa_chunk *chunk;
+	unsigned long szind;
+
+	/*
+	 * The hit path: into this CPU's cache, if the lookup vouches for the
+	 * pointer.  Every other way out is a tail call, so nothing lives
+	 * across a call.
+	 */
+	if (unlikely(aa_debug()) || unlikely(!aa_tcache_tryget(&tc))) {
+		aa_free_any(ptr, _RET_IP_);
+		return;
+	}
+	/* NULL and ZERO_SIZE_PTR lie below the direct map: not found. */
+	chunk = aa_lookup_fast(ptr, &szind);
+	if (unlikely(!chunk)) {
+		aa_tcache_put(tc);
+		aa_free_any(ptr, _RET_IP_);
+		return;
+	}
+	if (want_init_on_free()) {
+		aa_free_wipe_put(tc, ptr, chunk->b.arena, szind, _RET_IP_);
+		return;
+	}
+	aa_tcache_free_put(tc, ptr, chunk->b.arena, szind, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_free, ARENALLOC);
 
@@ -572,6 +683,8 @@ int aa_api_init(void)
 	int ret;
 
 	aa_debug_init();
+	for (i = 0; i < ARRAY_SIZE(aa_size_index_tab); i++)
+		aa_size_index_tab[i] = asc_size2index(max(i * 8, 1U));
 	ret = aa_arenas_init();
 	if (ret)
 		return ret;

@@ -33,23 +33,41 @@
  * allocated, with the caller's gfp mask, before it is taken, and handed
  * back after it is dropped if unused.
  *
- * The registry (aa_registry) maps every chunk-sized slot of the direct map
- * that arenalloc owns to its chunk or huge block.  Lookups are lockless
- * under RCU (the free path's too: a bad pointer may lead to a block of
- * another arena, which that arena may be releasing); writers are chunk and
- * huge-block creation and release, which take the XArray's own lock.  A
- * block leaves the registry before it is freed, and is freed after an RCU
- * grace period, so a lookup never reads freed memory.  Inside a chunk, the
- * page map gives the extent of any page in O(1).  Extent descriptors come
- * from a SLAB_TYPESAFE_BY_RCU cache: a lockless reader racing with a bad
- * free may read a recycled descriptor, never freed memory; everything read
- * locklessly is checked again under the arena lock before anything is
- * changed.
+ * The registry maps every chunk-sized slot of the direct map that
+ * arenalloc owns to its chunk or huge block.  Chunks and huge blocks are
+ * naturally aligned (the page allocator aligns an order-N block to its
+ * size, and the direct map is aligned far beyond the largest chunk), so
+ * the slot of a pointer is (ptr - PAGE_OFFSET) >> lg_chunk.  Two tables
+ * hold it: aa_chunk_table, a flat array of chunks over the physical memory
+ * present at load (one pointer per chunk-sized slot, 4 KiB per 1 GiB of
+ * memory with 2 MiB chunks), and the XArray aa_registry, which holds every
+ * slot, huge blocks' included, and is the only one for memory hot-added
+ * above the flat array.  Lookups are lockless under RCU, or with
+ * preemption or interrupts off (the free path's too: a bad pointer may
+ * lead to a block of another arena, which that arena may be releasing);
+ * writers are chunk and huge-block creation
+ * and release: each slot has one owner at a time, which publishes it with
+ * smp_store_release() in the flat array and under the XArray's own lock
+ * there.  A block leaves the registry before it is freed, and is freed
+ * after an RCU grace period, so a lookup never reads freed memory.
+ *
+ * Inside a chunk, the page map gives the extent of any page in O(1), and
+ * the page info word (AA_PINFO(), aa_chunk->pinfo) the size class and the
+ * page's offset in its slab or large extent (automatic arenas only: a
+ * private arena's pages keep 0, so its frees take the exact path), so
+ * that the free path's lookup, aa_lookup_fast(), is two dependent loads:
+ * the flat array's slot, then the chunk's arena and the page's word.
+ *
+ * Extent descriptors come from a SLAB_TYPESAFE_BY_RCU cache: a lockless
+ * reader racing with a bad free may read a recycled descriptor, never
+ * freed memory; everything read locklessly is checked again under the
+ * arena lock before anything is changed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -69,8 +87,20 @@ static DEFINE_XARRAY_FLAGS(aa_registry, XA_FLAGS_LOCK_IRQ);
 static struct kmem_cache *aa_extent_cache;
 static size_t aa_extent_size;
 
-static unsigned int aa_lg_chunk __read_mostly;
+unsigned int aa_lg_chunk __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_lg_chunk);
 static unsigned int aa_chunk_pages __read_mostly;
+/* The flat registry of chunks: fixed at init, slots written as above. */
+struct aa_chunk **aa_chunk_table __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_chunk_table);
+unsigned long aa_chunk_table_len __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_chunk_table_len);
+u32 aa_class_bytes[ASC_NCLASSES_MAX] __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_class_bytes);
+u32 aa_class_recip[ASC_NCLASSES_MAX] __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_class_recip);
+u64 aa_class_divisor[ASC_NCLASSES_MAX] __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(aa_class_divisor);
 
 /* ==== Registry ========================================================= */
 
@@ -78,6 +108,32 @@ static unsigned int aa_chunk_pages __read_mostly;
 static unsigned long aa_key(const void *ptr)
 {
 	return ((unsigned long)ptr - PAGE_OFFSET) >> aa_lg_chunk;
+}
+
+/* Points the flat array's slot of chunk @b, if it has one, at @val. */
+static void aa_table_set(struct aa_block *b, struct aa_chunk *val)
+{
+	unsigned long key = aa_key(b->base);
+
+	if (b->kind != AA_BLOCK_CHUNK || key >= aa_chunk_table_len)
+		return;
+	/* Pairs with aa_lookup_fast()'s READ_ONCE(): the chunk is complete. */
+	smp_store_release(&aa_chunk_table[key], val);
+}
+
+/* The block that @ptr's slot maps to, or NULL; under RCU or irqs off. */
+static struct aa_block *aa_block_find(const void *ptr)
+{
+	unsigned long key = aa_key(ptr);
+	struct aa_chunk *chunk;
+
+	if (key < aa_chunk_table_len) {
+		chunk = READ_ONCE(aa_chunk_table[key]);
+		if (chunk)
+			return &chunk->b;
+	}
+	/* Huge blocks, and chunks above the flat array, are in the XArray. */
+	return xa_load(&aa_registry, key);
 }
 
 static int aa_registry_insert(struct aa_block *b, unsigned int order, gfp_t gfp)
@@ -111,7 +167,10 @@ static int aa_registry_insert(struct aa_block *b, unsigned int order, gfp_t gfp)
 		}
 		xas_unlock_irqrestore(&xas, flags);
 	} while (xas_nomem(&xas, aa_meta_gfp(gfp)));
-	return xas_error(&xas);
+	err = xas_error(&xas);
+	if (!err)
+		aa_table_set(b, container_of(b, struct aa_chunk, b));
+	return err;
 }
 
 static void aa_registry_remove(struct aa_block *b, unsigned int order)
@@ -120,6 +179,7 @@ static void aa_registry_remove(struct aa_block *b, unsigned int order)
 	unsigned long n = max(1UL, (PAGE_SIZE << order) >> aa_lg_chunk);
 	unsigned long i, flags;
 
+	aa_table_set(b, NULL);
 	xa_lock_irqsave(&aa_registry, flags);
 	for (i = 0; i < n; i++)
 		__xa_erase(&aa_registry, key + i);
@@ -150,6 +210,29 @@ static void aa_map_set(struct aa_extent *e)
 
 	for (i = 0; i < e->npages; i++)
 		e->chunk->map[e->first + i] = e;
+}
+
+/*
+ * Publishes a new slab's or large allocation's page info for the lockless
+ * free path: every page of a slab, only the first of a large extent (a
+ * pointer into a later page is no allocation's start).
+ */
+static void aa_pinfo_set(struct aa_arena *arena, struct aa_extent *e)
+{
+	unsigned int i, n = e->state == AA_EXTENT_SLAB ? e->npages : 1;
+
+	/* A private arena's objects never enter a cache: no fast path. */
+	for (i = 0; i < n && !arena->private; i++)
+		WRITE_ONCE(e->chunk->pinfo[e->first + i], AA_PINFO(e->szind, i));
+}
+
+/* The extent's pages no longer hold an allocation. */
+static void aa_pinfo_clear(struct aa_extent *e)
+{
+	unsigned int i, n = e->state == AA_EXTENT_SLAB ? e->npages : 1;
+
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(e->chunk->pinfo[e->first + i], 0);
 }
 
 static void aa_run_insert(struct aa_arena *arena, struct aa_extent *e)
@@ -229,6 +312,7 @@ static void aa_run_free(struct aa_arena *arena, struct aa_extent *e)
 	struct aa_extent *nb;
 
 	lockdep_assert_held(&arena->lock);
+	aa_pinfo_clear(e);
 	chunk->nactive -= e->npages;
 	arena->nactive_pages -= e->npages;
 
@@ -260,7 +344,8 @@ static void aa_run_free(struct aa_arena *arena, struct aa_extent *e)
 
 static size_t aa_chunk_header_size(void)
 {
-	return struct_size_t(struct aa_chunk, map, aa_chunk_pages);
+	return ALIGN(struct_size_t(struct aa_chunk, pinfo, aa_chunk_pages), sizeof(void *)) +
+	       aa_chunk_pages * sizeof(struct aa_extent *);
 }
 
 /*
@@ -297,6 +382,8 @@ static struct aa_chunk *aa_chunk_new(struct aa_arena *arena, gfp_t gfp)
 	run = aa_extent_new(gfp);
 	if (!chunk || !run)
 		goto undo_meta;
+	chunk->map = (void *)chunk + ALIGN(struct_size(chunk, pinfo, aa_chunk_pages),
+					   sizeof(void *));
 	chunk->page = aa_retained_take(arena);
 	if (!chunk->page)
 		chunk->page = aa_block_pages(arena, order, aa_chunk_gfp(gfp));
@@ -513,6 +600,7 @@ static bool aa_slab_new(struct aa_arena *arena, unsigned int szind,
 	slab->szind = szind;
 	slab->nfree = geo->nregs;
 	acs_init(slab->bitmap, geo->nregs);
+	aa_pinfo_set(arena, slab);
 	list_add(&slab->link, &arena->bins[szind].nonfull);
 	arena->bins[szind].nslabs++;
 	return true;
@@ -633,12 +721,11 @@ int aa_arena_fill_small(struct aa_arena *arena, unsigned int szind, void **ptrs,
 static bool aa_slab_free(struct aa_arena *arena, struct aa_extent *slab, void *ptr,
 			 bool forget, unsigned long *flushed)
 {
-	size_t size = asc_index2size(slab->szind);
 	struct aa_bin *bin = &arena->bins[slab->szind];
-	unsigned long off = ptr - aa_extent_addr(slab);
-	unsigned int idx = off / size;
+	u32 off = ptr - aa_extent_addr(slab);
+	unsigned int idx = aa_region_index(slab->szind, off);
 
-	if (off % size || !acs_put(slab->bitmap, idx))
+	if (idx * aa_class_bytes[slab->szind] != off || !acs_put(slab->bitmap, idx))
 		return false;
 	if (forget)
 		kmemleak_free(ptr);
@@ -696,6 +783,7 @@ void *aa_arena_alloc_large(struct aa_arena *arena, unsigned int szind, size_t al
 			e->state = AA_EXTENT_LARGE;
 			e->szind = szind;
 			INIT_LIST_HEAD(&e->link);
+			aa_pinfo_set(arena, e);
 			arena->large_nmalloc++;
 			arena->large_cur++;
 			arena->lstats[szind - arenalloc_sc.nsmall].nmalloc++;
@@ -798,7 +886,7 @@ int aa_lookup(const void *ptr, struct aa_ptr_info *info)
 	int ret = -ENOENT;
 
 	rcu_read_lock();
-	b = xa_load(&aa_registry, aa_key(ptr));
+	b = aa_block_find(ptr);
 	if (!b)
 		goto out;
 	info->arena = b->arena;
@@ -849,12 +937,13 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget,
 	struct aa_block *b;
 
 	lockdep_assert_held(&arena->lock);
-	/* A bad @ptr may lead to a block of another arena, freed under its lock. */
-	rcu_read_lock();
-	b = xa_load(&aa_registry, aa_key(ptr));
+	/*
+	 * A bad @ptr may lead to a block of another arena, freed under its
+	 * lock: interrupts are off, which makes this an RCU read-side section.
+	 */
+	b = aa_block_find(ptr);
 	if (b && b->arena != arena)
 		b = NULL;
-	rcu_read_unlock();
 	/* One of ours, then: our lock keeps it registered and alive. */
 	if (!b)
 		return false;
@@ -885,7 +974,6 @@ static bool aa_arena_free_one(struct aa_arena *arena, void *ptr, bool forget,
 	if (flushed)
 		__set_bit(e->szind, flushed);
 	arena->large_bytes -= (size_t)e->npages << PAGE_SHIFT;
-	e->state = AA_EXTENT_FREE;
 	aa_run_free(arena, e);
 	return true;
 }
@@ -1151,24 +1239,85 @@ void aa_arena_delete(struct aa_arena *arena)
 	kfree(arena);
 }
 
+/*
+ * Sizes and reciprocals per class.  aa_region_index() is exact when the
+ * largest offset in a slab times the class size stays below 2^32: true of
+ * every class with 4 KiB pages (slabs of at most 7 pages); refused, rather
+ * than miscounted, where it is not.
+ */
+static int aa_classes_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < arenalloc_sc.nclasses; i++) {
+		u64 size = asc_index2size(i);
+
+		aa_class_bytes[i] = size;
+		aa_class_recip[i] = div64_u64(1ULL << 32, size) + 1;
+		aa_class_divisor[i] = div64_u64(U64_MAX, size) + 1;
+		if (i < arenalloc_sc.nsmall &&
+		    ((u64)arenalloc_sc.slab[i].pages << PAGE_SHIFT) * size >= 1ULL << 32)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The flat registry over the memory present now: every online node's pfn
+ * span, rounded up to whole chunks.  Memory added later is in the XArray.
+ */
+static int aa_chunk_table_init(void)
+{
+	unsigned long end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, node_end_pfn(nid));
+	aa_chunk_table_len = DIV_ROUND_UP(end, aa_chunk_pages);
+	aa_chunk_table = kvcalloc(aa_chunk_table_len, sizeof(*aa_chunk_table), GFP_KERNEL);
+	if (!aa_chunk_table)
+		return -ENOMEM;
+	atomic_long_add(aa_chunk_table_len * sizeof(*aa_chunk_table), &aa_metadata_bytes);
+	return 0;
+}
+
+static void aa_chunk_table_exit(void)
+{
+	atomic_long_sub(aa_chunk_table_len * sizeof(*aa_chunk_table), &aa_metadata_bytes);
+	kvfree(aa_chunk_table);
+	aa_chunk_table = NULL;
+	aa_chunk_table_len = 0;
+}
+
 int aa_arenas_init(void)
 {
 	unsigned int nregs_max = 0, i;
+	int ret;
 
 	aa_lg_chunk = arenalloc_sc.lg_max;
 	aa_chunk_pages = 1U << (aa_lg_chunk - PAGE_SHIFT);
+	ret = aa_classes_init();
+	if (ret)
+		return ret;
 	for (i = 0; i < arenalloc_sc.nsmall; i++)
 		nregs_max = max_t(unsigned int, nregs_max, arenalloc_sc.slab[i].nregs);
 	aa_extent_size = struct_size_t(struct aa_extent, bitmap, ACS_WORDS(nregs_max));
+	ret = aa_chunk_table_init();
+	if (ret)
+		return ret;
 	aa_extent_cache = kmem_cache_create("arenalloc_extent", aa_extent_size, 0,
 					    SLAB_TYPESAFE_BY_RCU, NULL);
 	if (!aa_extent_cache)
-		return -ENOMEM;
-	if (aa_decay_init()) {
-		kmem_cache_destroy(aa_extent_cache);
-		return -ENOMEM;
-	}
+		goto undo_table;
+	if (aa_decay_init())
+		goto undo_cache;
 	return 0;
+
+undo_cache:
+	kmem_cache_destroy(aa_extent_cache);
+undo_table:
+	aa_chunk_table_exit();
+	return -ENOMEM;
 }
 
 void aa_arenas_exit(void)
@@ -1179,4 +1328,5 @@ void aa_arenas_exit(void)
 	rcu_barrier();
 	kmem_cache_destroy(aa_extent_cache);
 	WARN_ON(!xa_empty(&aa_registry));
+	aa_chunk_table_exit();
 }

@@ -179,7 +179,7 @@ enum aa_block_kind {
  * What the registry maps a chunk-sized slot of address space to: a chunk,
  * or a huge allocation (which may span several slots).  Immutable while
  * registered; freed with kfree_rcu() after it leaves the registry, so a
- * lookup under RCU may read it.
+ * lookup under RCU (or with preemption or interrupts off) may read it.
  */
 struct aa_block {
 	u8 kind;
@@ -188,6 +188,18 @@ struct aa_block {
 	struct rcu_head rcu;
 };
 
+/*
+ * A chunk page's entry in aa_chunk->pinfo: what the free path needs to
+ * know about a pointer into it, in one word.  0: no cacheable allocation
+ * starts in this page (a free run, a large allocation's later pages, or
+ * any page of a private arena's chunk).  Otherwise the size class plus one
+ * in the low byte, and the byte offset of the page inside its slab (at
+ * most 7 pages) or large extent (0) in the bits of PAGE_MASK.
+ */
+#define AA_PINFO(szind, pidx)	((u32)(szind) + 1 + ((u32)(pidx) << PAGE_SHIFT))
+#define AA_PINFO_SZIND(pi)	((unsigned long)((pi) & 0xff) - 1)
+#define AA_PINFO_OFF(pi)	((pi) & (u32)PAGE_MASK)
+
 /**
  * struct aa_chunk - a block of 1 << lg_chunk bytes owned by one arena
  * @b:       registry header; @b.base is the chunk's address
@@ -195,7 +207,11 @@ struct aa_block {
  * @link:    in arena->chunks
  * @dirty_link: in arena->dirty while @nactive is 0, else empty (arena lock)
  * @nactive: pages in slabs and large allocations (arena lock)
- * @map:     per page, the extent that contains it (arena lock)
+ * @map:     per page, the extent that contains it (arena lock); points
+ *           into the same allocation, after @pinfo
+ * @pinfo:   per page, AA_PINFO() of the allocation it holds, or 0; written
+ *           under the arena lock with WRITE_ONCE(), read locklessly by the
+ *           free path (aa_lookup_fast())
  */
 struct aa_chunk {
 	struct aa_block b;
@@ -203,7 +219,8 @@ struct aa_chunk {
 	struct list_head link;
 	struct list_head dirty_link;
 	unsigned int nactive;
-	struct aa_extent *map[];
+	struct aa_extent **map;
+	u32 pinfo[];
 };
 
 /**
@@ -437,6 +454,77 @@ struct aa_ptr_info {
 };
 
 int aa_lookup(const void *ptr, struct aa_ptr_info *info);
+
+/*
+ * The free path's O(1) lookup (arena.c describes it): chunks are naturally
+ * aligned, so a pointer's chunk-sized slot of the direct map indexes
+ * aa_chunk_table, which maps the chunks in the memory present at load.
+ */
+extern struct aa_chunk **aa_chunk_table;
+extern unsigned long aa_chunk_table_len;
+extern unsigned int aa_lg_chunk;
+/*
+ * Per class: its size, the reciprocal that divides by it, and the
+ * constant of the divisibility test (aa_lookup_fast()).
+ */
+extern u32 aa_class_bytes[ASC_NCLASSES_MAX];
+extern u32 aa_class_recip[ASC_NCLASSES_MAX];
+extern u64 aa_class_divisor[ASC_NCLASSES_MAX];
+
+/*
+ * Index of the region at byte @off of a slab of small class @szind, by
+ * multiplying with the reciprocal, as SLUB's obj_to_index() does.  Exact
+ * while @off times the size is below 2^32 (aa_arenas_init() checks that
+ * every slab meets it); for a large class and @off below a page it is 0.
+ */
+static inline unsigned int aa_region_index(unsigned long szind, u32 off)
+{
+	return (unsigned int)(((u64)off * aa_class_recip[szind]) >> 32);
+}
+
+/**
+ * aa_lookup_fast() - the chunk of an automatic arena that @ptr starts an
+ * object in
+ * @ptr:   any pointer
+ * @szind: set to the object's size class
+ *
+ * Two dependent loads: the table slot, then the chunk's arena and page
+ * entry.  A pointer outside the table, in a slot that holds no chunk, in a
+ * page of a private arena's chunk, or not the start of a region or large
+ * allocation in its page, gets NULL: the caller then takes the exact path
+ * (aa_lookup()).  A stale pointer into a live slab may pass.
+ *
+ * Context: Preemption (hence RCU) off: a bad pointer's chunk may be
+ * going, and is freed only after a grace period.
+ * Return: the chunk, or NULL.
+ */
+static __always_inline struct aa_chunk *aa_lookup_fast(const void *ptr,
+						       unsigned long *szind)
+{
+	unsigned long key = ((unsigned long)ptr - PAGE_OFFSET) >> aa_lg_chunk;
+	struct aa_chunk *chunk;
+	u32 pi, off;
+
+	if (unlikely(key >= aa_chunk_table_len))
+		return NULL;
+	chunk = READ_ONCE(aa_chunk_table[key]);
+	if (unlikely(!chunk))
+		return NULL;
+	pi = READ_ONCE(chunk->pinfo[(ptr - chunk->b.base) >> PAGE_SHIFT]);
+	if (unlikely(!pi))
+		return NULL;
+	*szind = AA_PINFO_SZIND(pi);
+	/*
+	 * Small: a region's start; large (one page entry): the first byte.
+	 * The offset is a multiple of the class size exactly when its product
+	 * with ceil(2^64 / size) wraps below that constant (Lemire's test,
+	 * for any 32-bit offset): one multiply, no divide.
+	 */
+	off = AA_PINFO_OFF(pi) + ((unsigned long)ptr & ~PAGE_MASK);
+	if (unlikely(off * aa_class_divisor[*szind] >= aa_class_divisor[*szind]))
+		return NULL;
+	return chunk;
+}
 
 /**
  * struct aa_arena_stats - a snapshot of one arena

@@ -3,10 +3,12 @@
  * Per-CPU caches: jemalloc's thread caches, one per CPU.
  *
  * Each CPU has a stack of free objects per size class up to tcache_max.  A
- * hit pops or pushes one pointer: no lock shared with another CPU and no
- * atomic read-modify-write.  A miss refills half the stack from the CPU's
- * arena under one acquisition of the arena lock; a push onto a full stack
- * first flushes its older half back the same way.
+ * hit pops or pushes one pointer: no lock shared with another CPU, no
+ * atomic read-modify-write, no interrupt disabled, and no call (the hit
+ * path is inline, in tcache.h).  A miss refills half the stack from the
+ * CPU's arena under one acquisition of the arena lock; a push onto a full
+ * stack first flushes its older half back the same way.  Both live out of
+ * line here, as does everything else that moves objects.
  *
  * Only objects of the CPU's own arena are cached.  Freeing an object of
  * another automatic arena (another node's, or another arena of this node)
@@ -14,15 +16,46 @@
  * batches, one lock acquisition per arena.  Objects of private arenas never
  * enter a cache, so destroying a private arena never has to chase them.
  *
- * Locking and context
- *   tc->lock is a local_lock taken with irqsave: it holds off interrupts on
- *   this CPU (the API is callable from interrupt context, which would
- *   otherwise interleave with a task's push or pop on the same stack) and
- *   keeps the task on this CPU.  On !PREEMPT_RT it costs a local_irq_save()
- *   and restore, about 40 cycles; lockdep sees it as a lock.  It nests
- *   outside arena->lock (see arena.c).  Refills that may need new memory
- *   run without it, with the caller's gfp mask, and push their batch into
- *   whichever CPU's cache the task is on afterwards.
+ * Locking, preemption and interrupts
+ *   No interrupt is ever disabled to use a cache.  A caller takes its
+ *   CPU's cache with aa_tcache_get(): preemption off, then the cache's
+ *   "in use" marker (tc->in_use) tested and set; aa_tcache_put() clears
+ *   it and enables preemption.  This is SLUB's per-CPU sheaves scheme
+ *   (6.18's local_trylock()), and its reasoning:
+ *   - With preemption off, no other task runs on this CPU and the task
+ *     cannot migrate, so only this CPU ever touches its marker and stacks.
+ *   - What can still run on this CPU in the middle of a pop or push is an
+ *     interrupt (hardirq, or softirq on its way out).  The test and the set
+ *     of the marker need not be atomic: an interrupt that comes between
+ *     them takes and puts back the cache entirely before we resume.  An
+ *     interrupt that comes while the marker is set finds it set and does
+ *     not wait (the holder cannot run until it returns): it allocates from,
+ *     or frees to, its arena directly, under the arena's irq-safe lock.  So
+ *     GFP_ATOMIC callers in hardirq and softirq context are served, and a
+ *     stack is never seen half-updated.  Compiler barriers keep the stack's
+ *     accesses inside the marked section; no CPU barrier is needed, since
+ *     only this CPU reads the marker.
+ *   - Process-context callers with preemption enabled (GC, flush, trim)
+ *     always find the marker clear: its holders are a task with preemption
+ *     off, which cannot be preempted, or an interrupt, which has returned.
+ *   - Lockdep sees the marker as a trylock (tc->dep_map): it orders it
+ *     before arena->lock, and a trylock makes no irq-safety claim, as none
+ *     is needed.  The marker nests outside arena->lock: a refill and the
+ *     flush of a full stack take the arena lock (irqsave) with it held.
+ *   - A refill that needs new memory runs without the marker and with
+ *     preemption as the caller had it, with the caller's gfp mask (it may
+ *     sleep), and pushes its batch into whichever CPU's cache the task is
+ *     on afterwards.
+ *   - The free path looks its pointer up (aa_lookup_fast()) inside the
+ *     marked section: with preemption off that is an RCU read-side
+ *     critical section, which the lookup of a bad pointer needs.
+ *   - NMI context is not supported, as with kmalloc(): an NMI that came
+ *     while its CPU held an arena lock would deadlock on it.  PREEMPT_RT is
+ *     not supported either: its arena lock would sleep with preemption off.
+ *   - CPU hotplug: a CPU's cache is used only on that CPU with preemption
+ *     off, and a CPU goes down only outside such sections; the dead CPU's
+ *     cache is then emptied by the CPU that took it down, which alone
+ *     touches it (aa_tcache_cpu_dead()).
  *
  * Double frees
  *   A free is checked against the top of its stack (or of the remote list):
@@ -36,7 +69,7 @@
  *   A deferrable delayed work item per online CPU (gc_work, on its CPU)
  *   runs every tcache_gc_interval ms.  For each stack in turn it gives back
  *   three quarters of the stack's low water mark, the objects it has not
- *   needed since the last pass (jemalloc's GC), with interrupts off for one
+ *   needed since the last pass (jemalloc's GC), holding the cache for one
  *   stack at a time; then the remote list goes home.  The hit path does no
  *   GC work.  Being deferrable, the work does not wake an idle CPU; it runs
  *   when the CPU next wakes.  Under memory pressure the shrinker
@@ -55,7 +88,6 @@
 #include <linux/cpuhotplug.h>
 #include <linux/jiffies.h>
 #include <linux/kmemleak.h>
-#include <linux/local_lock.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/sizes.h>
@@ -63,60 +95,12 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "tcache.h"
 
 #define AA_BATCH_MAX		32	/* objects moved per refill */
-#define AA_REMOTE_MAX		32	/* remote frees queued per CPU */
 
-/**
- * struct aa_tbin - the cached objects of one size class on one CPU
- * @ncached:   objects in @slots; @slots[@ncached - 1] is the next out
- * @low_water: smallest @ncached since the last GC pass
- * @max:       capacity of @slots
- * @slots:     the objects
- * @nhits:     allocations served from @slots, ever (the class's share of
- *             its arena's nrequests; summed by statistics, never merged)
- */
-struct aa_tbin {
-	u16 ncached;
-	u16 low_water;
-	u16 max;
-	void **slots;
-	u64 nhits;
-};
-
-/**
- * struct aa_tcache - one CPU's cache; every field but @arena, @cpu and
- * @gc_work is under @lock
- * @lock:     see the locking rules above
- * @arena:    the CPU's automatic arena; fixed at init, so read without @lock
- *            (statistics read the counters racily, see aa_tcache_stats_get())
- * @cpu:      the CPU it belongs to; fixed at init
- * @gc_work:  the GC pass, queued on @cpu while it is online (its own
- *            locking: the workqueue's)
- * @nremote:  entries in @remote
- * @remote:   objects of other arenas waiting to go back
- * @misses:   allocations that had to refill
- * @fills:    objects moved from arenas into the cache
- * @flushes:  objects moved from the cache back to arenas
- * @bins:     one per size class that may be cached
- */
-struct aa_tcache {
-	local_lock_t lock;
-	struct aa_arena *arena;
-	unsigned int cpu;
-	struct delayed_work gc_work;
-	unsigned int nremote;
-	struct {
-		void *ptr;
-		struct aa_arena *arena;
-	} remote[AA_REMOTE_MAX];
-	u64 misses;
-	u64 fills;
-	u64 flushes;
-	struct aa_tbin bins[];
-};
-
-static struct aa_tcache __percpu *aa_tcache;
+struct aa_tcache __percpu *aa_tcache;
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache);
 static enum cpuhp_state aa_cpuhp_state;
 static enum cpuhp_state aa_cpuhp_gc_state;
 static unsigned int aa_tcache_nbins;
@@ -141,6 +125,29 @@ static bool aa_tcache_enabled_for(size_t usize)
 	return usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max);
 }
 
+/*
+ * What a stack of class @szind may hold now: its capacity, or 0 when
+ * tcache_max does not let the class be cached.  Each CPU applies it to its
+ * own stacks, holding its cache (aa_tcache_limit()), so the hit path's
+ * "full" test also keeps objects out of a class that tcache_max turned off.
+ */
+static u16 aa_tbin_max(unsigned int szind)
+{
+	return aa_tcache_enabled_for(asc_index2size(szind)) ? aa_tbin_capacity(szind) : 0;
+}
+
+/*
+ * The cache, from process context with preemption enabled, where the
+ * marker is always clear (see the rules above).
+ */
+static struct aa_tcache *aa_tcache_get_task(void)
+{
+	struct aa_tcache *tc = aa_tcache_get();
+
+	WARN_ON_ONCE(!tc);
+	return tc;
+}
+
 /* ==== Moving objects between a cache and the arenas ==================== */
 
 /* Gives back the oldest @n objects of @bin. */
@@ -156,7 +163,7 @@ static void aa_tbin_flush(struct aa_tcache *tc, struct aa_tbin *bin, unsigned in
 }
 
 /* Gives every queued remote object back, one batch per arena. */
-static void aa_remote_flush(struct aa_tcache *tc)
+static noinline void aa_remote_flush(struct aa_tcache *tc)
 {
 	void *batch[AA_REMOTE_MAX];
 	unsigned int i, j, n;
@@ -211,58 +218,77 @@ static void aa_tcache_gc_fn(struct work_struct *work)
 {
 	struct aa_tcache *tc = container_of(to_delayed_work(work), struct aa_tcache, gc_work);
 	unsigned long interval = arenalloc_knob_get(&arenalloc_knob_tcache_gc_interval);
-	unsigned long flags;
+	struct aa_tcache *cur;
 	unsigned int i;
 
 	for (i = 0; interval && i < aa_tcache_nbins; i++) {
-		local_lock_irqsave(&aa_tcache->lock, flags);
-		aa_tbin_gc(this_cpu_ptr(aa_tcache), i);
-		local_unlock_irqrestore(&aa_tcache->lock, flags);
+		cur = aa_tcache_get_task();
+		if (cur) {
+			aa_tbin_gc(cur, i);
+			aa_tcache_put(cur);
+		}
 	}
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	aa_remote_flush(this_cpu_ptr(aa_tcache));
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	cur = aa_tcache_get_task();
+	if (cur) {
+		aa_remote_flush(cur);
+		aa_tcache_put(cur);
+	}
 	/* With GC off (0), look at the knob again in a second. */
 	queue_delayed_work_on(tc->cpu, aa_wq, &tc->gc_work,
 			      interval ? msecs_to_jiffies(interval) : HZ);
 }
 
-/* ==== Fast paths ======================================================= */
+/* ==== Misses and the slow ends of the hit path ========================= */
+
+/* One object of class @szind straight from @arena, past every cache. */
+static void *aa_arena_alloc_one(struct aa_arena *arena, unsigned int szind, gfp_t gfp)
+{
+	void *ptr;
+
+	if (asc_is_small(&arenalloc_sc, szind))
+		return aa_arena_alloc_small(arena, szind, &ptr, 1, gfp) ? ptr : NULL;
+	return aa_arena_alloc_large(arena, szind, PAGE_SIZE, gfp);
+}
 
 /**
- * aa_tcache_alloc() - an object of class @szind from this CPU's cache
+ * aa_tcache_alloc() - an object of class @szind through this CPU's cache
  * @szind: size class, one that may be cached
  * @gfp:   the caller's flags, used when the cache must be refilled
  *
- * Context: Any context @gfp allows.
+ * The miss path (the hit is aa_tcache_pop()): takes an object if the
+ * stack has one after all, else refills the stack from the arena.  A
+ * caller that interrupted the cache's holder gets its object from the
+ * arena directly.
+ *
+ * Context: Any context @gfp allows, but NMI.
  * Return: the object, or NULL when the arena has no memory.
  */
-void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
+noinline void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 {
 	void *batch[AA_BATCH_MAX];
 	struct aa_tcache *tc;
 	struct aa_tbin *bin;
-	unsigned long flags;
 	struct aa_arena *arena;
 	void *ptr;
 	int n, i;
 
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	tc = this_cpu_ptr(aa_tcache);
+	tc = aa_tcache_get();
+	if (unlikely(!tc))
+		return aa_arena_alloc_one(aa_this_cpu_arena(), szind, gfp);
 	bin = &tc->bins[szind];
 	if (likely(bin->ncached)) {
 		ptr = bin->slots[--bin->ncached];
 		bin->low_water = min(bin->low_water, bin->ncached);
 		bin->nhits++;
-		local_unlock_irqrestore(&aa_tcache->lock, flags);
+		aa_tcache_put(tc);
 		return ptr;
 	}
 	tc->misses++;
 	arena = tc->arena;
-	n = min_t(int, bin->max / 2, AA_BATCH_MAX);
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	n = clamp_t(int, bin->max / 2, 1, AA_BATCH_MAX);
+	aa_tcache_put(tc);
 
-	/* The refill may sleep (if @gfp allows): no cache lock held. */
+	/* The refill may sleep (if @gfp allows): the cache is not held. */
 	if (asc_is_small(&arenalloc_sc, szind)) {
 		n = aa_arena_fill_small(arena, szind, batch, n, gfp);
 	} else {
@@ -274,21 +300,81 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 
 	/* Keep the rest on the CPU we run on now, if it has room. */
 	ptr = batch[--n];
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	tc = this_cpu_ptr(aa_tcache);
-	bin = &tc->bins[szind];
+	tc = aa_tcache_get();
 	/* Not into a stack that tcache_max has just turned off. */
-	if (tc->arena == arena && aa_tcache_enabled_for(asc_index2size(szind))) {
+	if (tc && tc->arena == arena && aa_tcache_enabled_for(asc_index2size(szind))) {
+		bin = &tc->bins[szind];
 		for (i = 0; i < n && bin->ncached < bin->max; i++)
 			bin->slots[bin->ncached++] = batch[i];
 		tc->fills += i;
 		memmove(batch, batch + i, (n - i) * sizeof(void *));
 		n -= i;
 	}
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	if (tc)
+		aa_tcache_put(tc);
 	if (n)
 		aa_arena_free_batch(arena, batch, n);
 	return ptr;
+}
+
+/*
+ * Puts @ptr (of @arena, class @szind) into @tc, which is taken.  An object
+ * already on top of its stack, or of the remote list, is a double free:
+ * reported and left alone.  A full stack gives its older half back first,
+ * a full remote list all of it.  Returns false, having done nothing, when
+ * the class is not cached (max 0: tcache_max turned it off): the caller
+ * gives the object to its arena.
+ */
+static bool aa_tcache_push(struct aa_tcache *tc, void *ptr, struct aa_arena *arena,
+			   unsigned long szind, unsigned long caller)
+{
+	struct aa_tbin *bin = &tc->bins[szind];
+
+	if (!bin->max)
+		return false;
+	if (arena != tc->arena) {
+		if (tc->nremote && tc->remote[tc->nremote - 1].ptr == ptr)
+			goto twice;
+		if (tc->nremote == AA_REMOTE_MAX)
+			aa_remote_flush(tc);
+		kmemleak_free(ptr);
+		tc->remote[tc->nremote].ptr = ptr;
+		tc->remote[tc->nremote].arena = arena;
+		tc->nremote++;
+		return true;
+	}
+	if (bin->ncached && bin->slots[bin->ncached - 1] == ptr)
+		goto twice;
+	if (bin->ncached == bin->max)
+		aa_tbin_flush(tc, bin, bin->max / 2);
+	kmemleak_free(ptr);
+	bin->slots[bin->ncached++] = ptr;
+	return true;
+
+twice:
+	aa_report_bad_free(ptr, caller);
+	return true;
+}
+
+/**
+ * aa_tcache_free_slow() - the rest of aa_tcache_free_put()
+ * @tc:     this CPU's cache, taken
+ * @ptr:    the object
+ * @arena:  its arena, an automatic one
+ * @szind:  its size class
+ * @caller: return address of the API call, for a report
+ *
+ * Context: Any context but NMI, with @tc taken; puts it back.
+ */
+noinline void aa_tcache_free_slow(struct aa_tcache *tc, void *ptr, struct aa_arena *arena,
+				  unsigned long szind, unsigned long caller)
+{
+	bool done = aa_tcache_push(tc, ptr, arena, szind, caller);
+
+	aa_tcache_put(tc);
+	/* Checked under the arena lock, which also tells kmemleak. */
+	if (!done && !aa_arena_free(arena, ptr))
+		aa_report_bad_free(ptr, caller);
 }
 
 /**
@@ -297,55 +383,30 @@ void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
  * @info:   what aa_lookup() said about it
  * @caller: return address of the API call, for a report
  *
- * An object that is already on top of its stack (or of the remote list)
- * is a double free: it is reported and left alone.  Otherwise kmemleak
- * forgets it before it can be handed out again.
+ * The general free path's way into the cache (the hit path is
+ * aa_tcache_free_put()).  An object that is already on top of its stack
+ * (or of the remote list) is a double free: it is reported and left
+ * alone.  Otherwise kmemleak forgets it before it can be handed out again.
  *
- * Context: Any context.
+ * Context: Any context but NMI.
  * Return: true if the cache took it (possibly onto the remote list) or
  * refused it as a double free, false if the caller must give it to its
- * arena directly.
+ * arena directly (its class is not cached, or the caller interrupted the
+ * cache's holder).
  */
 bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info, unsigned long caller)
 {
 	struct aa_tcache *tc;
-	struct aa_tbin *bin;
-	unsigned long flags;
+	bool done;
 
 	if (!aa_tcache_enabled_for(info->usize))
 		return false;
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	/* Again under the lock: a trim after a lower tcache_max sees the push. */
-	if (unlikely(!aa_tcache_enabled_for(info->usize))) {
-		local_unlock_irqrestore(&aa_tcache->lock, flags);
+	tc = aa_tcache_get();
+	if (!tc)
 		return false;
-	}
-	tc = this_cpu_ptr(aa_tcache);
-	if (unlikely(info->arena != tc->arena)) {
-		if (unlikely(tc->nremote && tc->remote[tc->nremote - 1].ptr == ptr))
-			goto twice;
-		if (tc->nremote == AA_REMOTE_MAX)
-			aa_remote_flush(tc);
-		kmemleak_free(ptr);
-		tc->remote[tc->nremote].ptr = ptr;
-		tc->remote[tc->nremote].arena = info->arena;
-		tc->nremote++;
-	} else {
-		bin = &tc->bins[info->szind];
-		if (unlikely(bin->ncached && bin->slots[bin->ncached - 1] == ptr))
-			goto twice;
-		if (unlikely(bin->ncached == bin->max))
-			aa_tbin_flush(tc, bin, bin->max / 2);
-		kmemleak_free(ptr);
-		bin->slots[bin->ncached++] = ptr;
-	}
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
-	return true;
-
-twice:
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
-	aa_report_bad_free(ptr, caller);
-	return true;
+	done = aa_tcache_push(tc, ptr, info->arena, info->szind, caller);
+	aa_tcache_put(tc);
+	return done;
 }
 
 /* ==== Whole-cache operations ============================================ */
@@ -356,23 +417,37 @@ static struct cpumask aa_drain_cpus;	/* aa_flush_lock: works queued */
 static bool aa_drain_everything;	/* aa_flush_lock: flush, not trim */
 
 /*
- * Empties this CPU's cache (flush), or gives back only the stacks that
- * tcache_max no longer allows (trim); the remote list goes home either way.
+ * Applies tcache_max to this CPU's stacks, which it holds: each may hold
+ * what aa_tbin_max() says, and one that may hold nothing is emptied.
+ */
+static void aa_tcache_limit(struct aa_tcache *tc)
+{
+	unsigned int i;
+
+	for (i = 0; i < aa_tcache_nbins; i++) {
+		tc->bins[i].max = aa_tbin_max(i);
+		if (!tc->bins[i].max)
+			aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
+	}
+}
+
+/*
+ * Empties this CPU's cache (flush), or applies tcache_max to it (trim);
+ * the remote list goes home either way.
  */
 static void aa_tcache_drain_local(struct work_struct *unused)
 {
 	bool everything = READ_ONCE(aa_drain_everything);
-	struct aa_tcache *tc;
-	unsigned long flags;
+	struct aa_tcache *tc = aa_tcache_get_task();
 	unsigned int i;
 
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	tc = this_cpu_ptr(aa_tcache);
-	for (i = 0; i < aa_tcache_nbins; i++)
-		if (everything || !aa_tcache_enabled_for(asc_index2size(i)))
-			aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
+	if (!tc)
+		return;
+	aa_tcache_limit(tc);
+	for (i = 0; everything && i < aa_tcache_nbins; i++)
+		aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
 	aa_remote_flush(tc);
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	aa_tcache_put(tc);
 }
 
 /* Runs aa_tcache_drain_local() on every online CPU and waits for it. */
@@ -414,14 +489,17 @@ EXPORT_SYMBOL_IF_KUNIT(aa_tcache_flush_all);
  * @old: its previous value
  * @val: its new value
  *
- * A lower limit gives back at once what every cache holds above it (with
- * 0, everything), so nothing waits in a stack that no longer takes frees.
+ * Every online CPU applies the new limit to its stacks: a lower limit
+ * gives back at once what every cache holds above it (with 0,
+ * everything), so nothing waits in a stack that no longer takes frees; a
+ * higher one lets the stacks take more classes.  A CPU that comes online
+ * later applies the limit then.
  *
  * Context: Process context; may sleep.
  */
 void aa_tcache_max_changed(long old, long val)
 {
-	if (val < old)
+	if (val != old)
 		aa_tcache_drain_all(false);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_max_changed);
@@ -532,15 +610,17 @@ EXPORT_SYMBOL_IF_KUNIT(aa_tcache_hits_add);
 /**
  * aa_tcache_gc_this_cpu() - run a GC pass on this CPU's cache now
  *
- * Context: Any context.
+ * Context: Any context but NMI; does nothing when called from an
+ * interrupt that came while this CPU's cache was in use.
  */
 void aa_tcache_gc_this_cpu(void)
 {
-	unsigned long flags;
+	struct aa_tcache *tc = aa_tcache_get();
 
-	local_lock_irqsave(&aa_tcache->lock, flags);
-	aa_tcache_gc(this_cpu_ptr(aa_tcache));
-	local_unlock_irqrestore(&aa_tcache->lock, flags);
+	if (tc) {
+		aa_tcache_gc(tc);
+		aa_tcache_put(tc);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_gc_this_cpu);
 
@@ -551,11 +631,19 @@ static int aa_tcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-/* GC runs on a CPU while it is online (called on that CPU). */
+/*
+ * GC runs on a CPU while it is online; tcache_max may have changed while
+ * it was not (called on that CPU, in process context).
+ */
 static int aa_tcache_gc_online(unsigned int cpu)
 {
-	struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+	struct aa_tcache *tc = aa_tcache_get_task();
 
+	if (tc) {
+		aa_tcache_limit(tc);
+		aa_tcache_put(tc);
+	}
+	tc = per_cpu_ptr(aa_tcache, cpu);
 	queue_delayed_work_on(cpu, aa_wq, &tc->gc_work, HZ);
 	return 0;
 }
@@ -597,6 +685,7 @@ static struct aa_arena *aa_arena_for_cpu(unsigned int cpu, unsigned int *rank)
 
 int aa_tcache_init(void)
 {
+	static struct lock_class_key aa_tcache_key __maybe_unused;
 	unsigned int cpu, i, total = 0;
 	unsigned int *rank;
 	int ret;
@@ -606,7 +695,7 @@ int aa_tcache_init(void)
 		total += aa_tbin_capacity(i);
 
 	aa_wq = alloc_workqueue("arenalloc", WQ_MEM_RECLAIM, 0);
-	aa_tcache = __alloc_percpu(struct_size_t(struct aa_tcache, bins, aa_tcache_nbins),
+	aa_tcache = __alloc_percpu(struct_size_t(struct aa_tcache, bins, ASC_NCLASSES_MAX),
 				   __alignof__(struct aa_tcache));
 	rank = kcalloc(nr_node_ids, sizeof(*rank), GFP_KERNEL);
 	if (!aa_wq || !aa_tcache || !rank) {
@@ -622,19 +711,21 @@ int aa_tcache_init(void)
 			ret = -ENOMEM;
 			goto undo;
 		}
-		local_lock_init(&tc->lock);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+		lockdep_init_map(&tc->dep_map, "aa_tcache", &aa_tcache_key, 0);
+#endif
 		tc->arena = aa_arena_for_cpu(cpu, rank);
 		tc->arena->nthreads++;
 		tc->cpu = cpu;
 		INIT_DEFERRABLE_WORK(&tc->gc_work, aa_tcache_gc_fn);
 		for (i = 0; i < aa_tcache_nbins; i++) {
-			tc->bins[i].max = aa_tbin_capacity(i);
+			tc->bins[i].max = aa_tbin_max(i);
 			tc->bins[i].slots = slots;
-			slots += tc->bins[i].max;
+			slots += aa_tbin_capacity(i);
 		}
 	}
 	atomic_long_add(num_possible_cpus() * (total * sizeof(void *) +
-		struct_size_t(struct aa_tcache, bins, aa_tcache_nbins)), &aa_metadata_bytes);
+		struct_size_t(struct aa_tcache, bins, ASC_NCLASSES_MAX)), &aa_metadata_bytes);
 	kfree(rank);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "arenalloc:tcache",

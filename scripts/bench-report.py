@@ -383,7 +383,9 @@ def main():
                 best[r["contender"]] = r
         md += ["## Kernel: instructions of one warmed-up 64-byte allocation+free", "",
                "Single-stepped in the stock kernel through QEMU's gdb stub "
-               "(scripts/bench-count.sh; the fewest of %d calls). irq: cli, sti, popf; "
+               "(scripts/bench-count.sh; the fewest of %d calls). Suffixes: _var, a size "
+               "the compiler cannot see; _4096, 4 KiB; _free_remote, the free alone of an "
+               "object allocated on another CPU. irq: cli, sti, popf; "
                "locked: lock-prefixed or xchg with memory; per-CPU cmpxchg: without "
                "lock; rep: iterations of rep stos/movs, each also one instruction." %
                max(int(r["call"]) + 1 for r in counts), "",

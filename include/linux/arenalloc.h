@@ -40,6 +40,7 @@
 #ifndef _LINUX_ARENALLOC_H
 #define _LINUX_ARENALLOC_H
 
+#include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -76,7 +77,56 @@
 /* Flags for arenalloc_arena_create(). */
 #define ARENALLOC_ARENA_STRICT_NODE	0x1	/* fail rather than leave @node */
 
-void *arenalloc_malloc(size_t size, gfp_t gfp);
+void *__arenalloc_malloc(size_t size, gfp_t gfp);
+void *__arenalloc_malloc_class(size_t size, unsigned int szind, gfp_t gfp);
+
+/* Largest size arenalloc_size_index() is defined for. */
+#define ARENALLOC_INDEX_MAX	BIT_ULL(32)
+
+/**
+ * arenalloc_size_index() - arenalloc's size class of @size
+ * @size: bytes, at most ARENALLOC_INDEX_MAX
+ *
+ * The class index (common/sizeclass.h, asc_size2index(), which a KUnit
+ * case holds it to): 8, 16, 32, 48, 64, then four classes per doubling.
+ * For a constant @size the compiler works it out, as kmalloc_index()
+ * does for kmalloc().
+ *
+ * Context: Any.
+ * Return: the index.
+ */
+static __always_inline unsigned int arenalloc_size_index(size_t size)
+{
+	unsigned int lg;
+
+	if (size <= 8)
+		return 0;
+	if (size <= 64)
+		return (size + 15) >> 4;
+	lg = 64 - __builtin_clzll((unsigned long long)size - 1);
+	return 5 + (lg - 7) * 4 +
+	       ((size - (1ULL << (lg - 1)) + (1ULL << (lg - 3)) - 1) >> (lg - 3)) - 1;
+}
+
+/**
+ * arenalloc_malloc() - allocate memory
+ * @size: bytes wanted
+ * @gfp:  allocation flags
+ *
+ * A constant @size is folded to its size class at compile time.
+ *
+ * Context: As arenalloc_mallocx().
+ * Return: at least @size bytes aligned to at least 8 (16 from 16 bytes
+ * up; to @size itself when @size is a power of two, as with kmalloc()),
+ * or NULL.
+ */
+static __always_inline void *arenalloc_malloc(size_t size, gfp_t gfp)
+{
+	if (__builtin_constant_p(size) && size <= ARENALLOC_INDEX_MAX)
+		return __arenalloc_malloc_class(size, arenalloc_size_index(size), gfp);
+	return __arenalloc_malloc(size, gfp);
+}
+
 void *arenalloc_calloc(size_t n, size_t size, gfp_t gfp);
 void *arenalloc_realloc(void *ptr, size_t size, gfp_t gfp);
 void arenalloc_free(void *ptr);

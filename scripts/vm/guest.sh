@@ -211,7 +211,7 @@ count)
 	# for its debugger to set count_go, run the counted calls.
 	insmod $ko || exit 1
 	insmod /arenalloc/modules/arenalloc_bench.ko count=1 || exit 1
-	grep -E ' (count_arenalloc|count_kmalloc|count_kmem_cache|count_go)[[:space:]]' /proc/kallsyms |
+	grep -E ' (count_(arenalloc|kmalloc|kmem_cache)[a-z0-9_]*|count_go)[[:space:]]' /proc/kallsyms |
 		sed 's/^/@@@ SYM /'
 	# Names for the call targets the host will see (text symbols of the
 	# allocators and what they call).
