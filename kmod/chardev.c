@@ -1388,6 +1388,7 @@ static struct file_system_type aa_map_fs_type = {
 static const struct file_operations aa_map_fops = {
 	.owner = THIS_MODULE,
 	.llseek = noop_llseek,
+	.fsync = noop_fsync,	/* msync(MS_SYNC) succeeds, as on anonymous memory */
 };
 
 /* A map file for an open with @f_mode (FMODE_WRITE or not). */

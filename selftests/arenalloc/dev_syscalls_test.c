@@ -9,7 +9,7 @@
  * /proc/<pid>/mem, also into a child's copy-on-write pages; O_DIRECT read
  * into a mapping (when the kernel has a block device to read); io_uring
  * fixed buffers (when the kernel has io_uring), also pinned past munmap()
- * and close(); move_pages() and get_mempolicy() queries.  Skips when the
+ * and close(); move_pages() and get_mempolicy() queries; msync().  Skips when the
  * module is not loaded.  Expects to be the device's only user while it
  * runs.
  */
@@ -294,6 +294,25 @@ TEST_F(dev, process_vm_readv_and_writev)
 	EXPECT_EQ(0, child_result(pid, ready, go));
 	EXPECT_TRUE(has_pattern(mem, len, 'b'));
 	free(buf);
+	munmap(mem, len);
+}
+
+/*
+ * msync() on anonymous memory succeeds and does nothing; a heap on the
+ * device is asked the same (a program that syncs every buffer it wrote).
+ * Without ->fsync on the map file, MS_SYNC failed with EINVAL.
+ */
+TEST_F(dev, msync_succeeds_as_on_anonymous_memory)
+{
+	long len = 2 * page_size;
+	char *mem = map(_metadata, self->fd, 2, 0);
+
+	pattern(mem, len, 's');
+	EXPECT_EQ(0, msync(mem, len, MS_SYNC)) TH_LOG("MS_SYNC: %s", strerror(errno));
+	EXPECT_EQ(0, msync(mem, len, MS_ASYNC)) TH_LOG("MS_ASYNC: %s", strerror(errno));
+	EXPECT_EQ(0, msync(mem, len, MS_INVALIDATE))
+		TH_LOG("MS_INVALIDATE: %s", strerror(errno));
+	EXPECT_TRUE(has_pattern(mem, len, 's'));
 	munmap(mem, len);
 }
 
