@@ -5,6 +5,8 @@
  */
 #include "sizeclass.h"
 
+#define ASC_U16_MAX	0xffffU
+
 static unsigned long ac_gcd(unsigned long a, unsigned long b)
 {
 	while (b) {
@@ -53,3 +55,47 @@ int asc_table_init(struct asc_table *t, unsigned int lg_page, unsigned int lg_ma
 }
 
 AC_EXPORT_FOR_TESTS(asc_table_init);
+
+/**
+ * asc_table_widen() - give every small class's slab at least @min_regs regions
+ * @t:         table from asc_table_init(), not yet widened
+ * @min_regs:  fewest regions wanted in a slab (ASC_SLAB_MIN_REGS)
+ * @max_pages: most pages a slab may span: the pages a chunk has for slabs,
+ *             and whatever the caller's page records can address
+ *
+ * Each slab becomes k times the one asc_table_init() chose (k regions as
+ * many, k pages as many, so it still wastes no byte), with k the fewest
+ * that reach @min_regs, or fewer where k times the pages would exceed
+ * @max_pages.  A class whose slab already has @min_regs regions keeps it.
+ *
+ * Context: Any; touches only @t.
+ * Return: 0, or -EINVAL when @min_regs is 0 or some class's slab is
+ * already larger than @max_pages (@t is then untouched).
+ */
+int asc_table_widen(struct asc_table *t, unsigned int min_regs, unsigned int max_pages)
+{
+	unsigned int i, k;
+
+	/* Pages and regions are u16: k times either must fit. */
+	if (max_pages > ASC_U16_MAX)
+		max_pages = ASC_U16_MAX;
+	if (!min_regs || min_regs > ASC_U16_MAX / 2)
+		return -EINVAL;
+	for (i = 0; i < t->nsmall; i++)
+		if (t->slab[i].pages > max_pages)
+			return -EINVAL;
+
+	for (i = 0; i < t->nsmall; i++) {
+		struct asc_slab *sl = &t->slab[i];
+
+		k = (min_regs + sl->nregs - 1) / sl->nregs;
+		if (k > max_pages / sl->pages)
+			k = max_pages / sl->pages;
+		/* k <= min_regs / nregs + 1, so nregs * k < min_regs + nregs. */
+		sl->pages = (u16)(sl->pages * k);
+		sl->nregs = (u16)(sl->nregs * k);
+	}
+	return 0;
+}
+
+AC_EXPORT_FOR_TESTS(asc_table_widen);

@@ -46,10 +46,20 @@
 #define ASC_NSMALL_MAX		ASC_NSMALL(ASC_LG_PAGE_MAX)
 #define ASC_NCLASSES_MAX	ASC_NCLASSES_UPTO(ASC_LG_MAX_LIMIT)
 
+/*
+ * Fewest regions in a slab, where its page cap allows (asc_table_widen()).
+ * The fewest pages that hold a whole number of regions are one region of
+ * 4096 bytes, one of 8192 in two pages; such a slab costs an extent to
+ * carve and coalesce, under the arena lock, for every object that reaches
+ * the arena (mimalloc's small pages hold 16 of 4 KiB; jemalloc's one).
+ */
+#define ASC_SLAB_MIN_REGS	8
+
 /**
  * struct asc_slab - geometry of the slabs of one small class
- * @pages: slab size in pages: the fewest pages that hold a whole number
- *         of regions, so no slab wastes a byte
+ * @pages: slab size in pages: a whole multiple of the fewest pages that
+ *         hold a whole number of regions, so no slab wastes a byte (one
+ *         multiple from asc_table_init(), more after asc_table_widen())
  * @nregs: regions per slab
  */
 struct asc_slab {
@@ -80,6 +90,7 @@ struct asc_table {
 };
 
 int asc_table_init(struct asc_table *t, unsigned int lg_page, unsigned int lg_max);
+int asc_table_widen(struct asc_table *t, unsigned int min_regs, unsigned int max_pages);
 
 /**
  * asc_size2index() - class index of the smallest class that holds @size

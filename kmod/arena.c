@@ -1242,8 +1242,9 @@ void aa_arena_delete(struct aa_arena *arena)
 /*
  * Sizes and reciprocals per class.  aa_region_index() is exact when the
  * largest offset in a slab times the class size stays below 2^32: true of
- * every class with 4 KiB pages (slabs of at most 7 pages); refused, rather
- * than miscounted, where it is not.
+ * every class with 4 KiB pages (the largest product is the 14336-byte
+ * class's slab of 8 regions, 28 pages: 2^30.6); refused, rather than
+ * miscounted, where it is not.
  */
 static int aa_classes_init(void)
 {

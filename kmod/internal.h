@@ -193,10 +193,13 @@ struct aa_block {
  * know about a pointer into it, in one word.  0: no cacheable allocation
  * starts in this page (a free run, a large allocation's later pages, or
  * any page of a private arena's chunk).  Otherwise the size class plus one
- * in the low byte, and the byte offset of the page inside its slab (at
- * most 7 pages) or large extent (0) in the bits of PAGE_MASK.
+ * in the low byte, and the byte offset of the page inside its slab or
+ * large extent (0) in the bits of PAGE_MASK.  A slab lies inside one
+ * chunk (asc_table_widen() caps its pages by the chunk's), so the offset
+ * is below the largest chunk, which the field holds.
  */
 #define AA_PINFO(szind, pidx)	((u32)(szind) + 1 + ((u32)(pidx) << PAGE_SHIFT))
+static_assert(ARENALLOC_LG_CHUNK_MAX <= 32, "a slab's page offsets fit AA_PINFO()");
 #define AA_PINFO_SZIND(pi)	((unsigned long)((pi) & 0xff) - 1)
 #define AA_PINFO_OFF(pi)	((pi) & (u32)PAGE_MASK)
 

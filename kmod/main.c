@@ -38,6 +38,11 @@ static int __init arenalloc_init(void)
 			     arenalloc_knob_get(&arenalloc_knob_lg_chunk));
 	if (ret)
 		return ret;
+	/* Slabs of 8 regions or more (4 KiB: 8 pages, not one), inside a chunk. */
+	ret = asc_table_widen(&arenalloc_sc, ASC_SLAB_MIN_REGS,
+			      1U << (arenalloc_sc.lg_max - PAGE_SHIFT));
+	if (ret)
+		return ret;
 	ret = arenalloc_page_init();
 	if (ret)
 		return ret;

@@ -139,6 +139,86 @@ AC_CASE(sc_slabs_and_large_classes_for_each_page_size)
 	AC_ASSERT(t.slab[35].pages == 7 && t.slab[35].nregs == 2, "14336-byte slabs");
 }
 
+/*
+ * After asc_table_widen(&t, min_regs, max_pages), against the table before:
+ * each slab is a whole multiple of its old one (so it wastes no byte
+ * still), at most max_pages, and holds min_regs regions unless one more
+ * multiple would pass max_pages; no slab grows beyond the multiple that
+ * first reaches min_regs.
+ */
+static const char *ac_check_widened(unsigned int lg_page, unsigned int lg_max,
+				    unsigned int min_regs, unsigned int max_pages)
+{
+	struct asc_table base, t;
+	unsigned int i;
+
+	if (asc_table_init(&base, lg_page, lg_max) || asc_table_init(&t, lg_page, lg_max))
+		return "init";
+	if (asc_table_widen(&t, min_regs, max_pages))
+		return "widening refused";
+	for (i = 0; i < t.nsmall; i++) {
+		const struct asc_slab *b = &base.slab[i], *w = &t.slab[i];
+
+		if (w->pages % b->pages || (unsigned int)w->pages / b->pages * b->nregs != w->nregs)
+			return "not a whole multiple of the slab before";
+		if (w->pages > max_pages)
+			return "a slab above the page cap";
+		if (w->nregs < min_regs && w->pages + b->pages <= max_pages)
+			return "a slab below min_regs with room under the cap";
+		if (w->pages > b->pages && (unsigned int)w->nregs - b->nregs >= min_regs)
+			return "a slab larger than min_regs needs";
+	}
+	return NULL;
+}
+
+AC_CASE(sc_widened_slabs)
+{
+	unsigned int lg_page, lg_max, cap;
+	struct asc_table t, before;
+	const char *why;
+
+	for (lg_page = ASC_LG_PAGE_MIN; lg_page <= ASC_LG_PAGE_MAX; lg_page++) {
+		for (lg_max = lg_page + 4; lg_max <= lg_page + 10; lg_max++) {
+			/* The module's cap (the chunk), the library's (past its header). */
+			cap = 1U << (lg_max - lg_page);
+			why = ac_check_widened(lg_page, lg_max, ASC_SLAB_MIN_REGS, cap);
+			AC_ASSERT(!why, "lg_page %u lg_max %u cap %u: %s", lg_page, lg_max,
+				  cap, why);
+			cap = cap - 1 < 255 ? cap - 1 : 255;
+			why = ac_check_widened(lg_page, lg_max, ASC_SLAB_MIN_REGS, cap);
+			AC_ASSERT(!why, "lg_page %u lg_max %u cap %u: %s", lg_page, lg_max,
+				  cap, why);
+		}
+	}
+	why = ac_check_widened(12, 21, 1, 512);
+	AC_ASSERT(!why, "one region: %s", why);
+
+	/* 4 KiB pages, 2 MiB chunks: every class reaches 8 regions. */
+	AC_ASSERT(!asc_table_init(&t, 12, 21), "init");
+	AC_ASSERT(!asc_table_widen(&t, ASC_SLAB_MIN_REGS, 512), "widen");
+	for (cap = 0; cap < t.nsmall; cap++)
+		AC_ASSERT(t.slab[cap].nregs >= 8, "class %u: %u regions", cap, t.slab[cap].nregs);
+	AC_ASSERT(t.slab[0].pages == 1 && t.slab[0].nregs == 512, "8-byte slabs");
+	AC_ASSERT(t.slab[20].pages == 2 && t.slab[20].nregs == 8, "1024-byte slabs");
+	AC_ASSERT(t.slab[28].pages == 8 && t.slab[28].nregs == 8, "4096-byte slabs");
+	AC_ASSERT(t.slab[32].pages == 16 && t.slab[32].nregs == 8, "8192-byte slabs");
+	AC_ASSERT(t.slab[35].pages == 28 && t.slab[35].nregs == 8, "14336-byte slabs");
+
+	/* A 64 KiB chunk: the largest classes stop at its 16 pages. */
+	AC_ASSERT(!asc_table_init(&t, 12, 16), "64 KiB chunk");
+	AC_ASSERT(!asc_table_widen(&t, ASC_SLAB_MIN_REGS, 16), "widen in 64 KiB");
+	AC_ASSERT(t.slab[32].pages == 16 && t.slab[32].nregs == 8, "8192 in 64 KiB");
+	AC_ASSERT(t.slab[34].pages == 15 && t.slab[34].nregs == 5, "12288 in 64 KiB");
+	AC_ASSERT(t.slab[35].pages == 14 && t.slab[35].nregs == 4, "14336 in 64 KiB");
+
+	/* Refused, untouched: a cap below a 7-page slab, or no regions asked. */
+	AC_ASSERT(!asc_table_init(&t, 12, 21), "init");
+	__builtin_memcpy(&before, &t, sizeof(t));
+	AC_ASSERT(asc_table_widen(&t, ASC_SLAB_MIN_REGS, 6) == -EINVAL, "cap of 6 pages");
+	AC_ASSERT(asc_table_widen(&t, 0, 512) == -EINVAL, "no regions");
+	AC_ASSERT(!__builtin_memcmp(&t, &before, sizeof(t)), "table changed");
+}
+
 AC_CASE(sc_aligned_sizes)
 {
 	struct asc_table t;
@@ -195,6 +275,7 @@ static AC_CASE_TYPE ac_sizeclass_cases[] = {
 	AC_CASE_ENTRY(sc_every_size_gets_smallest_class),
 	AC_CASE_ENTRY(sc_rounding_wastes_at_most_a_quarter),
 	AC_CASE_ENTRY(sc_slabs_and_large_classes_for_each_page_size),
+	AC_CASE_ENTRY(sc_widened_slabs),
 	AC_CASE_ENTRY(sc_aligned_sizes),
 	AC_CASE_ENTRY(sc_too_large_and_overflow),
 	AC_CASE_ENTRY(sc_bad_parameters_are_refused),

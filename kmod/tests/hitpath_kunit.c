@@ -234,10 +234,17 @@ static void size_index_folds(struct kunit *test)
 				   asc_size2index(max_t(size_t, size, 1)));
 }
 
+/*
+ * Every offset of every slab, widened ones included (8 regions: 28 pages
+ * for 14336 bytes): the reciprocal's region index, the free path's
+ * divisibility test (aa_lookup_fast()), and the page's offset as its
+ * AA_PINFO() word carries it.
+ */
 static void region_index_is_exact(struct kunit *test)
 {
-	unsigned int szind;
-	u32 off, size, bytes;
+	unsigned int szind, pg;
+	u32 off, size, bytes, pi;
+	bool start;
 
 	for (szind = 0; szind < arenalloc_sc.nsmall; szind++) {
 		size = aa_class_bytes[szind];
@@ -249,6 +256,19 @@ static void region_index_is_exact(struct kunit *test)
 					   aa_region_index(szind, off), off / size);
 				break;
 			}
+		for (off = 0; off < bytes; off++) {
+			start = off * aa_class_divisor[szind] < aa_class_divisor[szind];
+			if (start != !(off % size)) {
+				KUNIT_FAIL(test, "class %u offset %u: region start %d", szind, off,
+					   start);
+				break;
+			}
+		}
+		for (pg = 0; pg < arenalloc_sc.slab[szind].pages; pg++) {
+			pi = AA_PINFO(szind, pg);
+			KUNIT_EXPECT_EQ(test, AA_PINFO_SZIND(pi), (unsigned long)szind);
+			KUNIT_EXPECT_EQ(test, AA_PINFO_OFF(pi), pg << PAGE_SHIFT);
+		}
 	}
 	/* A large class: nothing but its first byte starts it. */
 	for (szind = arenalloc_sc.nsmall; szind < arenalloc_sc.nclasses; szind++)
@@ -291,6 +311,39 @@ static void fast_lookup_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(id), 0);
 }
 
+/*
+ * Objects of the classes whose slabs were widened most (4 KiB: eight
+ * regions over eight pages, 14 KiB: eight over 28): the free path's lookup
+ * finds every one, whichever page of its slab it starts in, and refuses a
+ * pointer inside one.
+ */
+static void fast_lookup_every_page_of_a_slab(struct kunit *test)
+{
+	static const size_t sizes[] = { PAGE_SIZE, 2 * PAGE_SIZE, 14336 };
+	void *p[3 * ASC_SLAB_MIN_REGS];
+	unsigned long szind;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			p[j] = arenalloc_malloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[j]);
+		}
+		preempt_disable();
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			if (!aa_lookup_fast(p[j], &szind) || aa_class_bytes[szind] < sizes[i] ||
+			    aa_lookup_fast(p[j] + 8, &szind) ||
+			    aa_lookup_fast(p[j] + sizes[i] / 2, &szind)) {
+				KUNIT_FAIL(test, "%zu bytes, object %u: lookup", sizes[i], j);
+				break;
+			}
+		}
+		preempt_enable();
+		for (j = 0; j < ARRAY_SIZE(p); j++)
+			arenalloc_free(p[j]);
+	}
+}
+
 static struct kunit_case arenalloc_hitpath_cases[] = {
 	KUNIT_CASE(irq_while_cache_in_use),
 	KUNIT_CASE(irq_with_cache_free),
@@ -298,6 +351,7 @@ static struct kunit_case arenalloc_hitpath_cases[] = {
 	KUNIT_CASE_SLOW(size_index_folds),
 	KUNIT_CASE(region_index_is_exact),
 	KUNIT_CASE(fast_lookup_refuses),
+	KUNIT_CASE(fast_lookup_every_page_of_a_slab),
 	{}
 };
 

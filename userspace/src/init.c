@@ -247,7 +247,7 @@ static int geom_init(void)
 {
 	unsigned long page = getauxval(AT_PAGESZ);
 	size_t hdr, maxregs = 0;
-	unsigned int i;
+	unsigned int i, cap;
 
 	if (page < 4096 || (page & (page - 1)))
 		return -1;
@@ -265,18 +265,18 @@ static int geom_init(void)
 	hdr = aa_g.map_offset + aa_g.chunk_pages * sizeof(struct extent *);
 	aa_g.hdr_pages = (unsigned int)((hdr + aa_g.page - 1) >> aa_g.lg_page);
 
-	for (i = 0; i < aa_g.sc.nsmall; i++) {
-		struct asc_slab *sl = &aa_g.sc.slab[i];
-		unsigned int k = (AA_SLAB_MIN_REGS + sl->nregs - 1) / sl->nregs;
-
-		/* Whole multiples of the perfect slab, so none wastes a byte. */
-		while (k > 1 && (size_t)sl->pages * k > 255)
-			k--;
-		sl->pages = (uint16_t)(sl->pages * k);
-		sl->nregs = (uint16_t)(sl->nregs * k);
-		if (sl->nregs > maxregs)
-			maxregs = sl->nregs;
-	}
+	/*
+	 * Slabs of at least ASC_SLAB_MIN_REGS regions, within what a chunk
+	 * has past its header and the byte that holds a page's slab position.
+	 */
+	cap = aa_g.chunk_pages - aa_g.hdr_pages;
+	if (cap > AA_SLAB_PAGES_MAX)
+		cap = AA_SLAB_PAGES_MAX;
+	if (asc_table_widen(&aa_g.sc, ASC_SLAB_MIN_REGS, cap))
+		return -1;
+	for (i = 0; i < aa_g.sc.nsmall; i++)
+		if (aa_g.sc.slab[i].nregs > maxregs)
+			maxregs = aa_g.sc.slab[i].nregs;
 	/* Every class: free() checks region starts of small and large alike. */
 	for (i = 0; i < aa_g.sc.nclasses; i++) {
 		size_t size = asc_index2size(i);

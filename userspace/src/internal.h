@@ -91,14 +91,11 @@
 #define AA_TCACHE_MAX_LIMIT	BIT(20)
 #define AA_LOOKUP_MAX		4096	/* size2index table covers this */
 /*
- * Fewest regions in a slab.  common/sizeclass.c gives each small class
- * the fewest pages that hold a whole number of regions: one region of
- * 4096 bytes, one of 8192 in two pages.  A slab of one region costs an
- * extent to carve and coalesce for every object that reaches the arena,
- * so the library takes whole multiples of that slab up to this many
- * regions (mimalloc's small pages hold 16 of 4 KiB; jemalloc's one).
+ * Most pages in a slab: a page's position in its slab is the high byte of
+ * its chunk->pinfo entry.  Slabs are widened to ASC_SLAB_MIN_REGS regions
+ * (common/sizeclass.h) within this and the chunk's pages past its header.
  */
-#define AA_SLAB_MIN_REGS	8
+#define AA_SLAB_PAGES_MAX	255
 
 /* ==== Options (options.c) ============================================== */
 
