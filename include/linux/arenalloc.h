@@ -77,6 +77,12 @@
 /* Flags for arenalloc_arena_create(). */
 #define ARENALLOC_ARENA_STRICT_NODE	0x1	/* fail rather than leave @node */
 
+/*
+ * The exported entry points behind arenalloc_malloc() below; call the
+ * wrapper, not these.  A client module links to them, not to a symbol
+ * named arenalloc_malloc, so one built against an older copy of this
+ * header must be rebuilt (the module is out of tree and unversioned).
+ */
 void *__arenalloc_malloc(size_t size, gfp_t gfp);
 void *__arenalloc_malloc_class(size_t size, unsigned int szind, gfp_t gfp);
 
