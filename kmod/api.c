@@ -26,8 +26,20 @@
  * per-CPU cache or the arena, under their locks).
  *
  * The contract with callers, flag by flag and compared with kmalloc, is in
- * include/linux/arenalloc.h and Documentation/arenalloc.rst.  Locking: none
- * here; see tcache.c and arena.c.
+ * include/linux/arenalloc.h and Documentation/arenalloc.rst.
+ *
+ * narenas at run time (aa_narenas_set(), at the end): raising it makes
+ * arenas and binds CPUs to them; lowering it retires arenas (no CPU bound,
+ * no id lookup), and the reaper frees each once empty.  Private arenas'
+ * ids start at AA_PRIVATE_FIRST, above every automatic id, so no change
+ * renumbers an arena.
+ *
+ * Locking: aa_narenas_lock (mutex) serialises narenas changes and
+ * protects aa_narenas_auto, the CPUs' bindings and arena->nthreads;
+ * aa_arenas_lock, the arena table and arena->state.  An arena used
+ * without either is kept alive by aa_arena_srcu (allocation paths that may
+ * sleep) or RCU (the free path's lookup and free); arena.c has the order
+ * and the rules, tcache.c the per-CPU caches'.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,7 +72,12 @@ static size_t aa_flags_align(int flags)
 	return lg ? 1UL << lg : 0;
 }
 
-/* The arena a flag names: NULL if none is named, ERR_PTR if it is bad. */
+/*
+ * The arena a flag names: NULL if none is named, ERR_PTR if it is bad: no
+ * such arena, or an automatic one that narenas has retired (it takes no
+ * new allocation; its objects are still freed normally).  Under
+ * aa_arena_srcu, which keeps what it returns alive (arena.c).
+ */
 static struct aa_arena *aa_flags_arena(int flags)
 {
 	unsigned int id = (unsigned int)flags >> AA_FLAG_ARENA_SHIFT;
@@ -71,7 +88,9 @@ static struct aa_arena *aa_flags_arena(int flags)
 	if (--id >= AA_ARENAS_MAX)
 		return ERR_PTR(-EINVAL);
 	arena = READ_ONCE(aa_arenas[id]);
-	return arena ?: ERR_PTR(-EINVAL);
+	if (!arena || READ_ONCE(arena->state) != AA_ARENA_LIVE)
+		return ERR_PTR(-EINVAL);
+	return arena;
 }
 
 /*
@@ -141,21 +160,33 @@ static size_t aa_ptr_usable(const void *ptr, const struct aa_ptr_info *info)
 
 /* ==== Allocation ======================================================= */
 
-/* One attempt at @usize bytes; NULL when the memory is not there now. */
+/*
+ * Whether a request of @usize bytes goes through this CPU's cache: no
+ * arena named, the cache not refused, a cached class.  Decided once per
+ * request, since tcache_max may change meanwhile.
+ */
+static __always_inline bool aa_cacheable(size_t usize, size_t align, int flags)
+{
+	return usize <= arenalloc_sc.large_max && !(flags & ARENALLOC_TCACHE_NONE) &&
+	       !((unsigned int)flags >> AA_FLAG_ARENA_SHIFT) && align <= PAGE_SIZE &&
+	       usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max);
+}
+
+/*
+ * One attempt at @usize bytes: from @arena, or through this CPU's cache
+ * when it is NULL.  NULL when the memory is not there now.
+ */
 static __always_inline void *aa_alloc(struct aa_arena *arena, size_t usize,
-				      size_t align, int flags, gfp_t gfp)
+				      size_t align, gfp_t gfp)
 {
 	unsigned int szind;
 	void *ptr;
 
-	if (usize > arenalloc_sc.large_max)
-		return aa_arena_alloc_huge(arena ?: aa_this_cpu_arena(), usize, gfp);
-	szind = asc_size2index(usize);
-	if (!arena && !(flags & ARENALLOC_TCACHE_NONE) && align <= PAGE_SIZE &&
-	    usize <= (size_t)arenalloc_knob_get(&arenalloc_knob_tcache_max))
-		return aa_tcache_alloc(szind, gfp);
 	if (!arena)
-		arena = aa_this_cpu_arena();
+		return aa_tcache_alloc(asc_size2index(usize), gfp);
+	if (usize > arenalloc_sc.large_max)
+		return aa_arena_alloc_huge(arena, usize, gfp);
+	szind = asc_size2index(usize);
 	if (asc_is_small(&arenalloc_sc, szind))
 		return aa_arena_alloc_small(arena, szind, &ptr, 1, gfp) ? ptr : NULL;
 	return aa_arena_alloc_large(arena, szind, max_t(size_t, align, PAGE_SIZE), gfp);
@@ -168,26 +199,47 @@ static __always_inline void *aa_alloc(struct aa_arena *arena, size_t usize,
  * page allocator does between its retries.  Like the page allocator, this
  * needs a mask that allows direct reclaim.
  */
-static void *aa_alloc_nofail(struct aa_arena *arena, size_t usize, size_t align,
-			     int flags, gfp_t gfp, unsigned long caller)
+static void *aa_alloc_retry(struct aa_arena *arena, size_t usize, size_t align,
+			    gfp_t gfp, unsigned long caller)
 {
-	void *ptr;
+	void *ptr = aa_alloc(arena, usize, align, gfp);
 
+	if (likely(ptr) || !(gfp & __GFP_NOFAIL))
+		return ptr;
 	if (!gfpflags_allow_blocking(gfp)) {
 		aa_report_bad_gfp(gfp, caller);
 		return NULL;
 	}
 	do {
 		memalloc_retry_wait(gfp);
-		ptr = aa_alloc(arena, usize, align, flags, gfp);
+		ptr = aa_alloc(arena, usize, align, gfp);
 	} while (!ptr);
+	return ptr;
+}
+
+/*
+ * A request that uses an arena directly: the one @flags names, else this
+ * CPU's.  The arena is looked up and used inside one aa_arena_srcu
+ * read-side section, which keeps it from being freed meanwhile (arena.c).
+ */
+static void *aa_alloc_direct(size_t usize, size_t align, int flags, gfp_t gfp,
+			     unsigned long caller)
+{
+	struct aa_arena *arena;
+	void *ptr = NULL;
+	int idx;
+
+	idx = srcu_read_lock(&aa_arena_srcu);
+	arena = aa_flags_arena(flags);
+	if (!IS_ERR(arena))
+		ptr = aa_alloc_retry(arena ?: aa_this_cpu_arena(), usize, align, gfp, caller);
+	srcu_read_unlock(&aa_arena_srcu, idx);
 	return ptr;
 }
 
 static noinline void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned long caller)
 {
 	size_t align = aa_flags_align(flags);
-	struct aa_arena *arena;
 	size_t usize;
 	bool debug;
 	void *ptr;
@@ -197,21 +249,18 @@ static noinline void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned lon
 		aa_report_bad_gfp(gfp, caller);
 		return NULL;
 	}
-	arena = aa_flags_arena(flags);
 	usize = aa_layout(size, align, &debug);
-	if (!usize || IS_ERR(arena))
+	if (!usize)
 		return NULL;
 	/* Debug mode keeps objects out of the caches: see debug.c. */
 	if (debug)
 		flags |= ARENALLOC_TCACHE_NONE;
-	ptr = aa_alloc(arena, usize, align, flags, gfp);
-	if (unlikely(!ptr)) {
-		if (!(gfp & __GFP_NOFAIL))
-			return NULL;
-		ptr = aa_alloc_nofail(arena, usize, align, flags, gfp, caller);
-		if (!ptr)
-			return NULL;
-	}
+	if (aa_cacheable(usize, align, flags))
+		ptr = aa_alloc_retry(NULL, usize, align, gfp, caller);
+	else
+		ptr = aa_alloc_direct(usize, align, flags, gfp, caller);
+	if (unlikely(!ptr))
+		return NULL;
 	if (debug)
 		aa_debug_prepare(ptr, max_t(size_t, size, 1), usize,
 				 (flags & ARENALLOC_ZERO) || (gfp & __GFP_ZERO));
@@ -238,7 +287,8 @@ static noinline void *aa_mallocx(size_t size, int flags, gfp_t gfp, unsigned lon
  * might_alloc() on every call, a per-CPU cache hit included.
  * Return: at least @size bytes, aligned as asked, or NULL when there is no
  * memory (never with __GFP_NOFAIL and a mask that may sleep), the size or
- * alignment cannot be served, the arena does not exist, or @gfp asks for
+ * alignment cannot be served, the arena does not exist (or is an automatic
+ * arena that a lower narenas retired), or @gfp asks for
  * GFP_DMA or GFP_DMA32 (refused with a warning, once).
  */
 void *arenalloc_mallocx(size_t size, int flags, gfp_t gfp)
@@ -368,14 +418,21 @@ static void aa_free_found(void *ptr, const struct aa_ptr_info *info, int flags,
 		aa_report_bad_free(ptr, caller);
 }
 
+/*
+ * The lookup and the free in one RCU read-side section: the arena the
+ * lookup found outlives it even if @ptr is bad and the arena a retired one
+ * being freed (arena.c).
+ */
 static noinline void aa_free(void *ptr, int flags, unsigned long caller)
 {
 	struct aa_ptr_info info;
 
+	rcu_read_lock();
 	if (aa_lookup(ptr, &info))
 		aa_report_bad_free(ptr, caller);
 	else
 		aa_free_found(ptr, &info, flags, caller);
+	rcu_read_unlock();
 }
 
 /* arenalloc_free() the general way; NULL and ZERO_SIZE_PTR do nothing. */
@@ -458,17 +515,19 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_free, ARENALLOC);
  */
 void arenalloc_sdallocx(void *ptr, size_t size, int flags)
 {
-	struct aa_arena *arena = aa_flags_arena(flags);
+	unsigned int id = (unsigned int)flags >> AA_FLAG_ARENA_SHIFT;
 	struct aa_ptr_info info;
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
-	if (aa_lookup(ptr, &info) || IS_ERR(arena) || (arena && arena != info.arena) ||
-	    aa_ptr_usable(ptr, &info) != aa_usable(size, aa_flags_align(flags))) {
+	/* By id: an object of a retired arena is freed with its flags too. */
+	rcu_read_lock();
+	if (aa_lookup(ptr, &info) || (id && id - 1 != info.arena->id) ||
+	    aa_ptr_usable(ptr, &info) != aa_usable(size, aa_flags_align(flags)))
 		aa_report_bad_free(ptr, _RET_IP_);
-		return;
-	}
-	aa_free_found(ptr, &info, flags, _RET_IP_);
+	else
+		aa_free_found(ptr, &info, flags, _RET_IP_);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_sdallocx, ARENALLOC);
 
@@ -592,8 +651,10 @@ EXPORT_SYMBOL_NS_GPL(arenalloc_realloc, ARENALLOC);
  * through the per-CPU caches, and arenalloc_arena_destroy() frees them all.
  *
  * Context: Process context; may sleep.
- * Return: the arena's id (>= 0), -EINVAL for a bad node or flag, -ENOSPC
- * when all arena slots are in use, or -ENOMEM.
+ * Return: the arena's id (AA_PRIVATE_FIRST, 256, and up: never an
+ * automatic arena's, so a narenas change never renumbers it), -EINVAL for
+ * a bad node or flag, -ENOSPC when all 256 private arena slots are in use,
+ * or -ENOMEM.
  */
 int arenalloc_arena_create(int node, unsigned int flags)
 {
@@ -613,7 +674,7 @@ int arenalloc_arena_create(int node, unsigned int flags)
 	}
 
 	mutex_lock(&aa_arenas_lock);
-	for (id = aa_narenas_auto; id < AA_ARENAS_MAX; id++)
+	for (id = AA_PRIVATE_FIRST; id < AA_ARENAS_MAX; id++)
 		if (!aa_arenas[id])
 			break;
 	if (id == AA_ARENAS_MAX) {
@@ -623,7 +684,8 @@ int arenalloc_arena_create(int node, unsigned int flags)
 	arena = aa_arena_new(id, node, true, GFP_KERNEL);
 	if (arena) {
 		arena->strict_node = flags & ARENALLOC_ARENA_STRICT_NODE;
-		WRITE_ONCE(aa_arenas[id], arena);
+		/* Complete before a lockless reader can find it. */
+		smp_store_release(&aa_arenas[id], arena);
 	}
 	mutex_unlock(&aa_arenas_lock);
 	return arena ? id : -ENOMEM;
@@ -645,7 +707,7 @@ int arenalloc_arena_destroy(int id)
 {
 	struct aa_arena *arena;
 
-	if (id < (int)aa_narenas_auto || id >= AA_ARENAS_MAX)
+	if (id < AA_PRIVATE_FIRST || id >= AA_ARENAS_MAX)
 		return -EINVAL;
 	mutex_lock(&aa_arenas_lock);
 	arena = aa_arenas[id];
@@ -666,6 +728,227 @@ int arenalloc_arena_destroy(int id)
 }
 EXPORT_SYMBOL_NS_GPL(arenalloc_arena_destroy, ARENALLOC);
 
+/* ==== Automatic arenas, and narenas at run time ======================== */
+
+/*
+ * aa_narenas_lock serialises narenas changes (load, sysfs writes, KUnit):
+ * it protects aa_narenas_auto, every CPU's binding and arena->nthreads.
+ * Lock order and the arenas' lifetime rules: arena.c.
+ */
+DEFINE_MUTEX(aa_narenas_lock);
+EXPORT_SYMBOL_IF_KUNIT(aa_narenas_lock);
+
+static void aa_reap_fn(struct work_struct *work);
+static DECLARE_WORK(aa_reap_work, aa_reap_fn);
+
+/*
+ * Node of automatic arena @id: the nodes with memory are dealt out in
+ * turn, the same at load and at run time, so that arena @id is on the
+ * same node whenever it exists.
+ */
+static int aa_auto_arena_node(unsigned int id)
+{
+	unsigned int k = id % num_node_state(N_MEMORY);
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (!k--)
+			return nid;
+	return first_memory_node;
+}
+
+/*
+ * Frees every retired automatic arena that is empty.  Its slot is cleared
+ * first, then an SRCU grace period ends every lockless reader that found
+ * it there (an id's lookup, the shrinker); nothing else can reach it: no
+ * CPU is bound to it and it has no live object (arena.c).
+ */
+static void aa_reap_fn(struct work_struct *work)
+{
+	struct aa_arena *dead[ARENALLOC_NARENAS_MAX / BITS_PER_LONG], *arena;
+	unsigned int i, n;
+
+	do {
+		n = 0;
+		mutex_lock(&aa_arenas_lock);
+		for (i = 0; i < ARENALLOC_NARENAS_MAX && n < ARRAY_SIZE(dead); i++) {
+			arena = aa_arenas[i];
+			if (!arena || arena->state != AA_ARENA_RETIRED || !aa_arena_empty(arena))
+				continue;
+			WRITE_ONCE(aa_arenas[i], NULL);
+			dead[n++] = arena;
+		}
+		mutex_unlock(&aa_arenas_lock);
+		if (!n)
+			break;
+		synchronize_srcu(&aa_arena_srcu);
+		for (i = 0; i < n; i++) {
+			pr_info("retired arena %u freed, empty\n", dead[i]->id);
+			aa_arena_delete(dead[i]);
+		}
+	} while (n == ARRAY_SIZE(dead));
+}
+
+/**
+ * aa_reap_kick() - a retired arena may have become empty: free it soon
+ *
+ * Context: Any context.
+ */
+void aa_reap_kick(void)
+{
+	queue_work(system_unbound_wq, &aa_reap_work);
+}
+
+/**
+ * aa_reap_flush() - wait until the reaper has freed every retired arena
+ * that is empty now
+ *
+ * Context: Process context; may sleep.
+ */
+void aa_reap_flush(void)
+{
+	aa_reap_kick();
+	flush_work(&aa_reap_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_reap_flush);
+
+/*
+ * Raises narenas to @n: arena ids [aa_narenas_auto, @n) become live.  A
+ * retired arena still in its slot lives again (its node is the one a new
+ * arena of its id would get); every other id gets a new arena.  All of
+ * them are made before anything changes, so a failure changes nothing.
+ */
+static int aa_narenas_raise(unsigned int n)
+{
+	unsigned int i, old = aa_narenas_auto;
+	struct aa_arena **fresh;
+
+	fresh = kcalloc(n, sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	mutex_lock(&aa_arenas_lock);
+	for (i = old; i < n; i++) {
+		if (aa_arenas[i])
+			continue;
+		fresh[i] = aa_arena_new(i, aa_auto_arena_node(i), false, GFP_KERNEL);
+		if (!fresh[i])
+			goto undo;
+	}
+	for (i = old; i < n; i++) {
+		if (fresh[i]) /* complete before a lockless reader can find it */
+			smp_store_release(&aa_arenas[i], fresh[i]);
+		WRITE_ONCE(aa_arenas[i]->state, AA_ARENA_LIVE);
+	}
+	WRITE_ONCE(aa_narenas_auto, n);
+	mutex_unlock(&aa_arenas_lock);
+	kfree(fresh);
+	return 0;
+
+undo:
+	mutex_unlock(&aa_arenas_lock);
+	for (i = old; i < n; i++)
+		if (fresh[i])
+			aa_arena_delete(fresh[i]);
+	kfree(fresh);
+	return -ENOMEM;
+}
+
+/*
+ * Lowers narenas to @n: arenas [@n, aa_narenas_auto) retire.  They take
+ * no new allocation from here on (an id names them no more), every CPU
+ * bound to one moves to a live arena, giving back the objects its cache
+ * held, every remote list goes home, and an SRCU grace period waits out
+ * allocations that found one of them before.  From then on they are
+ * retired: their objects come back only as their holders free them, past
+ * the caches, and the reaper frees each one once it is empty.
+ */
+static void aa_narenas_lower(unsigned int n)
+{
+	unsigned int i, old = aa_narenas_auto;
+
+	mutex_lock(&aa_arenas_lock);
+	for (i = n; i < old; i++) {
+		WRITE_ONCE(aa_arenas[i]->state, AA_ARENA_RETIRING);
+		WRITE_ONCE(aa_arenas[i]->nthreads, 0);
+	}
+	WRITE_ONCE(aa_narenas_auto, n);
+	mutex_unlock(&aa_arenas_lock);
+	aa_tcache_rebind();
+	synchronize_srcu(&aa_arena_srcu);
+	mutex_lock(&aa_arenas_lock);
+	for (i = n; i < old; i++)
+		WRITE_ONCE(aa_arenas[i]->state, AA_ARENA_RETIRED);
+	mutex_unlock(&aa_arenas_lock);
+	aa_reap_kick();
+}
+
+/**
+ * aa_narenas_set() - change the number of automatic arenas
+ * @n: the new number, 1..ARENALLOC_NARENAS_MAX
+ *
+ * Raising creates (or brings back) arenas @n - 1 and below and binds CPUs
+ * to them by the load-time rule; lowering retires the arenas from @n up
+ * (aa_narenas_lower()).  Private arenas and their ids are untouched.  The
+ * sysfs directories arenas/<i>/ are the caller's (aa_narenas_apply()).
+ *
+ * Context: Process context, with aa_narenas_lock held; may sleep.
+ * Return: 0, or -ENOMEM (nothing changed).
+ */
+int aa_narenas_set(unsigned int n)
+{
+	int ret;
+
+	lockdep_assert_held(&aa_narenas_lock);
+	if (n < aa_narenas_auto) {
+		aa_narenas_lower(n);
+	} else if (n > aa_narenas_auto) {
+		ret = aa_narenas_raise(n);
+		if (ret)
+			return ret;
+		aa_tcache_rebind();
+	}
+	WRITE_ONCE(arenalloc_knob_narenas.val, n);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_narenas_set);
+
+/**
+ * aa_narenas_apply() - a write of narenas (the knob's apply hook, config.c)
+ * @n: the value, parsed and range-checked
+ *
+ * Applies it under aa_narenas_lock, with the arenas' sysfs directories:
+ * the retiring arenas' go first (removing one waits for its readers),
+ * the new arenas' come last.
+ *
+ * Context: Process context; takes aa_narenas_lock; may sleep.
+ * Return: 0, or -ENOMEM (nothing changed).
+ */
+int aa_narenas_apply(long n)
+{
+	unsigned int old;
+	int ret;
+
+	mutex_lock(&aa_narenas_lock);
+	old = aa_narenas_auto;
+	if (n < old) {
+		arenalloc_sysfs_arenas_del(n, old);
+		ret = aa_narenas_set(n);
+	} else {
+		ret = aa_narenas_set(n);
+		if (!ret && arenalloc_sysfs_arenas_add(old, n)) {
+			/* Directories or none: the arenas go again. */
+			arenalloc_sysfs_arenas_del(old, n);
+			WARN_ON(aa_narenas_set(old));
+			ret = -ENOMEM;
+		}
+	}
+	mutex_unlock(&aa_narenas_lock);
+	if (!ret && n != old)
+		pr_info("narenas %u -> %ld\n", old, n);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_narenas_apply);
+
 /* ==== Setup ============================================================ */
 
 static void aa_api_exit_arenas(void);
@@ -679,7 +962,6 @@ static void aa_api_exit_arenas(void);
 int aa_api_init(void)
 {
 	unsigned int i, n = arenalloc_knob_get(&arenalloc_knob_narenas);
-	int nid = first_memory_node;
 	int ret;
 
 	aa_debug_init();
@@ -688,14 +970,10 @@ int aa_api_init(void)
 	ret = aa_arenas_init();
 	if (ret)
 		return ret;
-	/* Automatic arenas are dealt out to the nodes with memory in turn. */
 	for (i = 0; i < n; i++) {
-		aa_arenas[i] = aa_arena_new(i, nid, false, GFP_KERNEL);
+		aa_arenas[i] = aa_arena_new(i, aa_auto_arena_node(i), false, GFP_KERNEL);
 		if (!aa_arenas[i])
 			goto undo;
-		nid = next_memory_node(nid);
-		if (nid >= MAX_NUMNODES)
-			nid = first_memory_node;
 	}
 	aa_narenas_auto = n;
 	ret = aa_tcache_init();
@@ -727,5 +1005,7 @@ void aa_api_exit(void)
 {
 	aa_shrinker_exit();
 	aa_tcache_exit();
+	/* No client is left to free into a retired arena: delete them all. */
+	cancel_work_sync(&aa_reap_work);
 	aa_api_exit_arenas();
 }

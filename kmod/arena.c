@@ -17,12 +17,52 @@
  * allocator (descriptor, free run, registry).
  *
  * Lock order
- *   1. aa_arenas_lock (mutex): arena creation and destruction
- *   2. the per-CPU cache lock (tcache.c, a local_lock)
- *   3. arena->lock (spinlock, irqsave)
- *   4. the registry's xa_lock (irqsave; never dropped while held: XArray
+ *   1. aa_narenas_lock (mutex, api.c): one narenas change at a time
+ *   2. kernfs's active references of arenas/<i>/ (removing a directory
+ *      waits for its readers and writers, none of which takes 1)
+ *   3. aa_arenas_lock (mutex): writes to the arena table and arena->state
+ *   4. the CPU hotplug lock (read), then aa_flush_lock (tcache.c)
+ *   5. the per-CPU cache's "in use" marker (tcache.c)
+ *   6. arena->lock (spinlock, irqsave)
+ *   7. the registry's xa_lock (irqsave; never dropped while held: XArray
  *      nodes are allocated outside it, by xas_nomem(), with the caller's gfp)
  *   A retained pool's lock (decay.c) is never taken with arena->lock held.
+ *   No aa_arena_srcu read-side section waits for 1, 3 or 4 (the shrinker
+ *   only trylocks 3), so their holders may wait for one to end.
+ *
+ * The arena table, aa_arenas[], and how long an arena lives
+ *   Ids [0, ARENALLOC_NARENAS_MAX) are automatic arenas, [AA_PRIVATE_FIRST,
+ *   AA_ARENAS_MAX) private ones: an id never changes meaning while its
+ *   arena exists, whatever narenas does.  aa_arenas_lock protects every
+ *   write of a slot and of arena->state; aa_narenas_lock serialises narenas
+ *   changes, and with them aa_narenas_auto, arena->nthreads and the CPUs'
+ *   bindings (api.c, tcache.c).  An automatic arena whose id falls at or
+ *   above a lower narenas is retired, stays in its slot until it is empty,
+ *   and is then freed.  An arena is reached four ways, and each keeps it
+ *   alive as long as it needs it:
+ *   - through a CPU's binding (tc->arena, aa_this_cpu_arena()) or a slot
+ *     read locklessly (an explicit id, the shrinker): allocation paths and
+ *     the shrinker read it inside an SRCU read-side section, aa_arena_srcu
+ *     (they may sleep: a refill may allocate a chunk with GFP_KERNEL).  A
+ *     narenas change unbinds every CPU from the arenas it retires and then
+ *     waits for an SRCU grace period, so no allocation from a retired
+ *     arena is in flight afterwards; the reaper clears an empty retired
+ *     arena's slot and waits for another before it frees the arena.  An
+ *     SRCU reader pays a per-CPU increment, on the refill and direct
+ *     paths only, never on a cache hit.
+ *   - through the chunk of one of its live objects (the registry, below):
+ *     the free path.  A live object keeps its arena from being empty, and
+ *     so from being freed; the free path looks the pointer up and frees
+ *     it inside one RCU read-side section (preemption off on the hit
+ *     path, rcu_read_lock() on the general one), and aa_arena_delete()
+ *     frees the arena with kfree_rcu() after its chunks have left the
+ *     registry, so even a bad pointer's lookup never reads a freed arena.
+ *   - through aa_arenas_lock (statistics, decay triggers): held while used.
+ *   - through sysfs (arenas/<i>/): a narenas change removes the directory
+ *     (which waits for its users) before it retires the arena.
+ *   So the hit path gains nothing: it reads its CPU's binding with the
+ *   cache marker held, as before, and a binding changes only on its own CPU
+ *   with the marker held (tcache.c).
  *
  * arena->lock protects the arena's chunk list, free runs, bins, huge list
  * and statistics, and every extent descriptor and chunk page map of the
@@ -82,7 +122,9 @@ EXPORT_SYMBOL_IF_KUNIT(aa_narenas_auto);
 atomic_long_t aa_metadata_bytes;
 EXPORT_SYMBOL_IF_KUNIT(aa_metadata_bytes);
 
-DEFINE_MUTEX(aa_arenas_lock);		/* private arena create/destroy */
+DEFINE_MUTEX(aa_arenas_lock);		/* slots of aa_arenas[], arena->state */
+EXPORT_SYMBOL_IF_KUNIT(aa_arenas_lock);
+DEFINE_SRCU(aa_arena_srcu);		/* allocation paths' use of an arena */
 static DEFINE_XARRAY_FLAGS(aa_registry, XA_FLAGS_LOCK_IRQ);
 static struct kmem_cache *aa_extent_cache;
 static size_t aa_extent_size;
@@ -997,6 +1039,7 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 	unsigned long flags;
 	void *bad = NULL;
 	unsigned int c;
+	bool retired;
 	int i;
 
 	bitmap_zero(flushed, AA_NCLASSES_MAX);
@@ -1010,9 +1053,13 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 		else
 			arena->lstats[c - arenalloc_sc.nsmall].nflushes++;
 	}
+	retired = READ_ONCE(arena->state) == AA_ARENA_RETIRED;
 	spin_unlock_irqrestore(&arena->lock, flags);
 	if (bad)
 		aa_report_bad_free(bad, 0);
+	/* It may be empty now: the reaper frees it if so. */
+	if (unlikely(retired))
+		aa_reap_kick();
 }
 
 /**
@@ -1030,13 +1077,41 @@ void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n)
 bool aa_arena_free(struct aa_arena *arena, void *ptr)
 {
 	unsigned long flags;
-	bool ok;
+	bool ok, retired;
 
 	spin_lock_irqsave(&arena->lock, flags);
 	ok = aa_arena_free_one(arena, ptr, true, NULL);
+	retired = READ_ONCE(arena->state) == AA_ARENA_RETIRED;
 	spin_unlock_irqrestore(&arena->lock, flags);
+	if (unlikely(retired))
+		aa_reap_kick();
 	return ok;
 }
+
+/**
+ * aa_arena_empty() - whether @arena holds no live allocation
+ * @arena: the arena
+ *
+ * Live means handed out and not given back: objects in a per-CPU cache
+ * count, empty chunks waiting for decay do not.
+ *
+ * Context: Any context; takes @arena->lock for O(size classes).
+ * Return: true when no small region, large or huge allocation is live.
+ */
+bool aa_arena_empty(struct aa_arena *arena)
+{
+	unsigned long flags;
+	bool empty;
+	unsigned int i;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	empty = !arena->large_cur && list_empty(&arena->huge);
+	for (i = 0; empty && i < arenalloc_sc.nsmall; i++)
+		empty = !arena->bins[i].curregs;
+	spin_unlock_irqrestore(&arena->lock, flags);
+	return empty;
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_arena_empty);
 
 /* ==== Arenas =========================================================== */
 
@@ -1206,7 +1281,9 @@ static void aa_extent_forget_live(struct aa_extent *e)
  * Every huge block goes back to the page allocator and every chunk to
  * the retained pool of its node, as decay would send it (muzzy_decay_ms
  * 0, the default, gives it straight back to the page allocator), whatever
- * allocations are still live in it.
+ * allocations are still live in it.  The arena itself is freed after an
+ * RCU grace period (kfree_rcu()), since a lockless lookup of a pointer
+ * into one of its chunks may still be reading it.
  *
  * Context: Process context, with no other user of @arena.
  */
@@ -1236,7 +1313,7 @@ void aa_arena_delete(struct aa_arena *arena)
 	}
 	aa_retained_put(NULL, &pages, aa_decay_now());
 	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
-	kfree(arena);
+	kfree_rcu(arena, rcu);
 }
 
 /*

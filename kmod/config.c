@@ -9,7 +9,9 @@
  *
  * Locking
  *   arenalloc_knob_lock (mutex) serialises writers of every knob, so that
- *   a store and a cross-knob check see one consistent set of values.
+ *   a store and a cross-knob check see one consistent set of values, but
+ *   narenas: its change is work (arenas made, CPUs moved, api.c), done by
+ *   its apply hook under aa_narenas_lock, after this file's parser.
  *   Readers do not take it: each knob value is a single long, published with
  *   WRITE_ONCE() and read with READ_ONCE() (see struct arenalloc_knob).
  *   Module parameters are set before init runs, single-threaded, so the
@@ -31,9 +33,13 @@ static DEFINE_MUTEX(arenalloc_knob_lock);
 
 /* ==== The knobs ========================================================= */
 
-/* 0 asks for the default, worked out from the CPUs and nodes at load. */
+/*
+ * 0 asks for the default, worked out from the CPUs and nodes at load;
+ * after load, 1..ARENALLOC_NARENAS_MAX (api.c applies a change).
+ */
 struct arenalloc_knob arenalloc_knob_narenas = {
-	.name = "narenas", .min = 0, .max = ARENALLOC_NARENAS_MAX,
+	.name = "narenas", .min = 0, .max = ARENALLOC_NARENAS_MAX, .runtime = true,
+	.apply = aa_narenas_apply,
 };
 EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_narenas);
 
@@ -207,10 +213,14 @@ EXPORT_SYMBOL_IF_KUNIT(arenalloc_knob_store_at);
  * @buf:  the new value as text
  *
  * The knob's @changed hook, if any, runs after the store, without the lock.
+ * A knob with an @apply hook is parsed here and changed by the hook,
+ * which has its own lock (narenas: aa_narenas_lock).
  *
- * Context: Process context; takes arenalloc_knob_lock.
- * Return: 0, -EPERM for a knob fixed at load, or -EINVAL for bad text
- * (the knob keeps its value).
+ * Context: Process context; takes arenalloc_knob_lock, or what @apply
+ * takes; may sleep.
+ * Return: 0, -EPERM for a knob fixed at load, -EINVAL for bad text (the
+ * knob keeps its value), or what @apply returns (-ENOMEM for narenas;
+ * nothing changed).
  */
 int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf)
 {
@@ -219,6 +229,10 @@ int arenalloc_knob_store(struct arenalloc_knob *knob, const char *buf)
 
 	if (!knob->runtime)
 		return -EPERM;
+	if (knob->apply) {
+		ret = arenalloc_knob_parse(knob, buf, &old);
+		return ret ?: knob->apply(old);
+	}
 	ret = arenalloc_knob_store_at(knob, buf, &knob->val, &old);
 	if (ret)
 		return ret;
@@ -307,5 +321,7 @@ int arenalloc_config_init(void)
 
 	if (!arenalloc_knob_narenas.val)
 		arenalloc_knob_narenas.val = arenalloc_default_narenas();
+	/* "The default" means nothing after load: a write names a count. */
+	arenalloc_knob_narenas.min = 1;
 	return 0;
 }

@@ -44,7 +44,9 @@
  *   around a call into the page allocator, and held for at most
  *   AA_DECAY_BATCH list moves.  aa_arenas_lock (mutex) keeps private arenas
  *   alive while a purge walks them; the shrinker only trylocks it, because
- *   arena creation allocates under it and may enter reclaim.
+ *   arena creation allocates under it and may enter reclaim, and without
+ *   it walks the automatic arenas inside an aa_arena_srcu read-side
+ *   section, which keeps retired ones from being freed under it (arena.c).
  *   The delayed works are serialised by the workqueue; aa_arena_delete()
  *   and aa_decay_exit() cancel them.  aa_dirty_pages and the pools' page
  *   counts are read locklessly by the shrinker's count, a snapshot.
@@ -515,7 +517,7 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 	unsigned long moved = 0, freed = 0;
 	unsigned int i;
 	bool locked;
-	int nid;
+	int nid, idx;
 
 	if (may_block) {
 		mutex_lock(&aa_arenas_lock);
@@ -523,7 +525,9 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 	} else {
 		locked = mutex_trylock(&aa_arenas_lock);
 	}
-	for (i = 0; i < (locked ? AA_ARENAS_MAX : aa_narenas_auto); i++) {
+	/* Without the lock, automatic arenas only, kept alive by SRCU. */
+	idx = srcu_read_lock(&aa_arena_srcu);
+	for (i = 0; i < (locked ? AA_ARENAS_MAX : AA_PRIVATE_FIRST); i++) {
 		struct aa_arena *arena = READ_ONCE(aa_arenas[i]);
 
 		if (!arena)
@@ -531,6 +535,7 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 		moved += aa_arena_decay(arena, now, force ? force - min(force, moved) : 0);
 		freed += aa_pool_decay(&arena->muzzy, now, force ? force - min(force, freed) : 0);
 	}
+	srcu_read_unlock(&aa_arena_srcu, idx);
 	if (locked)
 		mutex_unlock(&aa_arenas_lock);
 	for (nid = 0; nid < nr_node_ids; nid++)

@@ -56,11 +56,17 @@ enum arenalloc_knob_kind {
  *           arenalloc_config_init() has run, before sysfs exists
  * @runtime: may be written through sysfs after load
  * @val:     current value.  Written under arenalloc_knob_lock with
- *           WRITE_ONCE(); the allocator reads it locklessly with READ_ONCE()
- *           because every value in [@min, @max] is valid on its own and a
- *           reader that sees the old value for a moment is harmless.
+ *           WRITE_ONCE() (by @apply, under the lock @apply names); the
+ *           allocator reads it locklessly with READ_ONCE() because every
+ *           value in [@min, @max] is valid on its own and a reader that
+ *           sees the old value for a moment is harmless.
  * @changed: called (process context, no lock held) after a sysfs store
  *           changed @val from @old, or NULL
+ * @apply:   for a knob whose change is work that may fail (narenas): called
+ *           (process context, no lock held) with a parsed, range-checked
+ *           value instead of the store; makes the change and stores @val,
+ *           or fails and changes nothing; serialises its callers itself.
+ *           NULL for the others.
  */
 struct arenalloc_knob {
 	const char *name;
@@ -70,6 +76,7 @@ struct arenalloc_knob {
 	bool runtime;
 	long val;
 	void (*changed)(long old, long val);
+	int (*apply)(long val);
 };
 
 extern struct arenalloc_knob arenalloc_knob_narenas;
@@ -129,12 +136,18 @@ extern struct asc_table arenalloc_sc;
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/workqueue.h>
 
 #include "../common/decay.h"
 
-/* Most arenas at once: the automatic ones plus private ones. */
-#define AA_ARENAS_MAX		(2 * ARENALLOC_NARENAS_LIMIT)
+/*
+ * Arena ids: [0, ARENALLOC_NARENAS_MAX) are the automatic arenas' (whatever
+ * narenas is now), [AA_PRIVATE_FIRST, AA_ARENAS_MAX) private ones', so a
+ * change of narenas never renumbers an arena.
+ */
+#define AA_PRIVATE_FIRST	ARENALLOC_NARENAS_MAX
+#define AA_ARENAS_MAX		(AA_PRIVATE_FIRST + ARENALLOC_NARENAS_LIMIT)
 /* Free runs are kept in lists by log2 of their length in pages. */
 #define AA_NBUCKETS		(MAX_PAGE_ORDER + 1)
 
@@ -334,18 +347,36 @@ struct aa_retained {
 	struct delayed_work work;
 };
 
+/*
+ * An automatic arena's life (api.c): live while its id is below narenas;
+ * retiring while a lower narenas is being applied (no CPU is bound to it
+ * any more once that is done); retired from then on, until it is empty
+ * and freed, or narenas grows past its id again and it is live again.
+ */
+enum aa_arena_state {
+	AA_ARENA_LIVE,
+	AA_ARENA_RETIRING,
+	AA_ARENA_RETIRED,
+};
+
 /**
  * struct aa_arena - a set of chunks on one node and the allocator state
  * over them
  * @lock:      protects everything below but @id, @nid, @private and
- *             @strict_node, which are fixed at creation, and @nthreads,
- *             fixed once the per-CPU caches are set up at load
- * @id:        index in the arena table
+ *             @strict_node, which are fixed at creation, @state and
+ *             @nthreads
+ * @id:        index in the arena table; fixed
  * @nid:       node its memory comes from
  * @private:   created by arenalloc_arena_create(); never in a CPU's cache
  * @strict_node: created with ARENALLOC_ARENA_STRICT_NODE: its chunks and
  *             huge blocks come from @nid or not at all
- * @nthreads:  CPUs bound to it
+ * @state:     enum aa_arena_state; written under aa_arenas_lock with
+ *             WRITE_ONCE(), read locklessly (READ_ONCE()) by the slow
+ *             free path and by arena lookups by id; private arenas are
+ *             always live
+ * @nthreads:  CPUs bound to it; written under aa_narenas_lock with
+ *             WRITE_ONCE() when CPUs are bound (api.c), read racily
+ * @rcu:       frees it after a grace period (aa_arena_delete())
  * @chunks:    its chunks
  * @nchunks:   length of @chunks
  * @dirty:     its empty chunks, the longest empty first (kmod/decay.c
@@ -381,7 +412,9 @@ struct aa_arena {
 	int nid;
 	bool private;
 	bool strict_node;
+	u8 state;
 	unsigned int nthreads;
+	struct rcu_head rcu;
 	struct list_head chunks;
 	unsigned long nchunks;
 	struct list_head dirty;
@@ -431,11 +464,16 @@ static inline gfp_t aa_chunk_gfp(gfp_t gfp)
 }
 
 /*
- * The arena table: [0, narenas) automatic, the rest private.  Private
- * slots change under aa_arenas_lock; readers outside it use READ_ONCE().
+ * The arena table: [0, aa_narenas_auto) live automatic arenas, then
+ * retired ones not yet freed (NULL once freed), private ones from
+ * AA_PRIVATE_FIRST.  Slots change under aa_arenas_lock; readers outside
+ * it use READ_ONCE() inside an aa_arena_srcu read-side section (arena.c
+ * has the rules).  aa_narenas_auto changes under aa_narenas_lock.
  */
 extern struct aa_arena *aa_arenas[AA_ARENAS_MAX];
 extern struct mutex aa_arenas_lock;
+extern struct mutex aa_narenas_lock;
+extern struct srcu_struct aa_arena_srcu;
 extern unsigned int aa_narenas_auto;
 /* Bytes of metadata: chunk headers, extent descriptors, per-CPU caches. */
 extern atomic_long_t aa_metadata_bytes;
@@ -445,6 +483,7 @@ void aa_arenas_exit(void);
 int aa_nearest_memory_node(int nid);
 struct aa_arena *aa_arena_new(unsigned int id, int nid, bool private, gfp_t gfp);
 void aa_arena_delete(struct aa_arena *arena);
+bool aa_arena_empty(struct aa_arena *arena);
 
 /*
  * What arenalloc knows about a pointer it handed out.  @arena is valid
@@ -628,6 +667,10 @@ void aa_decay_kick_all(void);
 
 int aa_api_init(void);
 void aa_api_exit(void);
+int aa_narenas_set(unsigned int n);
+int aa_narenas_apply(long n);
+void aa_reap_kick(void);
+void aa_reap_flush(void);
 
 /* ==== Misuse reports (report.c) ========================================= */
 
@@ -690,6 +733,7 @@ void aa_tcache_stats_get(unsigned int cpu, struct aa_tcache_stats *st);
 void aa_tcache_hits_add(const struct aa_arena *arena, u64 *hits);
 void aa_tcache_gc_this_cpu(void);
 struct aa_arena *aa_this_cpu_arena(void);
+void aa_tcache_rebind(void);
 
 /* ==== Shrinker (shrinker.c) ============================================ */
 
@@ -791,5 +835,7 @@ void aa_dev_exit(void);
 
 int arenalloc_sysfs_init(void);
 void arenalloc_sysfs_exit(void);
+int arenalloc_sysfs_arenas_add(unsigned int from, unsigned int to);
+void arenalloc_sysfs_arenas_del(unsigned int from, unsigned int to);
 
 #endif /* _ARENALLOC_INTERNAL_H */

@@ -9,8 +9,14 @@
  *
  * Locking: none here.  kernfs keeps show/store from running after
  * arenalloc_sysfs_exit() removes the files, and config.c serialises
- * knob writers.  The purge and decay triggers (mode 0200: root only)
- * are parsed by the same parser and run in the writer's context
+ * knob writers.  narenas (0644) is applied by api.c under aa_narenas_lock,
+ * which also serialises arenalloc_sysfs_arenas_add() and _del(): the
+ * directories arenas/<i>/ of the arenas a lower narenas retires go first
+ * (kernfs waits for their readers and writers, none of which takes that
+ * lock), those of new arenas come once the arenas exist; so an arena
+ * that a show or store finds by its directory's name is live.  The purge
+ * and decay triggers (mode 0200: root only) are parsed by the same parser
+ * and run in the writer's context
  * (kmod/decay.c).  arenas/<i>/ holds an automatic arena's node, nthreads,
  * its own decay windows (-2 follows the global ones; same parser, same
  * messages), its purge and decay triggers and its statistics (stats/,
@@ -62,7 +68,7 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 		.knob = &arenalloc_knob_##_name,			\
 	}
 
-KNOB_ATTR(narenas, 0444);
+KNOB_ATTR(narenas, 0644);
 KNOB_ATTR(lg_chunk, 0444);
 KNOB_ATTR(debug, 0444);
 KNOB_ATTR(dirty_decay_ms, 0644);
@@ -256,14 +262,17 @@ static const struct attribute_group dev_group = {
 static struct kobject *arenas_kobj;
 static struct kobject **arena_kobjs;
 
-/* The directory name is the arena's index; automatic arenas are fixed. */
+/*
+ * The directory name is the arena's index.  The directory exists only
+ * while its arena is live (see the top of the file).
+ */
 static struct aa_arena *kobj_arena(struct kobject *kobj)
 {
 	unsigned int id;
 
-	if (kstrtouint(kobject_name(kobj), 10, &id) || id >= aa_narenas_auto)
+	if (kstrtouint(kobject_name(kobj), 10, &id) || id >= READ_ONCE(aa_narenas_auto))
 		return NULL;
-	return aa_arenas[id];
+	return READ_ONCE(aa_arenas[id]);
 }
 
 static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
@@ -279,7 +288,7 @@ static ssize_t nthreads_show(struct kobject *kobj, struct kobj_attribute *attr, 
 {
 	struct aa_arena *arena = kobj_arena(kobj);
 
-	return arena ? sysfs_emit(buf, "%u\n", arena->nthreads) : -ENODEV;
+	return arena ? sysfs_emit(buf, "%u\n", READ_ONCE(arena->nthreads)) : -ENODEV;
 }
 
 static struct kobj_attribute arena_nthreads_attr = __ATTR_RO(nthreads);
@@ -446,16 +455,59 @@ static const struct attribute_group *arena_groups[] = {
 	NULL,
 };
 
-static void arenas_sysfs_exit(void)
+/**
+ * arenalloc_sysfs_arenas_del() - remove arenas/<i>/ for @from <= i < @to
+ * @from: first arena id
+ * @to:   one past the last
+ *
+ * Waits for the directories' readers and writers to finish.
+ *
+ * Context: Process context, with aa_narenas_lock held (or at exit).
+ */
+void arenalloc_sysfs_arenas_del(unsigned int from, unsigned int to)
 {
 	unsigned int i;
 
-	for (i = 0; arena_kobjs && i < aa_narenas_auto; i++) {
+	for (i = from; arena_kobjs && i < to; i++) {
 		if (!arena_kobjs[i])
 			continue;
 		sysfs_remove_groups(arena_kobjs[i], arena_groups);
 		kobject_put(arena_kobjs[i]);
+		arena_kobjs[i] = NULL;
 	}
+}
+
+/**
+ * arenalloc_sysfs_arenas_add() - create arenas/<i>/ for @from <= i < @to
+ * @from: first arena id
+ * @to:   one past the last; the arenas exist
+ *
+ * Context: Process context, with aa_narenas_lock held (or at init).
+ * Return: 0, or -ENOMEM (the directories made are left for the caller to
+ * remove with arenalloc_sysfs_arenas_del()).
+ */
+int arenalloc_sysfs_arenas_add(unsigned int from, unsigned int to)
+{
+	char name[12];
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(name, sizeof(name), "%u", i);
+		arena_kobjs[i] = kobject_create_and_add(name, arenas_kobj);
+		if (!arena_kobjs[i])
+			return -ENOMEM;
+		if (sysfs_create_groups(arena_kobjs[i], arena_groups)) {
+			kobject_put(arena_kobjs[i]);
+			arena_kobjs[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void arenas_sysfs_exit(void)
+{
+	arenalloc_sysfs_arenas_del(0, ARENALLOC_NARENAS_MAX);
 	kfree(arena_kobjs);
 	arena_kobjs = NULL;
 	kobject_put(arenas_kobj);
@@ -463,28 +515,15 @@ static void arenas_sysfs_exit(void)
 
 static int arenas_sysfs_init(void)
 {
-	char name[12];
-	unsigned int i;
-
 	arenas_kobj = kobject_create_and_add("arenas", arenalloc_kobj);
-	arena_kobjs = kcalloc(aa_narenas_auto, sizeof(*arena_kobjs), GFP_KERNEL);
-	if (!arenas_kobj || !arena_kobjs)
-		goto fail;
-	for (i = 0; i < aa_narenas_auto; i++) {
-		snprintf(name, sizeof(name), "%u", i);
-		arena_kobjs[i] = kobject_create_and_add(name, arenas_kobj);
-		if (!arena_kobjs[i])
-			goto fail;
-		if (sysfs_create_groups(arena_kobjs[i], arena_groups)) {
-			kobject_put(arena_kobjs[i]);
-			arena_kobjs[i] = NULL;
-			goto fail;
-		}
+	/* One slot per automatic arena id, whatever narenas becomes. */
+	arena_kobjs = kcalloc(ARENALLOC_NARENAS_MAX, sizeof(*arena_kobjs), GFP_KERNEL);
+	if (!arenas_kobj || !arena_kobjs ||
+	    arenalloc_sysfs_arenas_add(0, aa_narenas_auto)) {
+		arenas_sysfs_exit();
+		return -ENOMEM;
 	}
 	return 0;
-fail:
-	arenas_sysfs_exit();
-	return -ENOMEM;
 }
 
 /* ==== The top directory ================================================= */
@@ -543,9 +582,10 @@ undo_kobj:
 
 void arenalloc_sysfs_exit(void)
 {
+	/* narenas first: a write in flight ends before arenas/ goes. */
+	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
 	arenas_sysfs_exit();
 	sysfs_remove_group(arenalloc_kobj, &dev_group);
 	sysfs_remove_group(arenalloc_kobj, &stats_group);
-	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
 	kobject_put(arenalloc_kobj);
 }

@@ -15,6 +15,18 @@
  * queues it on the CPU's remote list, which goes back to the owners in
  * batches, one lock acquisition per arena.  Objects of private arenas never
  * enter a cache, so destroying a private arena never has to chase them.
+ * Nor do objects of an automatic arena that narenas has retired: they go
+ * straight back to it (the test is on the slow path, where the arena is
+ * not the CPU's), so that it empties and can be freed (api.c).
+ *
+ * Binding: each CPU's arena (tc->arena) is chosen at load and again after
+ * every narenas change (aa_tcache_rebind()), by one rule.  A CPU changes
+ * its own binding, from a work item, holding its cache, after giving the
+ * objects its stacks hold back to their arena; the hit path reads the
+ * binding with the cache held, so it needs nothing more.  Paths that use
+ * the arena after putting the cache back (a refill that may sleep, a
+ * direct allocation) do so inside an aa_arena_srcu read-side section,
+ * which keeps a retired arena from being freed under them (arena.c).
  *
  * Locking, preemption and interrupts
  *   No interrupt is ever disabled to use a cache.  A caller takes its
@@ -250,39 +262,22 @@ static void *aa_arena_alloc_one(struct aa_arena *arena, unsigned int szind, gfp_
 	return aa_arena_alloc_large(arena, szind, PAGE_SIZE, gfp);
 }
 
-/**
- * aa_tcache_alloc() - an object of class @szind through this CPU's cache
- * @szind: size class, one that may be cached
- * @gfp:   the caller's flags, used when the cache must be refilled
- *
- * The miss path (the hit is aa_tcache_pop()): takes an object if the
- * stack has one after all, else refills the stack from the arena.  A
- * caller that interrupted the cache's holder gets its object from the
- * arena directly.
- *
- * Context: Any context @gfp allows, but NMI.
- * Return: the object, or NULL when the arena has no memory.
+/*
+ * The miss: refills @tc's stack of class @szind from the CPU's arena and
+ * returns one object; @tc is taken, and put back.  The binding is read
+ * inside an SRCU read-side section that lasts until the arena is no longer
+ * used (arena.c): the refill runs without the cache, may sleep, and may
+ * find the CPU bound elsewhere when it is done.
  */
-noinline void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
+static void *aa_tcache_refill(struct aa_tcache *tc, unsigned int szind, gfp_t gfp)
 {
 	void *batch[AA_BATCH_MAX];
-	struct aa_tcache *tc;
-	struct aa_tbin *bin;
+	struct aa_tbin *bin = &tc->bins[szind];
 	struct aa_arena *arena;
-	void *ptr;
-	int n, i;
+	void *ptr = NULL;
+	int n, i, idx;
 
-	tc = aa_tcache_get();
-	if (unlikely(!tc))
-		return aa_arena_alloc_one(aa_this_cpu_arena(), szind, gfp);
-	bin = &tc->bins[szind];
-	if (likely(bin->ncached)) {
-		ptr = bin->slots[--bin->ncached];
-		bin->low_water = min(bin->low_water, bin->ncached);
-		bin->nhits++;
-		aa_tcache_put(tc);
-		return ptr;
-	}
+	idx = srcu_read_lock(&aa_arena_srcu);
 	tc->misses++;
 	arena = tc->arena;
 	n = clamp_t(int, bin->max / 2, 1, AA_BATCH_MAX);
@@ -296,7 +291,7 @@ noinline void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 		n = !!batch[0];
 	}
 	if (!n)
-		return NULL;
+		goto out;
 
 	/* Keep the rest on the CPU we run on now, if it has room. */
 	ptr = batch[--n];
@@ -314,7 +309,52 @@ noinline void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
 		aa_tcache_put(tc);
 	if (n)
 		aa_arena_free_batch(arena, batch, n);
+out:
+	srcu_read_unlock(&aa_arena_srcu, idx);
 	return ptr;
+}
+
+/* An object of class @szind from this CPU's arena, past its cache. */
+static void *aa_tcache_alloc_direct(unsigned int szind, gfp_t gfp)
+{
+	int idx = srcu_read_lock(&aa_arena_srcu);
+	void *ptr = aa_arena_alloc_one(aa_this_cpu_arena(), szind, gfp);
+
+	srcu_read_unlock(&aa_arena_srcu, idx);
+	return ptr;
+}
+
+/**
+ * aa_tcache_alloc() - an object of class @szind through this CPU's cache
+ * @szind: size class, one that may be cached
+ * @gfp:   the caller's flags, used when the cache must be refilled
+ *
+ * The miss path (the hit is aa_tcache_pop()): takes an object if the
+ * stack has one after all, else refills the stack from the arena.  A
+ * caller that interrupted the cache's holder gets its object from the
+ * arena directly.
+ *
+ * Context: Any context @gfp allows, but NMI.
+ * Return: the object, or NULL when the arena has no memory.
+ */
+noinline void *aa_tcache_alloc(unsigned int szind, gfp_t gfp)
+{
+	struct aa_tcache *tc;
+	struct aa_tbin *bin;
+	void *ptr;
+
+	tc = aa_tcache_get();
+	if (unlikely(!tc))
+		return aa_tcache_alloc_direct(szind, gfp);
+	bin = &tc->bins[szind];
+	if (likely(bin->ncached)) {
+		ptr = bin->slots[--bin->ncached];
+		bin->low_water = min(bin->low_water, bin->ncached);
+		bin->nhits++;
+		aa_tcache_put(tc);
+		return ptr;
+	}
+	return aa_tcache_refill(tc, szind, gfp);
 }
 
 /*
@@ -333,6 +373,9 @@ static bool aa_tcache_push(struct aa_tcache *tc, void *ptr, struct aa_arena *are
 	if (!bin->max)
 		return false;
 	if (arena != tc->arena) {
+		/* A retired arena's objects go home now: it is freed once empty. */
+		if (unlikely(READ_ONCE(arena->state) != AA_ARENA_LIVE))
+			return false;
 		if (tc->nremote && tc->remote[tc->nremote - 1].ptr == ptr)
 			goto twice;
 		if (tc->nremote == AA_REMOTE_MAX)
@@ -369,11 +412,17 @@ twice:
 noinline void aa_tcache_free_slow(struct aa_tcache *tc, void *ptr, struct aa_arena *arena,
 				  unsigned long szind, unsigned long caller)
 {
-	bool done = aa_tcache_push(tc, ptr, arena, szind, caller);
+	bool ok = aa_tcache_push(tc, ptr, arena, szind, caller);
 
+	/*
+	 * Checked under the arena lock, which also tells kmemleak; with the
+	 * cache still held, so that @arena, found by the lookup, is read
+	 * inside the same RCU read-side section (arena.c).
+	 */
+	if (!ok)
+		ok = aa_arena_free(arena, ptr);
 	aa_tcache_put(tc);
-	/* Checked under the arena lock, which also tells kmemleak. */
-	if (!done && !aa_arena_free(arena, ptr))
+	if (!ok)
 		aa_report_bad_free(ptr, caller);
 }
 
@@ -411,10 +460,17 @@ bool aa_tcache_free(void *ptr, const struct aa_ptr_info *info, unsigned long cal
 
 /* ==== Whole-cache operations ============================================ */
 
-static DEFINE_MUTEX(aa_flush_lock);	/* one flush or trim at a time */
+/* What aa_tcache_drain_local() does besides sending remote lists home. */
+enum aa_drain_mode {
+	AA_DRAIN_TRIM,		/* apply tcache_max */
+	AA_DRAIN_FLUSH,		/* empty the cache */
+	AA_DRAIN_REBIND,	/* bind the CPU to tc->next (aa_tcache_rebind()) */
+};
+
+static DEFINE_MUTEX(aa_flush_lock);	/* one flush, trim or rebind at a time */
 static DEFINE_PER_CPU(struct work_struct, aa_drain_work);	/* aa_flush_lock */
 static struct cpumask aa_drain_cpus;	/* aa_flush_lock: works queued */
-static bool aa_drain_everything;	/* aa_flush_lock: flush, not trim */
+static enum aa_drain_mode aa_drain_mode;	/* aa_flush_lock */
 
 /*
  * Applies tcache_max to this CPU's stacks, which it holds: each may hold
@@ -432,31 +488,50 @@ static void aa_tcache_limit(struct aa_tcache *tc)
 }
 
 /*
- * Empties this CPU's cache (flush), or applies tcache_max to it (trim);
- * the remote list goes home either way.
+ * Binds this CPU, whose cache it holds, to @arena: the objects its stacks
+ * hold go back to the arena they came from first, so that the stacks only
+ * ever hold objects of tc->arena.
+ */
+static void aa_tcache_bind(struct aa_tcache *tc, struct aa_arena *arena)
+{
+	unsigned int i;
+
+	if (tc->arena == arena)
+		return;
+	for (i = 0; i < aa_tcache_nbins; i++)
+		aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
+	WRITE_ONCE(tc->arena, arena);
+}
+
+/*
+ * Empties this CPU's cache (flush), applies tcache_max to it (trim), or
+ * moves it to its new arena (rebind); the remote list goes home in every
+ * case.
  */
 static void aa_tcache_drain_local(struct work_struct *unused)
 {
-	bool everything = READ_ONCE(aa_drain_everything);
+	enum aa_drain_mode mode = READ_ONCE(aa_drain_mode);
 	struct aa_tcache *tc = aa_tcache_get_task();
 	unsigned int i;
 
 	if (!tc)
 		return;
 	aa_tcache_limit(tc);
-	for (i = 0; everything && i < aa_tcache_nbins; i++)
+	if (mode == AA_DRAIN_REBIND)
+		aa_tcache_bind(tc, tc->next);
+	for (i = 0; mode == AA_DRAIN_FLUSH && i < aa_tcache_nbins; i++)
 		aa_tbin_flush(tc, &tc->bins[i], tc->bins[i].ncached);
 	aa_remote_flush(tc);
 	aa_tcache_put(tc);
 }
 
 /* Runs aa_tcache_drain_local() on every online CPU and waits for it. */
-static void aa_tcache_drain_all(bool everything)
+static void aa_tcache_drain_all(enum aa_drain_mode mode)
 {
 	unsigned int cpu;
 
 	mutex_lock(&aa_flush_lock);
-	WRITE_ONCE(aa_drain_everything, everything);
+	WRITE_ONCE(aa_drain_mode, mode);
 	cpumask_copy(&aa_drain_cpus, cpu_online_mask);
 	for_each_cpu(cpu, &aa_drain_cpus) {
 		struct work_struct *work = per_cpu_ptr(&aa_drain_work, cpu);
@@ -480,7 +555,7 @@ static void aa_tcache_drain_all(bool everything)
  */
 void aa_tcache_flush_all(void)
 {
-	aa_tcache_drain_all(true);
+	aa_tcache_drain_all(AA_DRAIN_FLUSH);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_flush_all);
 
@@ -500,7 +575,7 @@ EXPORT_SYMBOL_IF_KUNIT(aa_tcache_flush_all);
 void aa_tcache_max_changed(long old, long val)
 {
 	if (val != old)
-		aa_tcache_drain_all(false);
+		aa_tcache_drain_all(AA_DRAIN_TRIM);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_tcache_max_changed);
 
@@ -545,7 +620,9 @@ EXPORT_SYMBOL_IF_KUNIT(aa_tcache_gc_kick);
 /**
  * aa_this_cpu_arena() - the automatic arena of the CPU we run on
  *
- * Context: Any context; the answer may be stale once preemption is allowed.
+ * Context: Any context, inside an aa_arena_srcu read-side section, which
+ * keeps the arena from being freed until it ends (arena.c); the answer may
+ * be stale once preemption is allowed, or after a narenas change.
  * Return: the arena.
  */
 struct aa_arena *aa_this_cpu_arena(void)
@@ -599,7 +676,8 @@ void aa_tcache_hits_add(const struct aa_arena *arena, u64 *hits)
 	for_each_possible_cpu(cpu) {
 		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
 
-		if (arena && tc->arena != arena)
+		/* The binding moves only with narenas: a stale one is fine. */
+		if (arena && READ_ONCE(tc->arena) != arena)
 			continue;
 		for (i = 0; i < aa_tcache_nbins; i++)
 			hits[i] += data_race(tc->bins[i].nhits);	/* a stale word is fine */
@@ -654,17 +732,22 @@ static int aa_tcache_gc_offline(unsigned int cpu)
 	return 0;
 }
 
-/* ==== Setup ============================================================ */
+/* ==== Setup, and binding CPUs to arenas ================================ */
+
+/* Per node: CPUs given an arena there so far (aa_narenas_lock, or init). */
+static unsigned int aa_rank[MAX_NUMNODES];
 
 /*
- * CPU to arena: the arenas of each node are dealt out round-robin to the
- * node's CPUs; a CPU whose node has no arena (no memory: a CPU-only node,
- * or fewer arenas than nodes) uses those of the nearest node that has one,
- * by node_distance(), as the page allocator would.  cpu_to_mem() cannot
- * say which: without CONFIG_HAVE_MEMORYLESS_NODES (x86) it is the CPU's
- * own node.
+ * CPU to arena: the live automatic arenas of each node are dealt out
+ * round-robin to the node's CPUs; a CPU whose node has no arena (no
+ * memory: a CPU-only node, or fewer arenas than nodes) uses those of the
+ * nearest node that has one, by node_distance(), as the page allocator
+ * would.  cpu_to_mem() cannot say which: without
+ * CONFIG_HAVE_MEMORYLESS_NODES (x86) it is the CPU's own node.  The
+ * same rule at load and after every narenas change (aa_tcache_rebind()),
+ * with aa_rank[] zeroed before the first CPU.
  */
-static struct aa_arena *aa_arena_for_cpu(unsigned int cpu, unsigned int *rank)
+static struct aa_arena *aa_arena_for_cpu(unsigned int cpu)
 {
 	int nid = cpu_to_node(cpu), best = aa_arenas[0]->nid;
 	unsigned int i, n = 0, k;
@@ -676,18 +759,68 @@ static struct aa_arena *aa_arena_for_cpu(unsigned int cpu, unsigned int *rank)
 			best = aa_arenas[i]->nid;
 	for (i = 0; i < aa_narenas_auto; i++)
 		n += aa_arenas[i]->nid == best;
-	k = rank[best]++ % n;
+	k = aa_rank[best]++ % n;
 	for (i = 0; i < aa_narenas_auto; i++)
 		if (aa_arenas[i]->nid == best && !k--)
 			break;
 	return aa_arenas[i];
 }
 
+/*
+ * Works out every possible CPU's arena under the rule above, in tc->next,
+ * and the live arenas' nthreads to match.
+ */
+static void aa_tcache_plan(void)
+{
+	struct aa_arena *arena;
+	unsigned int cpu, i;
+
+	memset(aa_rank, 0, sizeof(aa_rank));
+	for (i = 0; i < aa_narenas_auto; i++)
+		WRITE_ONCE(aa_arenas[i]->nthreads, 0);
+	for_each_possible_cpu(cpu) {
+		arena = aa_arena_for_cpu(cpu);
+		per_cpu_ptr(aa_tcache, cpu)->next = arena;
+		WRITE_ONCE(arena->nthreads, arena->nthreads + 1);
+	}
+}
+
+/**
+ * aa_tcache_rebind() - bind every CPU to its arena after narenas changed
+ *
+ * aa_arenas[0, aa_narenas_auto) are the live automatic arenas.  Each
+ * online CPU moves itself, from a work item bound to it, holding its
+ * cache: its stacks go back to the arena they came from, then its binding
+ * (tc->arena) changes, and its remote list goes home.  An offline CPU's
+ * cache was emptied when it went down; its binding is written here, under
+ * the CPU hotplug lock, which keeps it offline meanwhile.  So a binding
+ * changes only where nothing uses it, and the hit path, which reads it
+ * with the cache held, needs no barrier or lock of its own.
+ *
+ * Context: Process context, with aa_narenas_lock held; may sleep.
+ */
+void aa_tcache_rebind(void)
+{
+	unsigned int cpu;
+
+	lockdep_assert_held(&aa_narenas_lock);
+	aa_tcache_plan();
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
+
+		if (!cpu_online(cpu))
+			WRITE_ONCE(tc->arena, tc->next);
+	}
+	aa_tcache_drain_all(AA_DRAIN_REBIND);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_tcache_rebind);
+
 int aa_tcache_init(void)
 {
 	static struct lock_class_key aa_tcache_key __maybe_unused;
 	unsigned int cpu, i, total = 0;
-	unsigned int *rank;
 	int ret;
 
 	aa_tcache_nbins = arenalloc_sc.nclasses;
@@ -697,11 +830,11 @@ int aa_tcache_init(void)
 	aa_wq = alloc_workqueue("arenalloc", WQ_MEM_RECLAIM, 0);
 	aa_tcache = __alloc_percpu(struct_size_t(struct aa_tcache, bins, ASC_NCLASSES_MAX),
 				   __alignof__(struct aa_tcache));
-	rank = kcalloc(nr_node_ids, sizeof(*rank), GFP_KERNEL);
-	if (!aa_wq || !aa_tcache || !rank) {
+	if (!aa_wq || !aa_tcache) {
 		ret = -ENOMEM;
-		goto undo;
+		goto undo_slots;
 	}
+	aa_tcache_plan();
 	for_each_possible_cpu(cpu) {
 		struct aa_tcache *tc = per_cpu_ptr(aa_tcache, cpu);
 		void **slots = kcalloc_node(total, sizeof(void *), GFP_KERNEL,
@@ -709,13 +842,12 @@ int aa_tcache_init(void)
 
 		if (!slots) {
 			ret = -ENOMEM;
-			goto undo;
+			goto undo_slots;
 		}
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 		lockdep_init_map(&tc->dep_map, "aa_tcache", &aa_tcache_key, 0);
 #endif
-		tc->arena = aa_arena_for_cpu(cpu, rank);
-		tc->arena->nthreads++;
+		tc->arena = tc->next;
 		tc->cpu = cpu;
 		INIT_DEFERRABLE_WORK(&tc->gc_work, aa_tcache_gc_fn);
 		for (i = 0; i < aa_tcache_nbins; i++) {
@@ -726,7 +858,6 @@ int aa_tcache_init(void)
 	}
 	atomic_long_add(num_possible_cpus() * (total * sizeof(void *) +
 		struct_size_t(struct aa_tcache, bins, ASC_NCLASSES_MAX)), &aa_metadata_bytes);
-	kfree(rank);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "arenalloc:tcache",
 					NULL, aa_tcache_cpu_dead);
@@ -740,9 +871,6 @@ int aa_tcache_init(void)
 	aa_cpuhp_gc_state = ret;
 	return 0;
 
-undo:
-	kfree(rank);
-	goto undo_slots;
 undo_dead:
 	cpuhp_remove_state_nocalls(aa_cpuhp_state);
 undo_slots:

@@ -40,14 +40,19 @@ struct aa_tbin {
 };
 
 /**
- * struct aa_tcache - one CPU's cache; every field but @arena, @cpu and
+ * struct aa_tcache - one CPU's cache; every field but @next, @cpu and
  * @gc_work belongs to whoever holds @in_use
  * @in_use:   the marker: set while a caller on this CPU uses the cache
  *            (tcache.c); only this CPU writes it
  * @dep_map:  lockdep's view of the marker, a trylock
- * @arena:    the CPU's automatic arena; fixed at init, so read without
- *            the marker (statistics read the counters racily, see
- *            aa_tcache_stats_get())
+ * @arena:    the CPU's automatic arena.  Written only with the marker
+ *            held, on its own CPU (or while the CPU is offline), by
+ *            aa_tcache_rebind() when narenas changes, with WRITE_ONCE();
+ *            read plainly with the marker held (the hit path), otherwise
+ *            with READ_ONCE() inside an aa_arena_srcu section
+ *            (aa_this_cpu_arena()) or racily by statistics
+ * @next:     the arena aa_tcache_rebind() binds the CPU to next
+ *            (aa_narenas_lock)
  * @cpu:      the CPU it belongs to; fixed at init
  * @gc_work:  the GC pass, queued on @cpu while it is online (its own
  *            locking: the workqueue's)
@@ -65,6 +70,7 @@ struct aa_tcache {
 	struct lockdep_map dep_map;
 #endif
 	struct aa_arena *arena;
+	struct aa_arena *next;
 	unsigned int cpu;
 	struct delayed_work gc_work;
 	unsigned int nremote;

@@ -68,9 +68,11 @@
 #define ARENALLOC_TCACHE_NONE	0x80
 /*
  * Allocate from arena @id: an id from arenalloc_arena_create() (check it
- * for errors first) or an automatic arena, 0 .. narenas - 1.  Objects of a
- * private arena never pass through the per-CPU caches.  For
- * arenalloc_sdallocx(): the memory must be that arena's.
+ * for errors first; 256 and up, whatever narenas is) or an automatic
+ * arena, 0 .. narenas - 1 (narenas may change at run time: an automatic
+ * arena at or above it is refused).  Objects of a private arena never
+ * pass through the per-CPU caches.  For arenalloc_sdallocx(): the memory
+ * must be that arena's.
  */
 #define ARENALLOC_ARENA(id)	((int)(((unsigned int)(id) + 1) << 20))
 
