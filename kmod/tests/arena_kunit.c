@@ -60,6 +60,7 @@ static void arena_create_refuses_bad_arguments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_create(-7, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_create(NUMA_NO_NODE, 0x100), -EINVAL);
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(0), -EINVAL);	/* automatic */
+	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(AA_PRIVATE_FIRST - 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(-1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(AA_ARENAS_MAX), -EINVAL);
 }
@@ -73,7 +74,10 @@ static void arena_slots_run_out_cleanly(struct kunit *test)
 	while ((id = arenalloc_arena_create(NUMA_NO_NODE, 0)) >= 0)
 		ids[n++] = id;
 	KUNIT_EXPECT_EQ(test, id, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, n, AA_ARENAS_MAX - (int)aa_narenas_auto);
+	/* Private ids lie above every automatic one, whatever narenas is. */
+	KUNIT_EXPECT_EQ(test, n, AA_ARENAS_MAX - AA_PRIVATE_FIRST);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_GE(test, ids[i], AA_PRIVATE_FIRST);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, arenalloc_arena_destroy(ids[i]), 0);
 }

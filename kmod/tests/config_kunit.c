@@ -173,6 +173,42 @@ static void store_calls_the_changed_hook(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hook_calls, 1);
 }
 
+static long apply_val;
+static int apply_ret;
+
+static int record_apply(long val)
+{
+	apply_val = val;
+	return apply_ret;
+}
+
+/*
+ * narenas is changed by its apply hook (api.c), after the one parser: bad
+ * text never reaches the hook, and the hook's failure is the store's.
+ */
+static void store_calls_the_apply_hook(struct kunit *test)
+{
+	struct arenalloc_knob k = arenalloc_knob_narenas;
+
+	KUNIT_EXPECT_TRUE(test, arenalloc_knob_narenas.apply == aa_narenas_apply);
+	KUNIT_EXPECT_TRUE(test, k.runtime);
+	k.apply = record_apply;
+	k.val = 4;
+	apply_val = 0;
+	apply_ret = 0;
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "7\n"), 0);
+	KUNIT_EXPECT_EQ(test, apply_val, 7L);
+	apply_val = 0;
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "3x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "257"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, apply_val, 0L);
+	apply_ret = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_store(&k, "9"), -ENOMEM);
+	/* The hook stores the value; the store itself never does. */
+	KUNIT_EXPECT_EQ(test, arenalloc_knob_get(&k), 4L);
+}
+
 static void loaded_values_are_in_range(struct kunit *test)
 {
 	int i;
@@ -199,6 +235,7 @@ static struct kunit_case arenalloc_config_cases[] = {
 	KUNIT_CASE(store_bad_text_changes_nothing),
 	KUNIT_CASE(store_refuses_load_time_knob),
 	KUNIT_CASE(store_calls_the_changed_hook),
+	KUNIT_CASE(store_calls_the_apply_hook),
 	KUNIT_CASE(loaded_values_are_in_range),
 	{}
 };

@@ -26,10 +26,10 @@ static inline int *aa_test_track_errors(struct kunit *test)
 }
 
 /*
- * Live small regions and large allocations over the automatic arenas,
- * objects in per-CPU caches included.  Nothing else allocates from
- * arenalloc while the suites run, so after aa_tcache_flush_all() and with
- * everything freed this is exactly 0.
+ * Live small regions, large and huge allocations over the automatic
+ * arenas, retired ones not yet freed included, objects in per-CPU caches
+ * too.  Nothing else allocates from arenalloc while the suites run, so
+ * after aa_tcache_flush_all() and with everything freed this is exactly 0.
  */
 static inline unsigned long aa_test_auto_live(void)
 {
@@ -37,10 +37,14 @@ static inline unsigned long aa_test_auto_live(void)
 	unsigned long live = 0;
 	unsigned int i;
 
-	for (i = 0; i < aa_narenas_auto; i++) {
+	mutex_lock(&aa_arenas_lock);
+	for (i = 0; i < AA_PRIVATE_FIRST; i++) {
+		if (!aa_arenas[i])
+			continue;
 		aa_arena_stats_get(aa_arenas[i], &st);
-		live += st.small_regs + st.large_live;
+		live += st.small_regs + st.large_live + !!st.huge_pages;
 	}
+	mutex_unlock(&aa_arenas_lock);
 	return live;
 }
 
