@@ -62,11 +62,18 @@ if insmod "$KO" narenas=3 lg_chunk=16 dirty_decay_ms=-1 muzzy_decay_ms=500 \
 	check "decay values in sysfs" sh -c "[ \$(cat $SYSFS/dirty_decay_ms) = -1 ] && [ \$(cat $SYSFS/muzzy_decay_ms) = 500 ]"
 	check "tcache_max and debug in sysfs" sh -c "[ \$(cat $SYSFS/tcache_max) = 4096 ] && [ \$(cat $SYSFS/debug) = 1 ]"
 	check "stats_print_interval in sysfs" sysfs_is stats_print_interval 60000
+	# narenas at run time: arenas/<i>/ and the parameter follow it, and
+	# the module unloads cleanly after (retired arenas freed).
+	check "narenas raised at run time" sh -c "echo 5 > $SYSFS/narenas &&
+		[ \$(ls $SYSFS/arenas | wc -l) = 5 ] &&
+		[ \$(cat /sys/module/arenalloc/parameters/narenas) = 5 ]"
+	check "narenas lowered at run time" sh -c "echo 1 > $SYSFS/narenas &&
+		[ \$(ls $SYSFS/arenas | wc -l) = 1 ] && [ \$(cat $SYSFS/narenas) = 1 ]"
 	check "unloads" rmmod arenalloc
 	check "sysfs tree removed" test ! -e $SYSFS
 else
 	not_ok "loads with good parameters"
-	for i in 1 2 3 4 5 6; do not_ok "check $i after the failed load"; done
+	for i in 1 2 3 4 5 6 7 8; do not_ok "check $i after the failed load"; done
 fi
 
 if insmod "$KO"; then

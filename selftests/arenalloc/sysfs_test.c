@@ -34,7 +34,7 @@ struct knob {
 };
 
 static const struct knob knobs[] = {
-	{ "narenas",        0444, 1,  ARENALLOC_NARENAS_LIMIT },
+	{ "narenas",        0644, 1,  ARENALLOC_NARENAS_LIMIT },
 	{ "lg_chunk",       0444, ARENALLOC_LG_CHUNK_LIMIT_MIN, 30 },
 	{ "debug",          0444, 0,  1 },
 	{ "dirty_decay_ms", 0644, -1, ARENALLOC_DECAY_MS_LIMIT },
@@ -365,6 +365,66 @@ TEST_F(sysfs, arenas_cover_every_cpu)
 	EXPECT_EQ(cpus, total);
 }
 
+/* CPUs bound over arenas/<i>/nthreads, 0 <= i < @narenas. */
+static long bound_cpus(struct __test_metadata *_metadata, long narenas)
+{
+	long i, nthreads, total = 0;
+	char name[64];
+
+	for (i = 0; i < narenas; i++) {
+		snprintf(name, sizeof(name), "arenas/%ld/nthreads", i);
+		EXPECT_EQ(0, read_long(name, &nthreads)) TH_LOG("%s", name);
+		total += nthreads;
+	}
+	return total;
+}
+
+/*
+ * narenas at run time: a good value sticks, arenas/<i>/ follows it and
+ * every CPU stays bound; a bad one (not a number, 0, negative, above the
+ * limit, overflowing, trailing junk) is EINVAL and changes nothing.
+ */
+TEST_F(sysfs, narenas_is_live)
+{
+	static const char *const bad[] = {
+		"0", "-1", "257", "99999999999999999999999", "3abc", "abc", "\n", "2 3",
+	};
+	int cpus = count_list("/sys/devices/system/cpu/possible");
+	long n0, v, want;
+	char text[32], name[64];
+	size_t j;
+
+	ASSERT_EQ(0, read_long("narenas", &n0));
+	for (j = 0; j < ARRAY_SIZE(bad); j++) {
+		EXPECT_EQ(-EINVAL, write_file("narenas", bad[j])) TH_LOG("narenas <- '%s'", bad[j]);
+		ASSERT_EQ(0, read_long("narenas", &v));
+		EXPECT_EQ(n0, v) TH_LOG("narenas <- '%s'", bad[j]);
+	}
+	snprintf(text, sizeof(text), "%d", ARENALLOC_NARENAS_LIMIT + 1);
+	EXPECT_EQ(-EINVAL, write_file("narenas", text));
+
+	ASSERT_EQ(0, write_file("narenas", "1\n"));
+	ASSERT_EQ(0, read_long("narenas", &v));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(-ENOENT, read_long("arenas/1/node", &v));
+	EXPECT_EQ(cpus, bound_cpus(_metadata, 1));
+
+	want = n0 + 2 > ARENALLOC_NARENAS_LIMIT ? ARENALLOC_NARENAS_LIMIT : n0 + 2;
+	snprintf(text, sizeof(text), "%ld", want);
+	ASSERT_EQ(0, write_file("narenas", text));
+	ASSERT_EQ(0, read_long("narenas", &v));
+	EXPECT_EQ(want, v);
+	snprintf(name, sizeof(name), "arenas/%ld/node", want - 1);
+	EXPECT_EQ(0, read_long(name, &v)) TH_LOG("%s", name);
+	EXPECT_EQ(cpus, bound_cpus(_metadata, want));
+
+	snprintf(text, sizeof(text), "%ld", n0);
+	ASSERT_EQ(0, write_file("narenas", text));
+	snprintf(name, sizeof(name), "arenas/%ld/node", n0);
+	EXPECT_EQ(-ENOENT, read_long(name, &v));
+	EXPECT_EQ(cpus, bound_cpus(_metadata, n0));
+}
+
 static const char *const bad_decay[] = {
 	"\n", "abc", "12abc", " 7", "1.5", "-3", "99999999999999999999999", "86400001", "0x",
 };
@@ -448,7 +508,7 @@ TEST_F(sysfs, arena_triggers_and_stats)
 TEST_F(sysfs, writes_are_root_only)
 {
 	static const char *const names[] = {
-		"dirty_decay_ms", "muzzy_decay_ms", "tcache_max", "tcache_gc_interval",
+		"narenas", "dirty_decay_ms", "muzzy_decay_ms", "tcache_max", "tcache_gc_interval",
 		"stats_print_interval", "purge", "decay", "arenas/0/dirty_decay_ms",
 		"arenas/0/muzzy_decay_ms", "arenas/0/purge", "arenas/0/decay",
 	};
