@@ -19,7 +19,9 @@
  * share its pages copy-on-write, as they would anonymous memory.
  * MAP_PRIVATE is refused.  ARENALLOC_IOC_PURGE gives a range's pages back
  * (the next touch faults in a zeroed page); munmap() of a range, or of a
- * part of it, gives back its pages at once.  The pages cannot be swapped:
+ * part of it, gives back its pages at once.  ARENALLOC_IOC_SET_POLICY
+ * chooses where an open's later pages come from (by default the
+ * mapping's node), ARENALLOC_IOC_STATS reports what its mappings did.  The pages cannot be swapped:
  * a mapping counts against RLIMIT_MEMLOCK, and mmap() past it is -EAGAIN
  * without CAP_IPC_LOCK.
  *
