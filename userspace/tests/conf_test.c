@@ -450,7 +450,8 @@ AC_CASE(good_values_take_effect)
 		"opt.muzzy_decay_ms", "567", "opt.tcache", "false", "opt.tcache_max", "4096",
 		"opt.lg_chunk", "22", "opt.percpu_arena", "disabled", "opt.chunk_source", "mmap",
 		"opt.device_policy", "local", "opt.junk", "alloc", "opt.stats_print", "false",
-		"opt.background_thread", "false", "background_thread", "false", "opt.abort_conf", "false", NULL,
+		"opt.background_thread", "false", "background_thread", "false",
+		"opt.abort_conf", "false", NULL,
 	};
 	static const char *const want2[] = {
 		"opt.narenas", "1", "opt.dirty_decay_ms", "0", "opt.muzzy_decay_ms", "86400000",
