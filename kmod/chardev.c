@@ -28,7 +28,9 @@
  *            the mapped file, meet the map file (S_NOCMTIME, seen by no
  *            other user), never the device node.  The device file's
  *            private_data is its map file; the map file's inode is a
- *            struct aa_map, which holds the open's offset spaces.
+ *            struct aa_map, which holds the open's offset spaces, its
+ *            placement policy (SET_POLICY, read at every page a backing
+ *            of the open takes) and its counters (STATS).
  *   pgoff    ->mmap() gives every mapping its own range of page offsets
  *            in its open's space, taken from aa_map.next_pgoff, in place
  *            of the offset asked for (which chose the node).
@@ -63,7 +65,10 @@
  *            own order: truncation and rmap walks take it under the
  *            folio lock), by fork and PURGE with no page lock held.
  *   aa_map.lock  a spinlock around next_pgoff and next_key, taken in
- *            ->mmap() and ->open under mmap_lock; nothing nests inside it.
+ *            ->mmap() and ->open under mmap_lock, and by SET_POLICY,
+ *            which writes the policy inside it under aa_map.policy_seq;
+ *            nothing else nests inside it.  Faults read the policy
+ *            locklessly through the seqcount.
  *   aa_users_lock  a spinlock around the aa_users hash and aa_user.refs
  *            (see "Byte limits"), taken in ->mmap(), ->open and ->close
  *            under mmap_lock; nothing nests inside it.
@@ -104,7 +109,8 @@
  *   process holds at most RLIMIT_MEMLOCK of device pages, plus what it
  *   has mlock()ed of other memory counting against the same limit.  The
  *   same charge goes to the mapper's user and the device's total, which
- *   dev_user_max and dev_max may bound ("Byte limits" below).
+ *   dev_user_max and dev_max may bound ("Byte limits" below), where the
+ *   pages a child copies are checked as it takes them.
  *
  * Futexes, and the rest of what works on anonymous memory
  *   A heap on the device must take every system call that anonymous
@@ -186,7 +192,8 @@
  *   shared page stays charged to whoever faulted it in, as a shared
  *   anonymous page does.
  *   A copy that cannot be allocated fails the write fault with
- *   VM_FAULT_OOM, as for anonymous memory, and counts in fork_failed;
+ *   VM_FAULT_OOM, as for anonymous memory, and one past a byte limit
+ *   (see there) with VM_FAULT_SIGBUS; either counts in fork_failed;
  *   fork_copied counts the copies.  A vma stays copy-on-write for life;
  *   as its pages are then write-notified, the core refuses FOLL_LONGTERM
  *   write pins (io_uring fixed buffers) on it.
@@ -222,6 +229,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -301,19 +309,50 @@ unsigned long aa_dev_node_pages(int nid)
 /* ==== Map files ========================================================= */
 
 /**
+ * struct aa_map_stats - what the mappings of one open did (see
+ *                       struct arenalloc_stats), in pages
+ * @mapped:     pages its backings have charged (aa_backing_charge())
+ * @resident:   pages its backings hold, a page shared since fork() once
+ * @purged:     pages PURGE gave back, ever
+ * @faults:     faults served, ever
+ * @cow_copies: copies made since fork(), ever
+ *
+ * Atomic counters, each updated alone; no lock.
+ */
+struct aa_map_stats {
+	atomic_long_t mapped;
+	atomic_long_t resident;
+	atomic_long_t purged;
+	atomic_long_t faults;
+	atomic_long_t cow_copies;
+};
+
+/**
  * struct aa_map - the inode of a map file (see "open" above)
  * @vfs:        the inode itself
- * @lock:       protects @next_pgoff and @next_key
+ * @lock:       protects @next_pgoff and @next_key, and serialises writers
+ *              of the policy
  * @next_pgoff: the first page offset no mapping of its open has taken
  * @next_key:   the first page key no forked backing has taken (see
  *              "Futexes"); keys of forked backings lie above every page
  *              offset, which are below AA_DEV_PGOFF_LIMIT
+ * @policy_seq: a seqcount around @mode, @node and @nodemask, written
+ *              under @lock, read locklessly by faults (aa_backing_place())
+ * @mode:       the open's enum arenalloc_policy_mode
+ * @node:       the node of ARENALLOC_POLICY_BIND and _PREFERRED
+ * @nodemask:   the nodes of ARENALLOC_POLICY_INTERLEAVE
+ * @stats:      its counters
  */
 struct aa_map {
 	struct inode vfs;
 	spinlock_t lock;		/* protects next_pgoff and next_key */
 	pgoff_t next_pgoff;
 	pgoff_t next_key;
+	seqcount_spinlock_t policy_seq;	/* around mode, node, nodemask */
+	u32 mode;
+	int node;
+	u64 nodemask;
+	struct aa_map_stats stats;
 };
 
 static struct aa_map *aa_map_of(struct file *map_file)
@@ -360,8 +399,9 @@ static int aa_map_take_keys(struct file *map_file, unsigned long n,
 
 struct aa_backing {
 	struct list_head vmas;		/* aa_vma.node: see "Lifetime" */
-	int nid;			/* node pages are asked from */
+	int nid;			/* node of ARENALLOC_POLICY_DEFAULT */
 	bool keyless;			/* no key range: see "Futexes" */
+	bool exempt;			/* mapper had CAP_IPC_LOCK */
 	struct mm_struct *mm;		/* the mm of its vmas; compared only */
 	struct aa_user *user;		/* charged for it: "Byte limits" */
 	struct address_space *mapping;	/* its map file's: page->mapping */
@@ -371,22 +411,76 @@ struct aa_backing {
 	struct xarray pages;		/* struct page *, by offset - base */
 };
 
+static struct aa_map *aa_backing_map(struct aa_backing *b)
+{
+	return container_of(b->mapping->host, struct aa_map, vfs);
+}
+
 /*
- * A page @b will hold at offset @index: charged to the caller's memory
- * cgroup, and named by @b's key for @index (see "Futexes").  @gfp is
- * __GFP_ZERO for a page faulted in, 0 for a copy.  NULL when no page was
- * free or @b has no keys.
+ * The node a new page at @index of @b comes from, by its open's policy
+ * (see struct arenalloc_policy); adds __GFP_THISNODE to *@gfp for
+ * ARENALLOC_POLICY_BIND.  A node that has lost its memory since the
+ * policy was set gives way to the nearest, but for BIND: NUMA_NO_NODE.
+ */
+static int aa_backing_place(struct aa_backing *b, unsigned long index, gfp_t *gfp)
+{
+	struct aa_map *m = aa_backing_map(b);
+	unsigned int seq, mode;
+	unsigned long n;
+	u64 mask;
+	int nid;
+
+	do {
+		seq = read_seqcount_begin(&m->policy_seq);
+		mode = m->mode;
+		nid = m->node;
+		mask = m->nodemask;
+	} while (read_seqcount_retry(&m->policy_seq, seq));
+
+	switch (mode) {
+	case ARENALLOC_POLICY_LOCAL:
+		return aa_nearest_memory_node(numa_node_id());
+	case ARENALLOC_POLICY_BIND:
+		*gfp |= __GFP_THISNODE;
+		return node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE;
+	case ARENALLOC_POLICY_PREFERRED:
+		return aa_nearest_memory_node(nid);
+	case ARENALLOC_POLICY_INTERLEAVE:
+		/* The n-th node of the mask: clear the n lowest bits. */
+		for (n = (b->base + index) % hweight64(mask); n; n--)
+			mask &= mask - 1;
+		return aa_nearest_memory_node(__ffs64(mask));
+	default:
+		return b->nid;
+	}
+}
+
+static bool aa_backing_hold_page(struct aa_backing *b);
+static void aa_backing_unhold_page(struct aa_backing *b);
+
+/*
+ * A page @b will hold at offset @index, on the node its open's policy
+ * says: charged to the caller's memory cgroup, counted against the byte
+ * limits, and named by @b's key for @index (see "Futexes").  @gfp is
+ * __GFP_ZERO for a page faulted in, 0 for a copy.  ERR_PTR(-ENOMEM) when
+ * no page was free, ERR_PTR(-ENOSPC) when @b has no keys, its user or
+ * the device is at its bound, or a bound node is full.
  */
 static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 				      gfp_t gfp)
 {
 	struct page *page;
+	int nid;
 
-	if (b->keyless)
-		return NULL;
-	page = arenalloc_user_page_alloc(b->nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
-	if (!page)
-		return NULL;
+	gfp |= GFP_HIGHUSER | __GFP_ACCOUNT;
+	nid = aa_backing_place(b, index, &gfp);
+	if (b->keyless || nid == NUMA_NO_NODE || !aa_backing_hold_page(b))
+		return ERR_PTR(-ENOSPC);
+	page = arenalloc_user_page_alloc(nid, gfp);
+	if (!page) {
+		aa_backing_unhold_page(b);
+		return ERR_PTR(gfp & __GFP_THISNODE ? -ENOSPC : -ENOMEM);
+	}
 	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
 	/* No one else sees it yet. */
 	page->mapping = b->mapping;
@@ -395,12 +489,14 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 }
 
 /*
- * Drops the reference the backing held; a GUP pin may keep it longer.
- * The page has left its map file already (aa_page_unshare_locked()).
+ * Drops the reference the last backing to hold @page, @b, held; a GUP pin
+ * may keep it longer.  The page has left its map file already
+ * (aa_page_unshare_locked()).
  */
-static void aa_dev_page_free(struct page *page)
+static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 {
 	WARN_ON_ONCE(page->mapping);
+	aa_backing_unhold_page(b);
 	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
 	arenalloc_user_page_put(page);
 }
@@ -444,8 +540,8 @@ static bool aa_page_unshare_locked(struct page *page)
 	return false;
 }
 
-/* Drops a backing's xarray reference on @page (unlocked), as shared. */
-static void aa_page_drop(struct page *page)
+/* Drops @b's xarray reference on @page (unlocked), as shared. */
+static void aa_page_drop(struct aa_backing *b, struct page *page)
 {
 	bool last;
 
@@ -453,7 +549,7 @@ static void aa_page_drop(struct page *page)
 	last = aa_page_unshare_locked(page);
 	unlock_page(page);
 	if (last)
-		aa_dev_page_free(page);
+		aa_dev_page_free(b, page);
 	else
 		put_page(page);
 }
@@ -522,15 +618,27 @@ static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
  * may bound what one user holds and what all hold together: the module
  * parameters dev_user_max and dev_max, in bytes (0, the default: no
  * bound), written at insmod or in /sys/module/arenalloc/parameters/ and
- * read with READ_ONCE().  Counted as locked_vm is: every page of every
- * mapping, from mmap() until no vma covers it, charged to the real uid of
- * the task that mapped it (a child's copies after fork() to the same).
- * An mmap() past either bound fails with EAGAIN, as past RLIMIT_MEMLOCK;
- * CAP_IPC_LOCK lifts dev_user_max, as it lifts RLIMIT_MEMLOCK, but not
- * dev_max, the administrator's bound on the device as a whole.  fork()
- * charges unchecked (->open cannot fail), so a user's count can pass its
- * bound only by forking, and then no mmap() succeeds until it is below.
- * Lowering a bound takes nothing away; it refuses what comes after.
+ * read with READ_ONCE().  Counted twice, for the real uid of the task
+ * that mapped (a child's mappings after fork() for the same):
+ *   charged  as locked_vm is: every page of every mapping, from mmap()
+ *            until no vma covers it.  An mmap() past either bound fails
+ *            with EAGAIN, as past RLIMIT_MEMLOCK.  fork() charges the
+ *            child's copy unchecked (->open cannot fail), so a user's
+ *            charge can pass its bound by forking, and then no mmap()
+ *            succeeds until it is below.
+ *   held     the pages the user's backings hold, a page shared since
+ *            fork() once (aa_user.held, aa_dev_held): every new page, a
+ *            first touch or a copy on write, is checked as it is taken
+ *            (aa_backing_hold_page()), and one past either bound is not
+ *            taken: the fault is SIGBUS.  Without fork() held never
+ *            passes charged, so this refuses only what fork() let a
+ *            user map past its bound: forking cannot multiply what a
+ *            user holds.
+ * CAP_IPC_LOCK lifts dev_user_max, as it lifts RLIMIT_MEMLOCK (for held,
+ * the mapper's at mmap(), which a child inherits: aa_backing.exempt),
+ * but not dev_max, the administrator's bound on the device as a whole.
+ * Lowering a bound takes no page away; it refuses mmap()s and new pages
+ * past it.
  */
 static unsigned long aa_dev_user_max;
 static unsigned long aa_dev_max;
@@ -568,18 +676,23 @@ MODULE_PARM_DESC(dev_max, "bytes of /dev/arenalloc mappings all users may hold; 
  * @uid:   the user's real uid
  * @refs:  backings that point here, under aa_users_lock
  * @pages: pages they have charged
+ * @held:  pages they hold (aa_backing_hold_page()), a page shared since
+ *         fork() once
  */
 struct aa_user {
 	struct hlist_node node;
 	kuid_t uid;
 	unsigned long refs;
 	atomic_long_t pages;
+	atomic_long_t held;
 };
 
 static DEFINE_HASHTABLE(aa_users, 6);
 static DEFINE_SPINLOCK(aa_users_lock);	/* protects aa_users, aa_user.refs */
 /* Pages charged by all users. */
 static atomic_long_t aa_dev_charged = ATOMIC_LONG_INIT(0);
+/* Pages held by all users. */
+static atomic_long_t aa_dev_held = ATOMIC_LONG_INIT(0);
 
 /* @uid's entry with one more reference; NULL when none could be made. */
 static struct aa_user *aa_user_get(kuid_t uid)
@@ -607,6 +720,7 @@ static struct aa_user *aa_user_get(kuid_t uid)
 			return NULL;
 		new->uid = uid;
 		atomic_long_set(&new->pages, 0);
+		atomic_long_set(&new->held, 0);
 	}
 }
 
@@ -625,6 +739,7 @@ static void aa_user_put(struct aa_user *u)
 		u = NULL;
 	} else {
 		WARN_ON_ONCE(atomic_long_read(&u->pages));
+		WARN_ON_ONCE(atomic_long_read(&u->held));
 		hash_del(&u->node);
 	}
 	spin_unlock(&aa_users_lock);
@@ -686,6 +801,7 @@ static int aa_backing_charge(struct aa_backing *b, unsigned long npages,
 		return -EAGAIN;
 	}
 	b->charged += npages;
+	atomic_long_add(npages, &aa_backing_map(b)->stats.mapped);
 	return 0;
 }
 
@@ -694,9 +810,39 @@ static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
 {
 	npages = min(npages, b->charged);
 	b->charged -= npages;
+	atomic_long_sub(npages, &aa_backing_map(b)->stats.mapped);
 	aa_memlock_uncharge(b->mm, npages);
 	atomic_long_sub(npages, &b->user->pages);
 	atomic_long_sub(npages, &aa_dev_charged);
+}
+
+/*
+ * Counts a page more for @b: its open's resident pages, its user's and
+ * the device's (see "Byte limits").  False, counting nothing, when that
+ * would pass dev_user_max (unless the mapper had CAP_IPC_LOCK) or dev_max.
+ */
+static bool aa_backing_hold_page(struct aa_backing *b)
+{
+	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
+	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
+	unsigned long mine = atomic_long_inc_return(&b->user->held);
+	unsigned long total = atomic_long_inc_return(&aa_dev_held);
+
+	if ((max && total > max) || (user_max && mine > user_max && !b->exempt)) {
+		atomic_long_dec(&b->user->held);
+		atomic_long_dec(&aa_dev_held);
+		return false;
+	}
+	atomic_long_inc(&aa_backing_map(b)->stats.resident);
+	return true;
+}
+
+/* Undoes aa_backing_hold_page(). */
+static void aa_backing_unhold_page(struct aa_backing *b)
+{
+	atomic_long_dec(&aa_backing_map(b)->stats.resident);
+	atomic_long_dec(&b->user->held);
+	atomic_long_dec(&aa_dev_held);
 }
 
 /* Gives back the pages of [@first, @last], which no vma of @b covers. */
@@ -710,7 +856,7 @@ static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
 	xa_for_each_range(&b->pages, index, page, first, last) {
 		xa_erase(&b->pages, index);
 		if (!xa_is_value(page))		/* not a lost page's mark */
-			aa_page_drop(page);
+			aa_page_drop(b, page);
 		cond_resched();
 	}
 }
@@ -775,8 +921,8 @@ static void aa_backing_destroy(struct aa_backing *b)
  * @b is about to write it through @vma: puts a copy of it in its place,
  * charged to the writer's memory cgroup, and zaps every PTE of the index
  * before it lets go of @page.  Returns the copy, locked and with a
- * reference for the caller, or NULL when no page was free.  @page stays
- * locked, and the caller's own reference on it stays too.
+ * reference for the caller, or an ERR_PTR() of aa_dev_page_alloc().
+ * @page stays locked, and the caller's own reference on it stays too.
  *
  * The zap is what keeps every vma of @b on the copy: a fault that read
  * @page before the copy was made may have mapped it read-only, in this
@@ -796,9 +942,9 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	struct page *copy = aa_dev_page_alloc(b, index, 0);
 	void *old;
 
-	if (!copy) {
+	if (IS_ERR(copy)) {
 		atomic_long_inc(&aa_dev_fork_failed);
-		return NULL;
+		return copy;
 	}
 	copy_highpage(copy, page);
 	/* No one else can see it yet. */
@@ -813,13 +959,19 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	aa_page_unshare_locked(page);
 	put_page(page);			/* @b's xarray reference */
 	atomic_long_inc(&aa_dev_fork_copied);
+	atomic_long_inc(&aa_backing_map(b)->stats.cow_copies);
 	return copy;
 }
 
-/* Why a page for @b could not be had: no memory, or no key for it. */
-static vm_fault_t aa_dev_no_page(struct aa_backing *b)
+/*
+ * Why a page could not be had (@page an ERR_PTR() of aa_dev_page_alloc()):
+ * no memory, as for anonymous memory; or no key, a byte limit or a full
+ * bound node, which waiting will not cure: SIGBUS, as hugetlbfs gives
+ * when its pool is empty.
+ */
+static vm_fault_t aa_dev_no_page(struct page *page)
 {
-	return b->keyless ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
@@ -842,14 +994,14 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 
 		if (!page) {
 			page = aa_dev_page_alloc(b, index, __GFP_ZERO);
-			if (!page)
-				return aa_dev_no_page(b);
+			if (IS_ERR(page))
+				return aa_dev_no_page(page);
 			get_page(page);		/* the PTE's reference */
 			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
 			if (old) {
 				put_page(page);
 				page->mapping = NULL;	/* never seen */
-				aa_dev_page_free(page);
+				aa_dev_page_free(b, page);
 				if (xa_is_err(old))
 					return VM_FAULT_OOM;
 				continue;	/* another fault won: take its page */
@@ -869,13 +1021,14 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 
 		unlock_page(page);
 		put_page(page);
-		if (!copy)
-			return aa_dev_no_page(b);
+		if (IS_ERR(copy))
+			return aa_dev_no_page(copy);
 		page = copy;
 	} else if (!aa_page_shared(page)) {
 		aa_page_claim_locked(b, index, page);
 	}
 	atomic_long_inc(&aa_dev_faults);
+	atomic_long_inc(&aa_backing_map(b)->stats.faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
 }
@@ -904,8 +1057,8 @@ static vm_fault_t aa_dev_page_mkwrite(struct vm_fault *vmf)
 	/* Zaps this PTE too: the write faults the copy in. */
 	copy = aa_backing_unshare(b, vmf->vma, index, page);
 	unlock_page(page);
-	if (!copy)
-		return aa_dev_no_page(b);
+	if (IS_ERR(copy))
+		return aa_dev_no_page(copy);
 	unlock_page(copy);
 	put_page(copy);
 	return VM_FAULT_NOPAGE;
@@ -952,9 +1105,12 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 		child->key -= first;
 	/*
 	 * Not checked against the limit (->open cannot fail), but the child
-	 * starts with locked_vm 0 and gets at most what the parent has.
+	 * starts with locked_vm 0 and gets at most what the parent has; the
+	 * pages the child goes on to copy or fault in are checked against
+	 * the byte limits one by one (see "Byte limits").
 	 */
 	child->user = parent->user;
+	child->exempt = parent->exempt;
 	aa_user_hold(child->user);
 	aa_backing_charge(child, vma_pages(vma), false);
 
@@ -991,10 +1147,11 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 		 * does with pinned anonymous pages.
 		 */
 		copy = aa_dev_page_alloc(child, index, 0);
-		if (copy) {
+		if (!IS_ERR(copy)) {
 			copy_highpage(copy, page);
 			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
 			atomic_long_inc(&aa_dev_fork_copied);
+			atomic_long_inc(&aa_backing_map(child)->stats.cow_copies);
 		} else {
 			/* Lost to the child: SIGBUS, never a page of zeroes. */
 			xa_store(&child->pages, index, xa_mk_value(0),
@@ -1095,6 +1252,8 @@ static int aa_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	b->user = aa_user_get(current_uid());
 	if (!b->user)
 		goto destroy;
+	/* CAP_IPC_LOCK lifts dev_user_max for its faults too (see there). */
+	b->exempt = has_capability_noaudit(current, CAP_IPC_LOCK);
 	/*
 	 * EAGAIN past RLIMIT_MEMLOCK, as mmap(MAP_LOCKED) and memfd_secret,
 	 * and past the byte limits above.
@@ -1130,10 +1289,17 @@ destroy:
 
 /* ==== ioctl ============================================================= */
 
+/* Every struct starts with its size and its flags. */
+static_assert(offsetof(struct arenalloc_info, flags) == sizeof(u32));
+static_assert(offsetof(struct arenalloc_purge, flags) == sizeof(u32));
+static_assert(offsetof(struct arenalloc_policy, flags) == sizeof(u32));
+static_assert(offsetof(struct arenalloc_stats, flags) == sizeof(u32));
+
 /*
  * Reads a size-prefixed struct: at least @ksize bytes (the first version
  * of every struct is the current one), at most a page, the bytes past
- * @ksize zero.  Returns 0 with the user's size in @usize, or -errno.
+ * @ksize zero, and flags 0 (no command has flags yet).  Returns 0 with
+ * the user's size in @usize, or -errno.
  */
 static int aa_dev_copy_in(void *dst, size_t ksize, void __user *uarg, u32 *usize)
 {
@@ -1149,6 +1315,8 @@ static int aa_dev_copy_in(void *dst, size_t ksize, void __user *uarg, u32 *usize
 	ret = copy_struct_from_user(dst, ksize, uarg, size);
 	if (ret)
 		return ret;
+	if (*(u32 *)((u8 *)dst + sizeof(u32)))
+		return -EINVAL;		/* flags */
 	*usize = size;
 	return 0;
 }
@@ -1162,8 +1330,6 @@ static long aa_dev_info(void __user *uarg)
 	ret = aa_dev_copy_in(&info, sizeof(info), uarg, &usize);
 	if (ret)
 		return ret;
-	if (info.flags)
-		return -EINVAL;
 	info.version = ARENALLOC_ABI_VERSION;
 	info.lg_chunk = arenalloc_knob_get(&arenalloc_knob_lg_chunk);
 	info.nr_nodes = nr_node_ids;
@@ -1191,9 +1357,10 @@ static void aa_purge_flush(struct aa_backing *b, struct address_space *mapping,
 		if (shared & BIT(i))
 			put_page(batch[i]);	/* the xarray's */
 		else
-			aa_dev_page_free(batch[i]);
+			aa_dev_page_free(b, batch[i]);
 	}
 	atomic_long_add(n, &aa_dev_purged);
+	atomic_long_add(n, &aa_backing_map(b)->stats.purged);
 }
 
 /*
@@ -1270,7 +1437,7 @@ static long aa_dev_purge(void __user *uarg)
 	ret = aa_dev_copy_in(&req, sizeof(req), uarg, &usize);
 	if (ret)
 		return ret;
-	if (req.flags || !req.length ||
+	if (!req.length ||
 	    !IS_ALIGNED(req.addr, PAGE_SIZE) || !IS_ALIGNED(req.length, PAGE_SIZE) ||
 	    req.addr + req.length < req.addr ||
 	    (unsigned long)(req.addr + req.length) != req.addr + req.length)
@@ -1288,6 +1455,75 @@ static long aa_dev_purge(void __user *uarg)
 	req.purged = aa_backing_purge(vma, addr, end);
 	mmap_read_unlock(mm);
 
+	if (copy_to_user(uarg, &req, min_t(size_t, usize, sizeof(req))))
+		return -EFAULT;
+	return 0;
+}
+
+/* Whether node @nid may be named by a policy: an id with memory now. */
+static bool aa_policy_node_ok(u64 nid)
+{
+	return nid < nr_node_ids && node_state(nid, N_MEMORY);
+}
+
+static long aa_dev_set_policy(struct file *map_file, void __user *uarg)
+{
+	struct aa_map *m = aa_map_of(map_file);
+	struct arenalloc_policy req;
+	u64 mask;
+	u32 usize;
+	int ret;
+
+	ret = aa_dev_copy_in(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	switch (req.mode) {
+	case ARENALLOC_POLICY_DEFAULT:
+	case ARENALLOC_POLICY_LOCAL:
+		if (req.node || req.nodemask)
+			return -EINVAL;
+		break;
+	case ARENALLOC_POLICY_BIND:
+	case ARENALLOC_POLICY_PREFERRED:
+		if (req.nodemask || !aa_policy_node_ok(req.node))
+			return -EINVAL;
+		break;
+	case ARENALLOC_POLICY_INTERLEAVE:
+		if (req.node || !req.nodemask)
+			return -EINVAL;
+		for (mask = req.nodemask; mask; mask &= mask - 1)
+			if (!aa_policy_node_ok(__ffs64(mask)))
+				return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	spin_lock(&m->lock);
+	write_seqcount_begin(&m->policy_seq);
+	m->mode = req.mode;
+	m->node = req.node;
+	m->nodemask = req.nodemask;
+	write_seqcount_end(&m->policy_seq);
+	spin_unlock(&m->lock);
+	return 0;
+}
+
+static long aa_dev_stats(struct file *map_file, void __user *uarg)
+{
+	struct aa_map_stats *st = &aa_map_of(map_file)->stats;
+	struct arenalloc_stats req;
+	u32 usize;
+	int ret;
+
+	ret = aa_dev_copy_in(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	req.mapped = atomic_long_read(&st->mapped);
+	req.resident = atomic_long_read(&st->resident);
+	req.purged = atomic_long_read(&st->purged);
+	req.faults = atomic_long_read(&st->faults);
+	req.cow_copies = atomic_long_read(&st->cow_copies);
 	if (copy_to_user(uarg, &req, min_t(size_t, usize, sizeof(req))))
 		return -EFAULT;
 	return 0;
@@ -1311,6 +1547,10 @@ static long aa_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aa_dev_info(uarg);
 	case _IOC_NR(ARENALLOC_IOC_PURGE):
 		return aa_dev_purge(uarg);
+	case _IOC_NR(ARENALLOC_IOC_SET_POLICY):
+		return aa_dev_set_policy(file->private_data, uarg);
+	case _IOC_NR(ARENALLOC_IOC_STATS):
+		return aa_dev_stats(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -1348,6 +1588,15 @@ static struct inode *aa_map_alloc_inode(struct super_block *sb)
 	spin_lock_init(&m->lock);
 	m->next_pgoff = 0;
 	m->next_key = AA_DEV_PGOFF_LIMIT;
+	seqcount_spinlock_init(&m->policy_seq, &m->lock);
+	m->mode = ARENALLOC_POLICY_DEFAULT;
+	m->node = 0;
+	m->nodemask = 0;
+	atomic_long_set(&m->stats.mapped, 0);
+	atomic_long_set(&m->stats.resident, 0);
+	atomic_long_set(&m->stats.purged, 0);
+	atomic_long_set(&m->stats.faults, 0);
+	atomic_long_set(&m->stats.cow_copies, 0);
 	return &m->vfs;
 }
 

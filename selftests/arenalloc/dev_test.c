@@ -774,7 +774,6 @@ TEST_F(dev, mappings_count_against_rlimit_memlock)
 		EXPECT_EQ(0, munmap(p, 4 * page_size));
 }
 
-#define PARAMS "/sys/module/arenalloc/parameters/"
 #define DEV_GROUP PARAMS "dev_group"
 
 /* 0 when the device opens (and maps), @arg's errno when open() fails. */
@@ -787,22 +786,6 @@ static int try_open(void *arg)
 	if (*(int *)arg)
 		return 2;
 	return mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? 3 : 0;
-}
-
-/* Writes @val to the module parameter @name; 0 or -errno. */
-static int set_param(const char *name, const char *val)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
 }
 
 /* The module parameter @name as a number; -1 when unreadable. */
@@ -964,6 +947,121 @@ TEST_F(dev, byte_limits_per_user_and_global)
 	EXPECT_NE(MAP_FAILED, p);
 	if (p != MAP_FAILED)
 		munmap(p, 2 * LIMIT_PAGES * page_size);
+}
+
+/*
+ * In a child of the caller, writes pages @first .. @last of @p, telling
+ * @tell after each; 0 when every write went through, the signal that
+ * ended it otherwise (-1: no child or no status).
+ */
+static int child_writes(char *p, long first, long last, int tell)
+{
+	int status;
+	pid_t pid = fork();
+	long i;
+
+	if (!pid) {
+		for (i = first; i <= last; i++) {
+			fill(p, i, 'C');
+			if (write(tell, "w", 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+/* Bytes written to @fd's pipe so far (read and discarded). */
+static long writes_told(int fd)
+{
+	char buf[LIMIT_PAGES];
+	long n = 0, r;
+
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		n += r;
+	return n;
+}
+
+/*
+ * As nobody, with dev_user_max at LIMIT_PAGES pages: a mapping of the
+ * whole bound, written, then forked.  The children may read it all, but
+ * a copy on write is a page more and SIGBUS, until a PURGE makes room.
+ * 0, or the failed step.
+ */
+static int user_bound_after_fork(void *arg)
+{
+	int fd, pipefd[2];
+	long i;
+	char *p;
+
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pipe2(pipefd, O_NONBLOCK))
+		return 1;
+	p = mmap(NULL, LIMIT_PAGES * page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 2;
+	for (i = 0; i < LIMIT_PAGES; i++)
+		fill(p, i, 'P');
+	/* The user holds its bound: a child's first copy is refused. */
+	if (child_writes(p, 0, 0, pipefd[1]) != SIGBUS || writes_told(pipefd[0]))
+		return 3;
+	/* A page given back makes room for one copy, and one only. */
+	if (purge(fd, p + 5 * page_size, page_size, NULL))
+		return 4;
+	if (child_writes(p, 0, 1, pipefd[1]) != SIGBUS || writes_told(pipefd[0]) != 1)
+		return 5;
+	/* The children are gone, their copies with them: the parent's pages. */
+	for (i = 0; i < LIMIT_PAGES; i++)
+		if (i != 5 && !holds(p, i, 'P'))
+			return 6;
+	/* Not shared any more: written in place, and the purged page again. */
+	for (i = 0; i < LIMIT_PAGES; i++)
+		fill(p, i, 'Q');
+	return 0;
+}
+
+/*
+ * fork() may let a user map more than dev_user_max (->open cannot fail),
+ * but not hold more: each page a child copies or faults in is checked as
+ * it is taken, and one past the bound is SIGBUS.  dev_max likewise, for
+ * root too.
+ */
+TEST_F(dev, fork_cannot_pass_the_byte_limits)
+{
+	long failed0 = counter("dev/fork_failed"), pages0 = counter("dev/pages");
+	int pipefd[2];
+	char buf[32];
+	char *p;
+	long i;
+
+	snprintf(buf, sizeof(buf), "%ld", LIMIT_PAGES * page_size);
+	ASSERT_EQ(0, set_param("dev_user_max", buf));
+	EXPECT_EQ(0, as_nobody(user_bound_after_fork, NULL));
+	ASSERT_EQ(0, set_param("dev_user_max", "0"));
+	/* Two refused copies; the one that went through was freed at exit. */
+	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+
+	/* dev_max binds root's children too. */
+	ASSERT_EQ(0, pipe2(pipefd, O_NONBLOCK));
+	ASSERT_EQ(0, set_param("dev_max", buf));
+	p = map(_metadata, self->fd, LIMIT_PAGES, 0);
+	for (i = 0; i < LIMIT_PAGES; i++)
+		fill(p, i, 'P');
+	EXPECT_EQ(SIGBUS, child_writes(p, 0, 0, pipefd[1]));
+	EXPECT_EQ(0, writes_told(pipefd[0]));
+	ASSERT_EQ(0, set_param("dev_max", "0"));
+	EXPECT_EQ(0, child_writes(p, 0, 3, pipefd[1]));
+	EXPECT_EQ(4, writes_told(pipefd[0]));
+	EXPECT_EQ(0, munmap(p, LIMIT_PAGES * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 /* The parent's side and the child's side of a fork test. */
@@ -1445,6 +1543,347 @@ TEST_F(dev, pages_land_on_the_node_asked_for)
 		EXPECT_EQ(0, munmap(p, n * page_size));
 		EXPECT_EQ(before, pages_on(nid));
 	}
+}
+
+/* SET_POLICY with @mode, @node and @nodemask on @fd: 0 or -errno. */
+static int set_policy(int fd, __u32 mode, __u32 node, __u64 nodemask)
+{
+	struct arenalloc_policy req = {
+		.size = sizeof(req), .mode = mode, .node = node, .nodemask = nodemask,
+	};
+
+	return ioctl(fd, ARENALLOC_IOC_SET_POLICY, &req) ? -errno : 0;
+}
+
+/* The node of each of the @n pages at @p, in @nodes (move_pages() query). */
+static int nodes_of(char *p, long n, int *nodes)
+{
+	void *addrs[64];
+	long i;
+
+	if (n > 64)
+		return -1;
+	for (i = 0; i < n; i++) {
+		addrs[i] = p + i * page_size;
+		nodes[i] = -1;
+	}
+	return syscall(SYS_move_pages, 0, n, addrs, NULL, nodes, 0);
+}
+
+/* The first two nodes with memory, in *@a and *@b; 0 if there are not two. */
+static int two_memory_nodes(unsigned int nr_nodes, int *a, int *b)
+{
+	unsigned int nid;
+
+	*a = -1;
+	for (nid = 0; nid < nr_nodes; nid++) {
+		if (!node_has_memory(nid))
+			continue;
+		if (*a < 0) {
+			*a = nid;
+		} else {
+			*b = nid;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every malformed SET_POLICY is EINVAL (or E2BIG, EFAULT as for every
+ * struct) and leaves the policy as it was: pages faulted afterwards
+ * still follow the last good one.
+ */
+TEST_F(dev, set_policy_refuses_bad_requests)
+{
+	struct {
+		struct arenalloc_policy pol;
+		__u64 tail[2];
+	} big;
+	int a = 0, b = 0, nodes[8];
+	unsigned int nid;
+	long i;
+	char *p;
+
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_SET_POLICY));
+	EXPECT_EQ(sizeof(struct arenalloc_policy), _IOC_SIZE(ARENALLOC_IOC_SET_POLICY));
+	if (!two_memory_nodes(self->info.nr_nodes, &a, &b))
+		b = a;
+	/* The good policy the bad ones must leave alone: not the default. */
+	ASSERT_EQ(0, set_policy(self->fd, ARENALLOC_POLICY_BIND, b, 0));
+
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, 5, 0, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ~0U, 0, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_BIND, self->info.nr_nodes, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_BIND, ~0U, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_PREFERRED,
+				      self->info.nr_nodes, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, 0, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, 0, 1ULL << 63));
+	if (self->info.nr_nodes < 64)
+		EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, 0,
+					      (1ULL << self->info.nr_nodes) | 1ULL << a));
+	/* A node or mask the mode does not take must be 0. */
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_DEFAULT, a + 1, 0));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_DEFAULT, 0, 1ULL << a));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_LOCAL, 0, 1ULL << a));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_BIND, a, 1ULL << a));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_PREFERRED, a, 1ULL << a));
+	EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, a + 1, 1ULL << a));
+	/* A node without memory (a CPU-only node), where the machine has one. */
+	for (nid = 0; nid < self->info.nr_nodes && nid < 64; nid++) {
+		if (node_has_memory(nid))
+			continue;
+		EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_BIND, nid, 0));
+		EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_PREFERRED, nid, 0));
+		EXPECT_EQ(-EINVAL, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, 0,
+					      1ULL << nid | 1ULL << a));
+	}
+
+	/* The struct's own rules: flags, size, tail, readability. */
+	memset(&big, 0, sizeof(big));
+	big.pol.size = sizeof(big.pol);
+	big.pol.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, &big));
+	EXPECT_EQ(EINVAL, errno);
+	big.pol.flags = 0;
+	big.pol.size = sizeof(big.pol) - 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, &big));
+	EXPECT_EQ(EINVAL, errno);
+	big.pol.size = sizeof(big);
+	big.tail[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, &big));
+	EXPECT_EQ(E2BIG, errno);
+	big.pol.size = page_size + 8;
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* Nothing changed: pages still come from node b alone. */
+	p = map(_metadata, self->fd, 8, ARENALLOC_MMAP_NODE(a));
+	for (i = 0; i < 8; i++)
+		fill(p, i, 'b');
+	ASSERT_EQ(0, nodes_of(p, 8, nodes));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(b, nodes[i]) TH_LOG("page %ld", i);
+	EXPECT_EQ(0, munmap(p, 8 * page_size));
+
+	/* A larger struct with a zero tail is a good request. */
+	memset(&big, 0, sizeof(big));
+	big.pol.size = sizeof(big);
+	EXPECT_EQ(0, ioctl(self->fd, ARENALLOC_IOC_SET_POLICY, &big));
+}
+
+/* Pins the caller to the first CPU of node @nid; 0, or -1 if it has none. */
+static int run_on_node(int nid)
+{
+	unsigned int cpu, node;
+	cpu_set_t set;
+	int c;
+
+	for (c = 0; c < CPU_SETSIZE; c++) {
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue;
+		if (!syscall(SYS_getcpu, &cpu, &node, NULL) && (int)node == nid)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Each policy places the pages faulted in after the call, in mappings
+ * made before it too; pages already there stay.  Needs two nodes with
+ * memory (the debug VM has them).
+ */
+TEST_F(dev, policy_places_later_faults)
+{
+	const long n = 8;
+	int a, b, nodes[8];
+	cpu_set_t all;
+	long i;
+	char *p;
+
+	if (!two_memory_nodes(self->info.nr_nodes, &a, &b))
+		SKIP(return, "needs two nodes with memory");
+
+	/* BIND and PREFERRED: a mapping of node a, half touched before. */
+	for (i = 0; i < 2; i++) {
+		__u32 mode = i ? ARENALLOC_POLICY_PREFERRED : ARENALLOC_POLICY_BIND;
+		long j;
+
+		ASSERT_EQ(0, set_policy(self->fd, ARENALLOC_POLICY_DEFAULT, 0, 0));
+		p = map(_metadata, self->fd, n, ARENALLOC_MMAP_NODE(a));
+		for (j = 0; j < n / 2; j++)
+			fill(p, j, 'a');
+		ASSERT_EQ(0, set_policy(self->fd, mode, b, 0));
+		for (j = n / 2; j < n; j++)
+			fill(p, j, 'b');
+		ASSERT_EQ(0, nodes_of(p, n, nodes));
+		for (j = 0; j < n; j++)
+			EXPECT_EQ(j < n / 2 ? a : b, nodes[j]) TH_LOG("mode %u page %ld", mode, j);
+		EXPECT_EQ(0, munmap(p, n * page_size));
+	}
+
+	/* INTERLEAVE: consecutive pages alternate, half on each node. */
+	ASSERT_EQ(0, set_policy(self->fd, ARENALLOC_POLICY_INTERLEAVE, 0,
+				1ULL << a | 1ULL << b));
+	p = map(_metadata, self->fd, n, ARENALLOC_MMAP_NODE(a));
+	for (i = 0; i < n; i++)
+		fill(p, i, 'i');
+	ASSERT_EQ(0, nodes_of(p, n, nodes));
+	for (i = 0; i < n; i++) {
+		EXPECT_TRUE(nodes[i] == a || nodes[i] == b) TH_LOG("page %ld", i);
+		if (i)
+			EXPECT_NE(nodes[i - 1], nodes[i]) TH_LOG("page %ld", i);
+	}
+	EXPECT_EQ(0, munmap(p, n * page_size));
+
+	/*
+	 * LOCAL: mapped (offset 0) on a CPU of node a, touched on one of
+	 * node b.  DEFAULT would take node a, the mapping's node.
+	 */
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	if (run_on_node(a) || self->info.nr_nodes > 64) {
+		sched_setaffinity(0, sizeof(all), &all);
+		SKIP(return, "no CPU on node %d", a);
+	}
+	for (i = 0; i < 2; i++) {
+		long j;
+
+		ASSERT_EQ(0, set_policy(self->fd, i ? ARENALLOC_POLICY_DEFAULT :
+					ARENALLOC_POLICY_LOCAL, 0, 0));
+		ASSERT_EQ(0, run_on_node(a));
+		p = map(_metadata, self->fd, n, 0);
+		if (run_on_node(b)) {
+			munmap(p, n * page_size);
+			sched_setaffinity(0, sizeof(all), &all);
+			SKIP(return, "no CPU on node %d", b);
+		}
+		for (j = 0; j < n; j++)
+			fill(p, j, 'l');
+		ASSERT_EQ(0, nodes_of(p, n, nodes));
+		for (j = 0; j < n; j++)
+			EXPECT_EQ(i ? a : b, nodes[j]) TH_LOG("%s page %ld",
+							      i ? "default" : "local", j);
+		EXPECT_EQ(0, munmap(p, n * page_size));
+	}
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+}
+
+/* STATS of @fd into @st: 0 or -errno. */
+static int stats(int fd, struct arenalloc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, ARENALLOC_IOC_STATS, st) ? -errno : 0;
+}
+
+/*
+ * The counters of an open move with what its mappings do, and only
+ * theirs: N faults are N faults and N resident pages, a child's writes
+ * after fork() are copies, a PURGE is purged pages.
+ */
+TEST_F(dev, stats_count_what_an_opens_mappings_do)
+{
+	struct arenalloc_stats st, other0, other;
+	struct {
+		struct arenalloc_stats st;
+		__u64 tail;
+	} big;
+	const long n = 16;
+	int fd, to_parent[2], to_child[2], status;
+	__u64 purged = 0;
+	char byte;
+	pid_t pid;
+	long i;
+	char *p;
+
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(ARENALLOC_IOC_STATS));
+	EXPECT_EQ(sizeof(struct arenalloc_stats), _IOC_SIZE(ARENALLOC_IOC_STATS));
+	ASSERT_EQ(0, stats(self->fd, &other0));
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(0, st.mapped + st.resident + st.purged + st.faults + st.cow_copies);
+
+	p = map(_metadata, fd, n, 0);
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(n, st.mapped);
+	EXPECT_EQ(0, st.resident);
+	EXPECT_EQ(0, st.faults);
+	for (i = 0; i < n; i++)
+		fill(p, i, 'P');
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(n, st.faults);
+	EXPECT_EQ(n, st.resident);
+
+	/* A child writes 4 pages: 4 faults, 4 copies, 4 pages more. */
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < 4; i++)
+			fill(p, i, 'C');
+		_exit(write(to_parent[1], "w", 1) != 1 || read(to_child[0], &byte, 1) != 1);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &byte, 1));
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(2 * n, st.mapped);
+	EXPECT_EQ(n + 4, st.resident);
+	EXPECT_EQ(n + 4, st.faults);
+	EXPECT_EQ(4, st.cow_copies);
+	ASSERT_EQ(1, write(to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(n, st.mapped);
+	EXPECT_EQ(n, st.resident);
+	EXPECT_EQ(4, st.cow_copies);
+
+	/* PURGE of 5 pages. */
+	ASSERT_EQ(0, purge(fd, p + 2 * page_size, 5 * page_size, &purged));
+	EXPECT_EQ(5, purged);
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(5, st.purged);
+	EXPECT_EQ(n - 5, st.resident);
+
+	/* The struct's rules. */
+	memset(&big, 0, sizeof(big));
+	big.st.size = sizeof(big);
+	EXPECT_EQ(0, ioctl(fd, ARENALLOC_IOC_STATS, &big));
+	EXPECT_EQ(5, big.st.purged);
+	EXPECT_EQ(0, big.tail);
+	big.tail = 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENALLOC_IOC_STATS, &big));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&big, 0, sizeof(big));
+	big.st.size = sizeof(big.st) - 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENALLOC_IOC_STATS, &big));
+	EXPECT_EQ(EINVAL, errno);
+	big.st.size = sizeof(big.st);
+	big.st.flags = 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENALLOC_IOC_STATS, &big));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, big.st.mapped);
+
+	/* Unmapped: nothing mapped or resident; the history stays. */
+	EXPECT_EQ(0, munmap(p, n * page_size));
+	ASSERT_EQ(0, stats(fd, &st));
+	EXPECT_EQ(0, st.mapped);
+	EXPECT_EQ(0, st.resident);
+	EXPECT_EQ(n + 4, st.faults);
+	/* Another open's counters did not move. */
+	ASSERT_EQ(0, stats(self->fd, &other));
+	EXPECT_EQ(0, memcmp(&other0, &other, sizeof(other)));
+	close(fd);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
 /* Faults and purges of the same pages from several threads at once. */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kselftest: a real program (sqlite3) preloaded with libarenalloc over
-# /dev/arenalloc.
+# /dev/arenalloc, then again with device_policy:interleave (on a machine
+# with two nodes or more).
 #
 # sqlite3 builds and checks a database in memory; half way through it runs
 # `.system` to read the module's device statistics, so the chunks the
@@ -59,5 +60,29 @@ check "no device failure fell back to mmap" grep -q 'device_fallbacks: 0,' "$tmp
 check "every page went back at exit" [ "$(cat $DEV/pages)" = "$pages0" ]
 check "every mapping went away at exit" [ "$(cat $DEV/mappings)" = "$maps0" ]
 [ $failed = 0 ] || sed 's/^/# /' "$tmp/err" | head -40
+
+# device_policy:interleave spreads the heap over every node with memory:
+# each holds a good share of it (>= 1 MiB) while sqlite3 runs.
+nodes0=$(cat $DEV/node_pages)
+set -- $nodes0
+if [ $# -ge 2 ]; then
+	LD_PRELOAD=$LIB ARENALLOC_CONF=chunk_source:device,device_policy:interleave \
+		sqlite3 :memory: <"$tmp/work.sql" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "sqlite3 with device_policy:interleave exits 0" [ $rc = 0 ]
+	check "the library took the policy without a word" [ ! -s "$tmp/err" ]
+	mid=$(cat "$tmp/nodes_mid" 2>/dev/null)
+	echo "# node pages: $nodes0 before, $mid while sqlite3 ran"
+	spread=1
+	for n0 in $nodes0; do
+		before=${n0#*=}
+		now=$(echo " $mid " | sed -n "s/.* ${n0%%=*}=\([0-9]*\) .*/\1/p")
+		[ -n "$now" ] && [ "$now" -ge $((before + 256)) ] || spread=0
+	done
+	check "every node held a share of the heap" [ $spread = 1 ]
+	check "every page went back at exit (interleave)" [ "$(cat $DEV/pages)" = "$pages0" ]
+else
+	echo "# one node: device_policy:interleave not checked"
+fi
 rm -rf "$tmp"
 ktap_finish

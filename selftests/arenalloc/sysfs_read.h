@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading /sys/kernel/arenalloc/ files, for the kselftest programs
- * (sysfs_test.c, dev_test.c).
+ * Reading /sys/kernel/arenalloc/ files and writing the module's
+ * parameters, for the kselftest programs (sysfs_test.c, dev_test.c,
+ * dev_fuzz_test.c).
  */
 #ifndef _ARENALLOC_SELFTEST_SYSFS_READ_H
 #define _ARENALLOC_SELFTEST_SYSFS_READ_H
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/arenalloc.h>
@@ -32,6 +34,24 @@ static inline int read_sysfs(const char *name, char *buf, size_t len)
 		buf[n] = '\0';
 	close(fd);
 	return (int)n;
+}
+
+#define PARAMS "/sys/module/arenalloc/parameters/"
+
+/* Writes @val to the module parameter @name; 0 or -errno. */
+static inline int set_param(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
 }
 
 #endif /* _ARENALLOC_SELFTEST_SYSFS_READ_H */

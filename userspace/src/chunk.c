@@ -7,7 +7,10 @@
  * counts them in its statistics and frees them on purge), and from
  * anonymous mmap otherwise.  ARENALLOC_CONF's chunk_source picks: auto
  * (the device if it opens), device (the same, but its absence is reported)
- * or mmap.  A device mapping that fails at run time is served by mmap and
+ * or mmap; its device_policy, where the device places the pages (default:
+ * each chunk on its arena's node, as the mmap() offset asks; local: the
+ * node of the thread that touches a page; interleave: every node with
+ * memory in turn).  A device mapping that fails at run time is served by mmap and
  * counted in device_fallbacks, so a full device never fails an allocation
  * that plain memory could serve.
  *
@@ -48,12 +51,47 @@ static bool lazy_ok = true;	/* MADV_FREE works here */
 #define STAT_ADD(field, v) __atomic_fetch_add(&aa_source_stats.field, (v), __ATOMIC_RELAXED)
 #define STAT_SUB(field, v) __atomic_fetch_sub(&aa_source_stats.field, (v), __ATOMIC_RELAXED)
 
-int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk)
+/*
+ * Asks the device to place pages by @policy; a kernel without
+ * ARENALLOC_IOC_SET_POLICY (ENOTTY) keeps its default, which is said.
+ */
+static void set_dev_policy(int fd, enum aa_dev_policy policy)
+{
+	struct arenalloc_policy req;
+	__u64 mask = 0;
+	int nid, err = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	if (policy == AA_DEV_POLICY_DEFAULT)
+		return;
+	if (policy == AA_DEV_POLICY_LOCAL) {
+		req.mode = ARENALLOC_POLICY_LOCAL;
+	} else {
+		/* The nodes with memory are those the device lets be preferred. */
+		req.mode = ARENALLOC_POLICY_PREFERRED;
+		for (nid = 0; nid < dev_nr_nodes && nid < 64; nid++) {
+			req.node = (__u32)nid;
+			err = (int)aa_sys_ioctl(fd, ARENALLOC_IOC_SET_POLICY, &req);
+			if (!err)
+				mask |= 1ULL << nid;
+		}
+		req.mode = ARENALLOC_POLICY_INTERLEAVE;
+		req.node = 0;
+		req.nodemask = mask;
+	}
+	if (policy == AA_DEV_POLICY_LOCAL || mask)
+		err = (int)aa_sys_ioctl(fd, ARENALLOC_IOC_SET_POLICY, &req);
+	if (err)
+		aa_msg("device_policy:%s: %s refused it (%s); pages stay on each chunk's node",
+		       aa_dev_policy_name(policy), ARENALLOC_DEV_PATH, strerrorname_np(-err));
+}
+
+int aa_source_init(enum aa_source_kind kind, enum aa_dev_policy policy)
 {
 	struct arenalloc_info info;
 	int fd;
 
-	(void)lg_chunk;
 	if (kind == AA_SOURCE_MMAP)
 		return 0;
 	fd = (int)aa_sys_openat(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
@@ -73,6 +111,7 @@ int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk)
 		return kind == AA_SOURCE_DEVICE ? -1 : 0;
 	}
 	dev_nr_nodes = (int)info.nr_nodes;
+	set_dev_policy(fd, policy);
 	/*
 	 * The library may be initialised after the program set up its own
 	 * descriptors; keep ours clear of the low numbers a program might

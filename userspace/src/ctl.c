@@ -125,6 +125,7 @@ RO_VALUE(ctl_opt_lg_chunk, unsigned int, aa_g.lg_chunk)
 RO_VALUE(ctl_opt_percpu, const char *, aa_opt.percpu_arena ? "percpu" : "disabled")
 RO_VALUE(ctl_opt_bg, bool, aa_opt.background_thread)
 RO_VALUE(ctl_opt_source, const char *, aa_source_name(aa_opt.source))
+RO_VALUE(ctl_opt_dev_policy, const char *, aa_dev_policy_name(aa_opt.dev_policy))
 RO_VALUE(ctl_opt_stats_print, bool, aa_opt.stats_print)
 RO_VALUE(ctl_opt_abort_conf, bool, aa_opt.abort_conf)
 RO_VALUE(ctl_opt_junk, const char *,
@@ -535,6 +536,7 @@ static const struct ctl_name {
 	{ "opt.percpu_arena", NULL, ctl_opt_percpu, sizeof(const char *), 0 },
 	{ "opt.background_thread", NULL, ctl_opt_bg, sizeof(bool), 0 },
 	{ "opt.chunk_source", NULL, ctl_opt_source, sizeof(const char *), 0 },
+	{ "opt.device_policy", NULL, ctl_opt_dev_policy, sizeof(const char *), 0 },
 	{ "opt.stats_print", NULL, ctl_opt_stats_print, sizeof(bool), 0 },
 	{ "opt.abort_conf", NULL, ctl_opt_abort_conf, sizeof(bool), 0 },
 	{ "opt.junk", NULL, ctl_opt_junk, sizeof(const char *), 0 },

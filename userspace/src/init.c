@@ -373,7 +373,7 @@ bool aa_init_slow(void)
 		goto out;
 	__atomic_store_n(&aa_core_ready, true, __ATOMIC_RELEASE);
 	/* From here on, whatever we call may allocate. */
-	aa_source_init(aa_opt.source, aa_g.lg_chunk);
+	aa_source_init(aa_opt.source, aa_opt.dev_policy);
 	if (aa_tcache_init() || pthread_atfork(aa_prefork, aa_postfork_parent,
 					       aa_postfork_child)) {
 		aa_msg("cannot register thread or fork handlers");

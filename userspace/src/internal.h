@@ -100,6 +100,8 @@
 /* ==== Options (options.c) ============================================== */
 
 enum aa_source_kind { AA_SOURCE_AUTO, AA_SOURCE_DEVICE, AA_SOURCE_MMAP };
+/* The device's placement policy (ARENALLOC_IOC_SET_POLICY) for the chunks. */
+enum aa_dev_policy { AA_DEV_POLICY_DEFAULT, AA_DEV_POLICY_LOCAL, AA_DEV_POLICY_INTERLEAVE };
 enum aa_junk { AA_JUNK_NONE, AA_JUNK_ALLOC = 1, AA_JUNK_FREE = 2,
 	       AA_JUNK_ALL = 3 };
 
@@ -119,6 +121,7 @@ struct aa_opts {
 	size_t tcache_max;
 	unsigned int lg_chunk;
 	enum aa_source_kind source;
+	enum aa_dev_policy dev_policy;
 	bool stats_print;
 	bool abort_conf;
 	unsigned int junk;
@@ -130,6 +133,7 @@ int aa_conf_parse(struct aa_opts *o, const char *conf);
 void aa_opts_defaults(struct aa_opts *o);
 unsigned int aa_ncpus_usable(void);
 const char *aa_source_name(enum aa_source_kind k);
+const char *aa_dev_policy_name(enum aa_dev_policy p);
 
 /* ==== Messages (util.c): no stdio, no allocation ========================== */
 
@@ -176,7 +180,7 @@ struct aa_source_stats {
 
 extern struct aa_source_stats aa_source_stats;
 
-int aa_source_init(enum aa_source_kind kind, unsigned int lg_chunk);
+int aa_source_init(enum aa_source_kind kind, enum aa_dev_policy policy);
 bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);

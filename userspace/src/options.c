@@ -46,6 +46,12 @@ const char *aa_source_name(enum aa_source_kind k)
 	return k == AA_SOURCE_DEVICE ? "device" : k == AA_SOURCE_MMAP ? "mmap" : "auto";
 }
 
+const char *aa_dev_policy_name(enum aa_dev_policy p)
+{
+	return p == AA_DEV_POLICY_LOCAL ? "local" :
+	       p == AA_DEV_POLICY_INTERLEAVE ? "interleave" : "default";
+}
+
 /* Read a small file into @buf (NUL-terminated); false on any failure. */
 static bool read_small(const char *path, char *buf, size_t len)
 {
@@ -212,6 +218,15 @@ static int conf_one(struct aa_opts *o, const char *k, size_t klen, const char *v
 			o->source = AA_SOURCE_DEVICE;
 		else if (vlen == 4 && !strncmp(v, "mmap", 4))
 			o->source = AA_SOURCE_MMAP;
+		else
+			return BAD();
+	} else if (is(k, klen, "device_policy")) {
+		if (vlen == 7 && !strncmp(v, "default", 7))
+			o->dev_policy = AA_DEV_POLICY_DEFAULT;
+		else if (vlen == 5 && !strncmp(v, "local", 5))
+			o->dev_policy = AA_DEV_POLICY_LOCAL;
+		else if (vlen == 10 && !strncmp(v, "interleave", 10))
+			o->dev_policy = AA_DEV_POLICY_INTERLEAVE;
 		else
 			return BAD();
 	} else if (is(k, klen, "stats_print")) {

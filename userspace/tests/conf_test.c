@@ -44,7 +44,7 @@ static const char *const bool_opts[] = {
 };
 
 static const char *const str_opts[] = {
-	"opt.percpu_arena", "opt.chunk_source", "opt.junk",
+	"opt.percpu_arena", "opt.chunk_source", "opt.device_policy", "opt.junk",
 };
 
 /* Prints "name=value" for every option; returns non-zero if one is unreadable. */
@@ -303,6 +303,8 @@ AC_CASE(defaults_are_sane)
 		  "opt.abort_conf %s", buf);
 	AC_ASSERT(!strcmp(default_of(test, "opt.chunk_source", buf, sizeof(buf)), "auto"),
 		  "opt.chunk_source %s", buf);
+	AC_ASSERT(!strcmp(default_of(test, "opt.device_policy", buf, sizeof(buf)), "default"),
+		  "opt.device_policy %s", buf);
 	AC_ASSERT(atol(default_of(test, "fresh_nonzero", buf, sizeof(buf))) == 0,
 		  "fresh memory not zero without junk: %s bytes", buf);
 }
@@ -351,6 +353,8 @@ AC_CASE(bad_entries_are_reported_once_and_ignored)
 		{ "tcache:", "tcache", "opt.tcache" },
 		{ "tcache_max:1048577", "tcache_max", "opt.tcache_max" },
 		{ "chunk_source:disk", "chunk_source", "opt.chunk_source" },
+		{ "device_policy:bind", "device_policy", "opt.device_policy" },
+		{ "device_policy:", "device_policy", "opt.device_policy" },
 		{ "percpu_arena:yes", "percpu_arena", "opt.percpu_arena" },
 		{ "background_thread:1", "background_thread", "opt.background_thread" },
 		{ "junk:sometimes", "junk", "opt.junk" },
@@ -445,13 +449,15 @@ AC_CASE(good_values_take_effect)
 		"opt.narenas", "3", "arenas.narenas", "3", "opt.dirty_decay_ms", "1234",
 		"opt.muzzy_decay_ms", "567", "opt.tcache", "false", "opt.tcache_max", "4096",
 		"opt.lg_chunk", "22", "opt.percpu_arena", "disabled", "opt.chunk_source", "mmap",
-		"opt.junk", "alloc", "opt.stats_print", "false", "opt.background_thread", "false",
-		"background_thread", "false", "opt.abort_conf", "false", NULL,
+		"opt.device_policy", "local", "opt.junk", "alloc", "opt.stats_print", "false",
+		"opt.background_thread", "false", "background_thread", "false",
+		"opt.abort_conf", "false", NULL,
 	};
 	static const char *const want2[] = {
 		"opt.narenas", "1", "opt.dirty_decay_ms", "0", "opt.muzzy_decay_ms", "86400000",
 		"opt.tcache", "true", "opt.tcache_max", "0", "opt.lg_chunk", "18",
-		"opt.percpu_arena", "percpu", "opt.chunk_source", "auto", "opt.junk", "true",
+		"opt.percpu_arena", "percpu", "opt.chunk_source", "auto",
+		"opt.device_policy", "interleave", "opt.junk", "true",
 		"opt.abort_conf", "true", NULL,
 	};
 	static const char *const want3[] = {
@@ -465,10 +471,11 @@ AC_CASE(good_values_take_effect)
 
 	good_conf(test, "narenas:3,dirty_decay_ms:1234,muzzy_decay_ms:567,tcache:false,"
 		  "tcache_max:4096,lg_chunk:22,percpu_arena:disabled,chunk_source:mmap,"
-		  "junk:alloc,stats_print:false,background_thread:false,abort_conf:false", want1);
+		  "device_policy:local,junk:alloc,stats_print:false,background_thread:false,"
+		  "abort_conf:false", want1);
 	good_conf(test, "narenas:1,dirty_decay_ms:0,muzzy_decay_ms:86400000,tcache:true,"
-		  "tcache_max:0,lg_chunk:18,percpu_arena:percpu,chunk_source:auto,junk:true,"
-		  "abort_conf:true", want2);
+		  "tcache_max:0,lg_chunk:18,percpu_arena:percpu,chunk_source:auto,"
+		  "device_policy:interleave,junk:true,abort_conf:true", want2);
 	good_conf(test, "dirty_decay_ms:-1,muzzy_decay_ms:-1,lg_chunk:30,tcache_max:1048576,"
 		  "junk:free,background_thread:true", want3);
 
