@@ -504,6 +504,13 @@ static double touch(struct region *r, char val, char old, bool *ok)
 	return (double)(now_ns() - t0) / n;
 }
 
+/* Whether anon_thp really got huge pages: the log says. */
+static void thp_note(int round, size_t len)
+{
+	printf("kbench: note anon_thp round %d: AnonHugePages %lld of %zu kB\n", round,
+	       read_key("/proc/self/smaps_rollup", "AnonHugePages:"), len >> 10);
+}
+
 static void fault_rounds(int rounds, size_t len)
 {
 	double cold[NWHO], warm[NWHO];
@@ -519,6 +526,8 @@ static void fault_rounds(int rounds, size_t len)
 				must_write(AA "purge", "1");
 			region_map(&reg, w, len);
 			cold[w] = touch(&reg, 1, 0, &ok);
+			if (w == THP && !smoke)
+				thp_note(r, len);
 			region_release(&reg);
 			sleep_ns(50000000ULL);
 			warm[w] = touch(&reg, 2, 0, &ok);
