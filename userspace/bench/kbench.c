@@ -332,7 +332,8 @@ static void decay_round(long dirty, long muzzy, unsigned int obj, unsigned long 
 	burst(obj, mib);
 	p1 = module_pages();
 	f1 = free_pages();
-	if (p1 <= p0 || f1 >= f0) {
+	/* nr_free_pages also moves with the rest of the system: not checked. */
+	if (p1 <= p0) {
 		errno = 0;
 		die("a burst of %lu MiB took no pages (module %ld -> %ld)", mib, p0, p1);
 	}
@@ -347,7 +348,8 @@ static void decay_round(long dirty, long muzzy, unsigned int obj, unsigned long 
 	snprintf(test, sizeof(test), "decay_%ld_%ld_share", dirty, muzzy);
 	put_row("kernel-decay", test, who, round, share, "%", "-");
 	snprintf(test, sizeof(test), "decay_%ld_%ld_freepages", dirty, muzzy);
-	put_row("kernel-decay", test, who, round, 100.0 * (f - f1) / (f0 - f1), "%", "-");
+	if (f0 > f1)
+		put_row("kernel-decay", test, who, round, 100.0 * (f - f1) / (f0 - f1), "%", "-");
 	printf("kbench: note decay %ld+%ld ms %s round %d: module pages %ld -> %ld -> %ld",
 	       dirty, muzzy, who, round, p0, p1, p);
 	printf(" at %.0f ms, nr_free_pages %ld -> %ld -> %ld\n",
