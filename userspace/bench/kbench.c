@@ -506,11 +506,20 @@ static double touch(struct region *r, char val, char old, bool *ok)
 	return (double)(now_ns() - t0) / n;
 }
 
-/* Whether anon_thp really got huge pages: the log says. */
+/* Whether anon_thp really got huge pages, and if not why: the log says. */
 static void thp_note(int round, size_t len)
 {
-	printf("kbench: note anon_thp round %d: AnonHugePages %lld of %zu kB\n", round,
+	char en[128] = "?", df[128] = "?";
+
+	read_text("/sys/kernel/mm/transparent_hugepage/enabled", en, sizeof(en));
+	read_text("/sys/kernel/mm/transparent_hugepage/defrag", df, sizeof(df));
+	en[strcspn(en, "\n")] = 0;
+	df[strcspn(df, "\n")] = 0;
+	printf("kbench: note anon_thp round %d: AnonHugePages %lld of %zu kB;", round,
 	       read_key("/proc/self/smaps_rollup", "AnonHugePages:"), len >> 10);
+	printf(" thp_fault_alloc %lld thp_fault_fallback %lld; enabled %s; defrag %s\n",
+	       read_key("/proc/vmstat", "thp_fault_alloc"),
+	       read_key("/proc/vmstat", "thp_fault_fallback"), en, df);
 }
 
 static void fault_rounds(int rounds, size_t len)
