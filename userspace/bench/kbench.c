@@ -369,10 +369,10 @@ static void decay_round(long dirty, long muzzy, unsigned int obj, unsigned long 
 		must_write("/proc/sys/vm/drop_caches", "2");
 		p = module_pages();
 	}
-	tap(p <= p0, "decay %ld+%ld ms, %s objects: every page back (%.0f%% by the windows' end)",
-	    dirty, muzzy, who, share);
+	tap(p <= p0, "decay %ld+%ld ms, %s objects: every page back", dirty, muzzy, who);
 	tap(read_key(HOLD, "arena_holds") > 0 && read_key(HOLD, "pool_holds") > 0,
-	    "decay_hold_ns timed the purge steps");
+	    "decay %ld+%ld ms, %s objects: decay_hold_ns timed the purge steps", dirty, muzzy,
+	    who);
 }
 
 /* The shrinker under drop_caches, the pages @where ("dirty" or "retained"). */
@@ -405,8 +405,7 @@ static void shrink_round(const char *where, unsigned long mib, int round)
 	hold_rows("hold_shrink", round);
 	printf("kbench: note shrink %s round %d: module pages %ld -> %ld -> %ld\n", where, round,
 	       p0, p1, p);
-	tap(p <= p0, "shrinker gave back %lu MiB %s (module pages %ld -> %ld -> %ld)", mib, where,
-	    p0, p1, p);
+	tap(p <= p0, "shrinker gave back %lu MiB %s", mib, where);
 }
 
 static void kernel_decay(int rounds, bool defaults)
