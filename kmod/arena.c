@@ -538,8 +538,10 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 	unsigned int n;
 	LIST_HEAD(pages);
 	bool more;
+	u64 held;
 
 	spin_lock_irqsave(&arena->lock, flags);
+	held = aa_decay_hold_start();
 	if (d->decay_ms != ms)
 		acd_init(d, ms, now);
 	/* Whole chunks: keep the curve's limit rounded up to one. */
@@ -557,6 +559,7 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 		moved += (unsigned long)n * aa_chunk_pages;
 		acd_purged(d, arena->ndirty);
 		more = arena->ndirty > limit;
+		aa_decay_hold_end(AA_HOLD_ARENA, held);
 		spin_unlock_irqrestore(&arena->lock, flags);
 		if (purge)
 			aa_retained_free(&pages);
@@ -566,6 +569,7 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 			break;
 		cond_resched();
 		spin_lock_irqsave(&arena->lock, flags);
+		held = aa_decay_hold_start();
 	}
 	return moved;
 }

@@ -50,15 +50,25 @@
  *   The delayed works are serialised by the workqueue; aa_arena_delete()
  *   and aa_decay_exit() cancel them.  aa_dirty_pages and the pools' page
  *   counts are read locklessly by the shrinker's count, a snapshot.
+ *
+ * Lock hold times (for `make bench`; see "Lock hold times" below): when
+ * switched on in debugfs, every purge step notes how long it held an
+ * arena's or a pool's lock in lockless atomic maxima.  Off, as it is
+ * unless root asks, each step costs one patched no-op branch.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "../common/decay.c"
 
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -326,11 +336,13 @@ static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned l
 	long ms = aa_pool_ms(pool);
 	unsigned long flags, limit, freed = 0, n = 1UL << aa_chunk_order();
 	struct page *page;
+	u64 held;
 	unsigned int i;
 	LIST_HEAD(out);
 	bool more;
 
 	spin_lock_irqsave(&pool->lock, flags);
+	held = aa_decay_hold_start();
 	if (pool->decay.decay_ms != ms)
 		acd_init(&pool->decay, ms, now);
 	/* Whole blocks: keep the curve's limit rounded up to one. */
@@ -352,12 +364,14 @@ static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned l
 		freed += i * n;
 		acd_purged(&pool->decay, pool->npages);
 		more = pool->npages > limit;
+		aa_decay_hold_end(AA_HOLD_POOL, held);
 		spin_unlock_irqrestore(&pool->lock, flags);
 		aa_retained_free(&out);
 		if (!more)
 			break;
 		cond_resched();
 		spin_lock_irqsave(&pool->lock, flags);
+		held = aa_decay_hold_start();
 	}
 	return freed;
 }
@@ -605,6 +619,136 @@ void aa_decay_stats_get(struct aa_decay_stats *st)
 		aa_pool_stats_add(aa_pools[nid], st);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_stats_get);
+
+/* ==== Lock hold times ===================================================== */
+
+/*
+ * /sys/kernel/debug/arenalloc/decay_hold_ns, root only, for `make bench`:
+ * the longest time one purge step held an arena's lock (moving up to
+ * AA_DECAY_BATCH empty chunks out of it: aa_arena_decay(), the purge
+ * trigger, the shrinker) or a retained pool's lock (aa_pool_decay()), in
+ * ns, how many holds were timed and their total time, since recording
+ * was last switched on ("arena_max_ns N", "arena_holds N",
+ * "arena_total_ns N", the same for "pool", one per line).  Writing 1
+ * clears the figures and switches recording on, 0 switches it off.  The
+ * time runs from just after the lock is taken to just before it is
+ * dropped (interrupts are off all along), so waiting for the lock is not
+ * counted.  Recording is a static key, off at load: then a purge step
+ * pays one patched no-op branch per hold and reads no clock; nothing on
+ * the allocation and free paths changes either way.
+ */
+DEFINE_STATIC_KEY_FALSE(aa_decay_hold_key);
+static atomic64_t aa_decay_hold_max[AA_HOLD_NR];
+static atomic64_t aa_decay_hold_count[AA_HOLD_NR];
+static atomic64_t aa_decay_hold_total[AA_HOLD_NR];
+
+/**
+ * aa_decay_hold_note() - record one hold of a purge step's lock
+ * @which: the arena's lock or a pool's
+ * @t0:    ktime_get_ns() just after the lock was taken
+ *
+ * Context: Any context, the lock still held; lockless.
+ */
+void aa_decay_hold_note(enum aa_hold which, u64 t0)
+{
+	s64 ns = ktime_get_ns() - t0, old = atomic64_read(&aa_decay_hold_max[which]);
+
+	atomic64_inc(&aa_decay_hold_count[which]);
+	atomic64_add(ns, &aa_decay_hold_total[which]);
+	while (ns > old && !atomic64_try_cmpxchg(&aa_decay_hold_max[which], &old, ns))
+		;
+}
+
+/**
+ * aa_decay_hold_record() - switch the recording of hold times on or off
+ * @on: true clears the figures and starts recording, false stops it
+ *
+ * Context: Process context; may sleep (patches the static key).
+ */
+void aa_decay_hold_record(bool on)
+{
+	int i;
+
+	if (!on) {
+		static_branch_disable(&aa_decay_hold_key);
+		return;
+	}
+	for (i = 0; i < AA_HOLD_NR; i++) {
+		atomic64_set(&aa_decay_hold_max[i], 0);
+		atomic64_set(&aa_decay_hold_count[i], 0);
+		atomic64_set(&aa_decay_hold_total[i], 0);
+	}
+	static_branch_enable(&aa_decay_hold_key);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_hold_record);
+
+/**
+ * aa_decay_hold_max_ns() - the longest hold recorded of one kind of lock
+ * @which: the arenas' locks or the pools'
+ * @holds: set to the number of holds timed
+ *
+ * Context: Any context.  A snapshot.
+ * Return: the longest hold in ns, 0 if none was timed.
+ */
+u64 aa_decay_hold_max_ns(enum aa_hold which, u64 *holds)
+{
+	*holds = atomic64_read(&aa_decay_hold_count[which]);
+	return atomic64_read(&aa_decay_hold_max[which]);
+}
+EXPORT_SYMBOL_IF_KUNIT(aa_decay_hold_max_ns);
+
+static int aa_decay_hold_show(struct seq_file *m, void *unused)
+{
+	static const char *const name[AA_HOLD_NR] = { "arena", "pool" };
+	u64 max, holds;
+	int i;
+
+	seq_printf(m, "recording %d\n", static_key_enabled(&aa_decay_hold_key));
+	for (i = 0; i < AA_HOLD_NR; i++) {
+		max = aa_decay_hold_max_ns(i, &holds);
+		seq_printf(m, "%s_max_ns %llu\n%s_holds %llu\n%s_total_ns %lld\n", name[i], max,
+			   name[i], holds, name[i], atomic64_read(&aa_decay_hold_total[i]));
+	}
+	return 0;
+}
+
+static int aa_decay_hold_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, aa_decay_hold_show, NULL);
+}
+
+static ssize_t aa_decay_hold_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	bool on;
+	int ret = kstrtobool_from_user(ubuf, len, &on);
+
+	if (ret)
+		return ret;
+	aa_decay_hold_record(on);
+	return len;
+}
+
+static const struct file_operations aa_decay_hold_fops = {
+	.owner = THIS_MODULE,
+	.open = aa_decay_hold_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = aa_decay_hold_write,
+};
+
+/**
+ * aa_decay_hold_debugfs_init() - create decay_hold_ns in the module's directory
+ * @dir: /sys/kernel/debug/arenalloc (an error pointer when debugfs is
+ *       missing, which debugfs_create_file() accepts)
+ *
+ * Context: Process context, at module load.
+ */
+void aa_decay_hold_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("decay_hold_ns", 0600, dir, NULL, &aa_decay_hold_fops);
+}
 
 /* ==== Setup ============================================================== */
 

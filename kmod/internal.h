@@ -663,6 +663,37 @@ unsigned long aa_decay_arena_run(struct aa_arena *arena, u64 now, bool purge);
 void aa_decay_arena_changed(struct aa_arena *arena);
 void aa_decay_kick_all(void);
 
+/*
+ * How long one purge step holds an arena's or a retained pool's lock, for
+ * `make bench` (decay.c, "Lock hold times"): off unless switched on in
+ * debugfs, and then only the purge steps read the clock.
+ */
+#include <linux/jump_label.h>
+#include <linux/timekeeping.h>
+
+struct dentry;
+
+enum aa_hold { AA_HOLD_ARENA, AA_HOLD_POOL, AA_HOLD_NR };
+
+DECLARE_STATIC_KEY_FALSE(aa_decay_hold_key);
+void aa_decay_hold_note(enum aa_hold which, u64 t0);
+void aa_decay_hold_record(bool on);
+u64 aa_decay_hold_max_ns(enum aa_hold which, u64 *holds);
+void aa_decay_hold_debugfs_init(struct dentry *dir);
+
+/* Just after the lock is taken: the time, or 0 when not recording. */
+static inline u64 aa_decay_hold_start(void)
+{
+	return static_branch_unlikely(&aa_decay_hold_key) ? ktime_get_ns() : 0;
+}
+
+/* Just before the lock is dropped: records the hold begun at @t0. */
+static inline void aa_decay_hold_end(enum aa_hold which, u64 t0)
+{
+	if (static_branch_unlikely(&aa_decay_hold_key) && t0)
+		aa_decay_hold_note(which, t0);
+}
+
 /* ==== The exported interface (api.c) =================================== */
 
 int aa_api_init(void);

@@ -393,6 +393,7 @@ DEFINE_SHOW_ATTRIBUTE(aa_json);
 
 /**
  * aa_stats_debugfs_init() - create /sys/kernel/debug/arenalloc/stats.json
+ *                           (and decay_hold_ns, decay.c)
  *
  * Without debugfs there is no dump, and nothing else changes: the
  * statistics stay readable in sysfs.
@@ -403,6 +404,7 @@ void aa_stats_debugfs_init(void)
 {
 	aa_stats_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats.json", 0444, aa_stats_dir, NULL, &aa_json_fops);
+	aa_decay_hold_debugfs_init(aa_stats_dir);
 }
 
 /**

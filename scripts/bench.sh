@@ -9,7 +9,8 @@
 # twice: as Debian boots it (init_on_alloc=1 by default, so kmalloc zeroes
 # and arenalloc must too) and with init_on_alloc=0.  The bench module
 # prints one line per test, contender and round (see bench/arenalloc_bench.c);
-# they become out/bench/kernel.tsv.  Under TCG the absolute numbers
+# they become out/bench/kernel.tsv, with scripts/bench-mem.sh's memory
+# figures (suites kernel-decay and device).  Under TCG the absolute numbers
 # describe the emulator, not a real CPU: compare ratios only.  Then
 # scripts/bench-count.sh counts the instructions of one warmed-up hit pair
 # of each allocator (out/bench/count.tsv), which TCG cannot distort.
@@ -40,6 +41,8 @@ for init in 1 0; do
 		u = ($1 ~ /^(pair|batch|large|remote|allcpu)_/) ? "ns/pair" : "ns";
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t-\t-\n", s, $1, $2, $3, $4, u }' "$vmlog" >>"$tsv"
 done
+# Decay, shrinker and /dev/arenalloc figures (a VM of their own).
+BENCH_MEM_BUILT=1 scripts/bench-mem.sh
 # Instruction-exact counts of the hit pair (a third VM, with a gdb stub).
 scripts/bench-count.sh
 {

@@ -5,9 +5,10 @@
 #
 #   vm.sh MODE KERNEL LOG [MODULE_DIR] [-- MODULE_PARAMS...]
 #
-# MODE is check, smoke, run, bench or count (see scripts/vm/guest.sh).  MODULE_DIR is the
-# kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
-# KUnit kernel) and ../samples/arenalloc_sample.ko are taken from it.  Environment:
+# MODE is check, smoke, run, bench, mem or count (see scripts/vm/guest.sh).  MODULE_DIR is
+# the kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
+# KUnit kernel), ../samples/arenalloc_sample.ko and ../bench/*.ko are taken
+# from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
 #   VM_MEMLESS_NODES (none): node ids, separated by spaces or commas, that
 #   get CPUs but no memory (CPU-only nodes, as on some PowerPC LPARs and
@@ -50,7 +51,8 @@ install -m 0755 "$ROOT/scripts/vm/guest.sh" "$root/arenalloc/guest.sh"
 echo "$mode" >"$root/arenalloc/mode"
 echo "$params" >"$root/arenalloc/params"
 for ko in "$moddir"/arenalloc.ko "$moddir"/tests/arenalloc_kunit.ko \
-	"$moddir"/../samples/arenalloc_sample.ko "$moddir"/../bench/arenalloc_bench.ko; do
+	"$moddir"/../samples/arenalloc_sample.ko "$moddir"/../bench/arenalloc_bench.ko \
+	"$moddir"/../bench/arenalloc_burst.ko; do
 	[[ -f $ko ]] && cp "$ko" "$root/arenalloc/modules/"
 done
 [[ -f $root/arenalloc/modules/arenalloc.ko ]] || die "no arenalloc.ko in $moddir"
@@ -78,6 +80,12 @@ if [[ -f $lib && $mode != bench && $mode != count ]]; then
 		[[ -x $ROOT/userspace/build/$t ]] && cp "$ROOT/userspace/build/$t" "$root/arenalloc/bin/"
 	done
 	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"
+fi
+# kbench (userspace/bench/kbench.c, static): make bench's memory figures,
+# and their smoke run in make check's stock VM.
+kbench=$ROOT/userspace/build/kbench
+if [[ -x $kbench && ($mode == mem || $mode == smoke) ]]; then
+	install -D "$kbench" "$root/arenalloc/bin/kbench"
 fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 

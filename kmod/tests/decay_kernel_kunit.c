@@ -411,6 +411,44 @@ static void decay_step_bounded_and_shrinker_empties(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dk_clean(c, burst), burst);
 }
 
+/*
+ * The hold-time recording behind /sys/kernel/debug/arenalloc/decay_hold_ns
+ * (make bench reads it): switched on, a purge of 16 empty chunks times
+ * each of its holds of the arena lock (two at AA_DECAY_BATCH = 8 chunks
+ * each, more if a background step ran meanwhile) and a purge of the pool
+ * those of the pool lock; switched off, a purge step is not counted.  The
+ * times themselves are figures for make bench, not tested.
+ */
+static void hold_times_recorded_when_on(struct kunit *test)
+{
+	unsigned int nchunks = 2 * AA_DECAY_BATCH;
+	struct dk_ctx *c = test->priv;
+	u64 max, holds, before;
+	unsigned long burst;
+
+	burst = dk_burst(test, nchunks, -1, -1);
+	aa_decay_hold_record(true);
+	KUNIT_EXPECT_EQ(test, aa_decay_hold_max_ns(AA_HOLD_ARENA, &holds), 0ULL);
+	KUNIT_EXPECT_EQ(test, holds, 0ULL);
+	/* To the node's pool, in steps of AA_DECAY_BATCH chunks. */
+	KUNIT_EXPECT_EQ(test, aa_arena_decay(aa_arenas[c->id], c->t0, ULONG_MAX), burst);
+	max = aa_decay_hold_max_ns(AA_HOLD_ARENA, &holds);
+	KUNIT_EXPECT_GE(test, holds, (u64)DIV_ROUND_UP(nchunks, AA_DECAY_BATCH));
+	KUNIT_EXPECT_GT(test, max, 0ULL);
+	/* And back to the page allocator, in steps of as many. */
+	KUNIT_EXPECT_EQ(test, aa_retained_decay(c->nid, c->t0, ULONG_MAX), burst);
+	max = aa_decay_hold_max_ns(AA_HOLD_POOL, &holds);
+	KUNIT_EXPECT_GE(test, holds, (u64)DIV_ROUND_UP(nchunks, AA_DECAY_BATCH));
+	KUNIT_EXPECT_GT(test, max, 0ULL);
+
+	/* A purge step still takes the lock once, untimed now. */
+	aa_decay_hold_record(false);
+	aa_decay_hold_max_ns(AA_HOLD_ARENA, &before);
+	KUNIT_EXPECT_EQ(test, aa_decay_arena_run(aa_arenas[c->id], c->t0, true), 0UL);
+	aa_decay_hold_max_ns(AA_HOLD_ARENA, &holds);
+	KUNIT_EXPECT_EQ(test, holds, before);
+}
+
 static struct kunit_case arenalloc_decay_kernel_cases[] = {
 	KUNIT_CASE(dirty_muzzy_clean_on_schedule),
 	KUNIT_CASE(zero_decays_at_once),
@@ -420,6 +458,7 @@ static struct kunit_case arenalloc_decay_kernel_cases[] = {
 	KUNIT_CASE(arena_overrides_the_global_windows),
 	KUNIT_CASE(arena_purge_and_decay_triggers),
 	KUNIT_CASE(decay_step_bounded_and_shrinker_empties),
+	KUNIT_CASE(hold_times_recorded_when_on),
 	{}
 };
 

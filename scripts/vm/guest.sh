@@ -10,7 +10,8 @@
 #
 # Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
 # kernel: load, kselftests, unload), run (the `make run` demonstration),
-# bench (arenalloc_bench.ko's timings), count (scripts/bench-count.sh).
+# bench (arenalloc_bench.ko's timings), mem (kbench's decay, shrinker and
+# device figures, scripts/bench-mem.sh), count (scripts/bench-count.sh).
 mode=$1
 ko=/arenalloc/modules/arenalloc.ko
 kunit_ko=/arenalloc/modules/arenalloc_kunit.ko
@@ -110,6 +111,18 @@ bench_smoke() {
 	fi
 }
 
+# make check's smoke run of kbench (scripts/bench-mem.sh's figures): every
+# path once, on small sizes, as KTAP; no figures kept.
+kbench_smoke() {
+	b=/arenalloc/modules/arenalloc_burst.ko
+	[ -f $b ] && [ -x /arenalloc/bin/kbench ] || return 0
+	insmod $b || return 1
+	/arenalloc/bin/kbench smoke
+	rc=$?
+	rmmod arenalloc_burst || rc=1
+	return $rc
+}
+
 show_tree() {
 	for f in /sys/kernel/arenalloc/* /sys/kernel/arenalloc/stats/* \
 		/sys/kernel/arenalloc/arenas/*/*; do
@@ -175,6 +188,7 @@ smoke)
 	selftests loaded
 	userspace_tests
 	group bench-smoke bench_smoke
+	group kbench-smoke kbench_smoke
 	group rmmod rmmod_ktap
 	;;
 run)
@@ -233,6 +247,16 @@ bench)
 	insmod /arenalloc/modules/arenalloc_bench.ko $params || exit 1
 	dmesg | grep 'arenalloc_bench:' | sed 's/^\[[^]]*\] //'
 	rmmod arenalloc_bench
+	rmmod arenalloc
+	;;
+mem)
+	insmod $ko || exit 1
+	insmod /arenalloc/modules/arenalloc_burst.ko || exit 1
+	# shellcheck disable=SC2086
+	/arenalloc/bin/kbench run $params
+	echo "kbench: module statistics at the end:"
+	show_tree | grep -e 'stats/' -e pages | sed 's/^/kbench: note /'
+	rmmod arenalloc_burst
 	rmmod arenalloc
 	;;
 esac
