@@ -22,7 +22,10 @@
  *      waits for its readers and writers, none of which takes 1)
  *   3. aa_arenas_lock (mutex): writes to the arena table and arena->state
  *   4. the CPU hotplug lock (read), then aa_flush_lock (tcache.c)
- *   5. the per-CPU cache's "in use" marker (tcache.c)
+ *   5. the per-CPU cache's "in use" marker (tcache.c), or, never with it,
+ *      arena->decay_lock (mutex): one decay step of the arena at a time
+ *      (its curve, arena->dirty_decay); the shrinker only trylocks it, and
+ *      nothing under it allocates or waits for an SRCU grace period
  *   6. arena->lock (spinlock, irqsave)
  *   7. the registry's xa_lock (irqsave; never dropped while held: XArray
  *      nodes are allocated outside it, by xas_nomem(), with the caller's gfp)
@@ -527,10 +530,19 @@ static struct page *aa_chunk_detach_oldest(struct aa_arena *arena)
 /*
  * Moves the oldest empty chunks of @arena beyond what its dirty curve lets
  * it keep at @now, and at least @force pages more, out of it: to the
- * retained pools, or with @purge straight to the page allocator.
+ * retained pools, or with @purge straight to the page allocator.  Without
+ * @wait, gives up (returns 0) when another decay step of @arena runs.
+ *
+ * The curve (arena->dirty_decay) is advanced under arena->decay_lock, a
+ * mutex, not under arena->lock: its walk over the ACD_NSTEPS epochs is the
+ * longest part of a step, and runs with interrupts on.  It reads ndirty
+ * without arena->lock: pages that become dirty meanwhile are counted by
+ * the next epoch instead of this one, which the curve tolerates (it only
+ * decides how many of the oldest chunks go).  arena->lock is then held
+ * for at most AA_DECAY_BATCH chunk detaches at a time.
  */
 static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
-				       unsigned long force, bool purge)
+				       unsigned long force, bool purge, bool wait)
 {
 	long ms = aa_arena_dirty_ms(arena);
 	struct acd_decay *d = &arena->dirty_decay;
@@ -540,13 +552,18 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 	bool more;
 	u64 held;
 
-	spin_lock_irqsave(&arena->lock, flags);
-	held = aa_decay_hold_start();
+	if (wait)
+		mutex_lock(&arena->decay_lock);
+	else if (!mutex_trylock(&arena->decay_lock))
+		return 0;
 	if (d->decay_ms != ms)
 		acd_init(d, ms, now);
 	/* Whole chunks: keep the curve's limit rounded up to one. */
-	limit = acd_advance(d, now, arena->ndirty) ? roundup(acd_limit(d), aa_chunk_pages) :
-						     ULONG_MAX;
+	limit = acd_advance(d, now, READ_ONCE(arena->ndirty)) ?
+		roundup(acd_limit(d), aa_chunk_pages) : ULONG_MAX;
+
+	spin_lock_irqsave(&arena->lock, flags);
+	held = aa_decay_hold_start();
 	if (force)
 		limit = min(limit, arena->ndirty - min(arena->ndirty, force));
 	for (;;) {
@@ -571,6 +588,7 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 		spin_lock_irqsave(&arena->lock, flags);
 		held = aa_decay_hold_start();
 	}
+	mutex_unlock(&arena->decay_lock);
 	return moved;
 }
 
@@ -589,14 +607,31 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
  * chunks at a time, each a constant amount of work.
  *
  * Context: Process context (it may reschedule between batches); takes
- * @arena->lock.
+ * @arena->decay_lock, then @arena->lock.
  * Return: pages moved.
  */
 unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force)
 {
-	return aa_arena_decay_to(arena, now, force, false);
+	return aa_arena_decay_to(arena, now, force, false, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_arena_decay);
+
+/**
+ * aa_arena_decay_nowait() - aa_arena_decay(), unless it would wait
+ * @arena: the arena
+ * @now:   the time, ns
+ * @force: pages to move whatever the curve says; ULONG_MAX for all
+ *
+ * For the shrinker: another decay step of @arena already gives its pages
+ * back, so rather than wait for it, this one does nothing.
+ *
+ * Context: Process context, reclaim included; takes @arena->lock.
+ * Return: pages moved.
+ */
+unsigned long aa_arena_decay_nowait(struct aa_arena *arena, u64 now, unsigned long force)
+{
+	return aa_arena_decay_to(arena, now, force, false, false);
+}
 
 /**
  * aa_arena_purge() - give every dirty chunk of @arena back now
@@ -610,7 +645,7 @@ EXPORT_SYMBOL_IF_KUNIT(aa_arena_decay);
  */
 unsigned long aa_arena_purge(struct aa_arena *arena)
 {
-	return aa_arena_decay_to(arena, aa_decay_now(), ULONG_MAX, true);
+	return aa_arena_decay_to(arena, aa_decay_now(), ULONG_MAX, true, true);
 }
 
 /* ==== Small allocations: slabs ========================================= */

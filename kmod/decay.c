@@ -37,8 +37,10 @@
  * aa_decay_run(), whatever the decay settings.
  *
  * Locking
- *   arena->lock (irqsave) guards an arena's dirty list and curve; it is
- *   held for at most AA_DECAY_BATCH chunk detaches at a time (arena.c).
+ *   arena->decay_lock (mutex) serialises an arena's decay steps and guards
+ *   its curve, so the curve's walk runs with interrupts on; the shrinker
+ *   only trylocks it.  arena->lock (irqsave) guards the dirty list; a step
+ *   holds it for at most AA_DECAY_BATCH chunk detaches at a time (arena.c).
  *   pool->lock (irqsave, since aa_chunk_new() may run in interrupts) guards
  *   one node's retained pool; it is a leaf: never held with arena->lock or
  *   around a call into the page allocator, and held for at most
@@ -171,12 +173,11 @@ static void aa_decay_arena_work(struct work_struct *work)
 	struct aa_arena *arena = container_of(to_delayed_work(work), struct aa_arena,
 					      decay_work);
 	u64 now = aa_decay_now(), deadline;
-	unsigned long flags;
 
 	aa_arena_decay(arena, now, 0);
-	spin_lock_irqsave(&arena->lock, flags);
-	deadline = arena->ndirty ? acd_deadline(&arena->dirty_decay) : (u64)-1;
-	spin_unlock_irqrestore(&arena->lock, flags);
+	mutex_lock(&arena->decay_lock);
+	deadline = READ_ONCE(arena->ndirty) ? acd_deadline(&arena->dirty_decay) : (u64)-1;
+	mutex_unlock(&arena->decay_lock);
 	aa_decay_requeue(&arena->decay_work, deadline, now);
 }
 
@@ -192,6 +193,7 @@ void aa_decay_arena_init(struct aa_arena *arena)
 {
 	arena->dirty_decay_ms = AA_DECAY_FOLLOW;
 	arena->muzzy_decay_ms = AA_DECAY_FOLLOW;
+	mutex_init(&arena->decay_lock);
 	acd_init(&arena->dirty_decay, aa_arena_dirty_ms(arena), aa_decay_now());
 	INIT_DEFERRABLE_WORK(&arena->decay_work, aa_decay_arena_work);
 	aa_pool_init(&arena->muzzy, arena->nid, arena);
@@ -528,7 +530,7 @@ void aa_decay_arena_changed(struct aa_arena *arena)
  */
 unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 {
-	unsigned long moved = 0, freed = 0;
+	unsigned long moved = 0, freed = 0, f;
 	unsigned int i;
 	bool locked;
 	int nid, idx;
@@ -546,7 +548,9 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 
 		if (!arena)
 			continue;
-		moved += aa_arena_decay(arena, now, force ? force - min(force, moved) : 0);
+		f = force ? force - min(force, moved) : 0;
+		moved += may_block ? aa_arena_decay(arena, now, f) :
+				     aa_arena_decay_nowait(arena, now, f);
 		freed += aa_pool_decay(&arena->muzzy, now, force ? force - min(force, freed) : 0);
 	}
 	srcu_read_unlock(&aa_arena_srcu, idx);

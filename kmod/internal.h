@@ -387,7 +387,8 @@ enum aa_arena_state {
  * @muzzy_decay_ms: likewise, for the chunks it gives up
  * @muzzy:     its own retained pool, used while @muzzy_decay_ms is its own
  *             (its own lock)
- * @dirty_decay: the decay curve's state for @dirty
+ * @decay_lock: serialises decay steps, and with them @dirty_decay (arena.c)
+ * @dirty_decay: the decay curve's state for @dirty; @decay_lock
  * @dirty_npurge: decay steps that moved chunks out of @dirty, ever
  * @dirty_nmadvise: chunks moved out of @dirty, ever
  * @dirty_purged: pages moved out of @dirty, ever
@@ -422,6 +423,7 @@ struct aa_arena {
 	long dirty_decay_ms;
 	long muzzy_decay_ms;
 	struct aa_retained muzzy;
+	struct mutex decay_lock;
 	struct acd_decay dirty_decay;
 	u64 dirty_npurge;
 	u64 dirty_nmadvise;
@@ -614,6 +616,7 @@ void *aa_arena_alloc_huge(struct aa_arena *arena, size_t size, gfp_t gfp);
 void aa_arena_free_batch(struct aa_arena *arena, void **ptrs, int n);
 bool aa_arena_free(struct aa_arena *arena, void *ptr);
 unsigned long aa_arena_decay(struct aa_arena *arena, u64 now, unsigned long force);
+unsigned long aa_arena_decay_nowait(struct aa_arena *arena, u64 now, unsigned long force);
 unsigned long aa_arena_purge(struct aa_arena *arena);
 
 /* ==== Decay, retained pages, shrinker (decay.c) ========================= */
