@@ -286,13 +286,6 @@ static void fuzz_run(struct fuzz *f, unsigned long calls, time_t deadline)
 		close(f->fd);
 }
 
-static long counter(const char *name)
-{
-	char buf[64];
-
-	return read_sysfs(name, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 static unsigned long env(const char *name, unsigned long dflt)
 {
 	const char *v = getenv(name);

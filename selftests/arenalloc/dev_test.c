@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,6 +37,7 @@
 
 #include "kselftest_harness.h"
 #include "dev_fixture.h"
+#include "memcg.h"
 
 /* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
 static long pages_on(int nid)
@@ -1577,7 +1577,6 @@ TEST_F(dev, failed_copy_on_write_is_retried)
 
 /* ==== Memory cgroups ==================================================== */
 
-#define CG_ROOT	"/sys/fs/cgroup"
 #define CG_TEST	CG_ROOT "/arenalloc_dev_test"
 
 /* clone3()'s arguments up to the cgroup field (Linux 5.7). */
@@ -1590,23 +1589,6 @@ struct clone_args_cg {
 #define CLONE_INTO_CGROUP	0x200000000ULL
 #endif
 
-/* memory.current of the cgroup directory @dir in bytes, -1 if unreadable. */
-static long cg_current(int dir)
-{
-	char buf[32];
-	ssize_t n;
-	int fd = openat(dir, "memory.current", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
 /*
  * A child made straight into another memory cgroup (clone3() with
  * CLONE_INTO_CGROUP) pays for its copies of the parent's pages there:
@@ -1618,22 +1600,15 @@ TEST_F(dev, child_copies_are_charged_to_the_childs_cgroup)
 	struct clone_args_cg args = {
 		.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
 	};
-	int to_child[2], to_parent[2], cg, status, mounted = 0;
+	int to_child[2], to_parent[2], cg, status, mounted;
+	const char *skip = cg_memory_on(&mounted);
 	const long n = 512;
 	long before, after, i;
 	char *p, byte;
 	pid_t pid;
 
-	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
-		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
-			SKIP(return, "no cgroup2 at " CG_ROOT);
-		mounted = 1;
-	}
-	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory")) {
-		if (mounted)
-			umount(CG_ROOT);
-		SKIP(return, "no memory controller");
-	}
+	if (skip)
+		SKIP(return, "%s", skip);
 	rmdir(CG_TEST);
 	ASSERT_EQ(0, mkdir(CG_TEST, 0755));
 	cg = open(CG_TEST, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1668,8 +1643,7 @@ TEST_F(dev, child_copies_are_charged_to_the_childs_cgroup)
 	EXPECT_EQ(0, munmap(p, n * page_size));
 	close(cg);
 	EXPECT_EQ(0, rmdir(CG_TEST));
-	if (mounted)
-		umount(CG_ROOT);
+	cg_memory_off(mounted);
 	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);

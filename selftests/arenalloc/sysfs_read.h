@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/arenalloc.h>
@@ -32,6 +34,18 @@ static inline int read_sysfs(const char *name, char *buf, size_t len)
 		buf[n] = '\0';
 	close(fd);
 	return (int)n;
+}
+
+/* A counter file: one number and a newline.  -1 when unreadable. */
+static inline long counter(const char *name)
+{
+	char buf[64], *end;
+	long v;
+
+	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	return strcmp(end, "\n") ? -1 : v;
 }
 
 #endif /* _ARENALLOC_SELFTEST_SYSFS_READ_H */
