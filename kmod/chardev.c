@@ -7,7 +7,9 @@
  * narrows who may open it (see aa_dev_group): every page is charged to the
  * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
  * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
- * bounds what an unprivileged user can take.  The pages are not on the LRU:
+ * bounds what an unprivileged user can take.  Pages a mapping lets go of
+ * wait in per-node pools for the next fault (kmod/devpool.c: zeroed
+ * before reuse, charged pages never pooled).  The pages are not on the LRU:
  * never swapped or migrated, so mappings count against RLIMIT_MEMLOCK
  * (below).  Mapped pages count in RSS (RssFile) like any mapped file page.
  *
@@ -372,10 +374,11 @@ struct aa_backing {
 };
 
 /*
- * A page @b will hold at offset @index: charged to the caller's memory
- * cgroup, and named by @b's key for @index (see "Futexes").  @gfp is
- * __GFP_ZERO for a page faulted in, 0 for a copy.  NULL when no page was
- * free or @b has no keys.
+ * A page @b will hold at offset @index: from the node's pool (devpool.c,
+ * which hands out only pages the caller's memory cgroup would not be
+ * charged for) or else charged to the caller's memory cgroup, and named
+ * by @b's key for @index (see "Futexes").  @gfp is __GFP_ZERO for a page
+ * faulted in, 0 for a copy.  NULL when no page was free or @b has no keys.
  */
 static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 				      gfp_t gfp)
@@ -384,7 +387,10 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 
 	if (b->keyless)
 		return NULL;
-	page = arenalloc_user_page_alloc(b->nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
+	page = aa_devpool_take(b->nid, gfp & __GFP_ZERO);
+	if (!page)
+		page = arenalloc_user_page_alloc(b->nid,
+						 GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
 	if (!page)
 		return NULL;
 	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
@@ -395,14 +401,17 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 }
 
 /*
- * Drops the reference the backing held; a GUP pin may keep it longer.
- * The page has left its map file already (aa_page_unshare_locked()).
+ * Drops the reference the backing held: to the node's pool when it may
+ * go there (devpool.c), else to the page allocator; a GUP pin may keep it
+ * longer, and keeps it out of the pool.  The page has left its map file
+ * already (aa_page_unshare_locked()) and no PTE maps it.
  */
 static void aa_dev_page_free(struct page *page)
 {
 	WARN_ON_ONCE(page->mapping);
 	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
-	arenalloc_user_page_put(page);
+	if (!aa_devpool_put(page))
+		arenalloc_user_page_put(page);
 }
 
 /*
