@@ -39,20 +39,26 @@
 #include "dev_fixture.h"
 #include "memcg.h"
 
-/* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
-static long pages_on(int nid)
+/* Node @nid's entry in the per-node file @name ("N0=12 N1=0"); -1 if absent. */
+static long node_entry(const char *name, int nid)
 {
 	char buf[4096], *tok, *save;
 	unsigned long pages;
 	int n;
 
-	if (read_sysfs("dev/node_pages", buf, sizeof(buf)) <= 0)
+	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		if (sscanf(tok, "N%d=%lu", &n, &pages) == 2 && n == nid)
 			return pages;
 	return -1;
+}
+
+/* Node @nid's entry in dev/node_pages; -1 if absent. */
+static long pages_on(int nid)
+{
+	return node_entry("dev/node_pages", nid);
 }
 
 /* Whether node @nid is in the kernel's node list @list ("has_memory"...). */
@@ -219,7 +225,9 @@ TEST_F(dev, sysfs_has_the_documented_counters)
 {
 	static const char *const files[] = {
 		"dev/mappings", "dev/pages", "dev/faults", "dev/purged",
-		"dev/fork_copied", "dev/fork_failed",
+		"dev/fork_copied", "dev/fork_failed", "dev/pdirty", "dev/pzeroed",
+		"dev/pool_hits", "dev/pool_misses", "dev/pool_zero_inline",
+		"dev/dirty_npurge", "dev/dirty_purged",
 	};
 	char path[PATH_MAX];
 	unsigned int nid;
@@ -232,8 +240,11 @@ TEST_F(dev, sysfs_has_the_documented_counters)
 		EXPECT_EQ(0444, st.st_mode & 07777) TH_LOG("%s", path);
 		EXPECT_LE(0, counter(files[i])) TH_LOG("%s", path);
 	}
-	for (nid = 0; nid < self->info.nr_nodes; nid++)
+	for (nid = 0; nid < self->info.nr_nodes; nid++) {
 		EXPECT_EQ(node_has_memory(nid), pages_on(nid) >= 0) TH_LOG("node %u", nid);
+		EXPECT_EQ(node_has_memory(nid), node_entry("dev/node_pdirty", nid) >= 0)
+			TH_LOG("node %u", nid);
+	}
 }
 
 TEST_F(dev, info_checks_its_struct)
