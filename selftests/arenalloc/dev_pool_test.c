@@ -39,43 +39,6 @@
 
 static long page_size;
 
-/* Writes @val to the file at @path; 0 or -1. */
-static int put_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-/* Writes @val to ARENALLOC_SYSFS_DIR/@name. */
-static int put_knob(const char *name, const char *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
-	return put_str(path, val);
-}
-
-/* Pages the module holds from the page allocator: the sum of "pages". */
-static long held(void)
-{
-	char buf[4096], *tok, *save;
-	long sum = 0;
-
-	if (read_sysfs("pages", buf, sizeof(buf)) <= 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		if (strchr(tok, '='))
-			sum += strtol(strchr(tok, '=') + 1, NULL, 10);
-	return sum;
-}
-
 /* Fills page @i of @p with a byte pattern of @tag. */
 static void pattern(char *p, long i, char tag)
 {
@@ -131,12 +94,12 @@ FIXTURE_SETUP(pool)
 	if (getuid())
 		SKIP(return, "needs root");
 	ASSERT_LT(0, read_sysfs("dirty_decay_ms", self->dirty_ms, sizeof(self->dirty_ms)));
-	ASSERT_EQ(0, put_knob("dirty_decay_ms", "-1"));
+	ASSERT_EQ(0, write_sysfs("dirty_decay_ms", "-1"));
 	/* Nothing left over from earlier users of the device. */
-	ASSERT_EQ(0, put_knob("purge", "1"));
+	ASSERT_EQ(0, write_sysfs("purge", "1"));
 	ASSERT_EQ(0, counter("dev/pdirty"));
 	self->pages0 = counter("dev/pages");
-	self->held0 = held();
+	self->held0 = held_pages();
 	ASSERT_LE(0, self->pages0);
 	ASSERT_LE(0, self->held0);
 }
@@ -145,11 +108,11 @@ FIXTURE_TEARDOWN(pool)
 {
 	if (!self->dirty_ms[0])
 		return;
-	EXPECT_EQ(0, put_knob("purge", "1"));
+	EXPECT_EQ(0, write_sysfs("purge", "1"));
 	EXPECT_EQ(0, counter("dev/pdirty"));
 	EXPECT_EQ(self->pages0, counter("dev/pages"));
-	EXPECT_EQ(self->held0, held());
-	EXPECT_EQ(0, put_knob("dirty_decay_ms", self->dirty_ms));
+	EXPECT_EQ(self->held0, held_pages());
+	EXPECT_EQ(0, write_sysfs("dirty_decay_ms", self->dirty_ms));
 }
 
 static const long npool = 64;
@@ -247,14 +210,14 @@ TEST_F(pool, drop_caches_empties_the_pool)
 		SKIP(return, "no drop_caches");
 	ASSERT_EQ(0, fill_and_unmap(npool, 0x11));
 	EXPECT_EQ(npool, counter("dev/pdirty"));
-	EXPECT_EQ(self->held0 + npool, held());
-	ASSERT_EQ(0, put_str("/proc/sys/vm/drop_caches", "2"));
+	EXPECT_EQ(self->held0 + npool, held_pages());
+	ASSERT_EQ(0, write_path("/proc/sys/vm/drop_caches", "2"));
 	EXPECT_EQ(0, counter("dev/pdirty"));
 	EXPECT_EQ(0, counter("dev/pzeroed"));
 	EXPECT_EQ(purged0 + npool, counter("dev/dirty_purged"));
 	/* The shrinker also empties the per-CPU caches: the rest may go too. */
-	EXPECT_GE(self->held0, held());
-	self->held0 = held();
+	EXPECT_GE(self->held0, held_pages());
+	self->held0 = held_pages();
 }
 
 /* The purge trigger gives the pools back too. */
@@ -262,9 +225,9 @@ TEST_F(pool, purge_trigger_empties_the_pool)
 {
 	ASSERT_EQ(0, fill_and_unmap(npool, 0x22));
 	EXPECT_EQ(npool, counter("dev/pdirty"));
-	ASSERT_EQ(0, put_knob("purge", "1"));
+	ASSERT_EQ(0, write_sysfs("purge", "1"));
 	EXPECT_EQ(0, counter("dev/pdirty"));
-	EXPECT_EQ(self->held0, held());
+	EXPECT_EQ(self->held0, held_pages());
 }
 
 /*
@@ -278,16 +241,16 @@ TEST_F(pool, decay_on_dirty_decay_ms_empties_the_pool)
 	ASSERT_EQ(0, fill_and_unmap(npool, 0x33));
 	EXPECT_EQ(npool, counter("dev/pdirty"));
 	/* -1: a decay step keeps everything. */
-	ASSERT_EQ(0, put_knob("decay", "1"));
+	ASSERT_EQ(0, write_sysfs("decay", "1"));
 	EXPECT_EQ(npool, counter("dev/pdirty"));
-	ASSERT_EQ(0, put_knob("dirty_decay_ms", "0"));
-	ASSERT_EQ(0, put_knob("decay", "1"));
+	ASSERT_EQ(0, write_sysfs("dirty_decay_ms", "0"));
+	ASSERT_EQ(0, write_sysfs("decay", "1"));
 	EXPECT_EQ(0, counter("dev/pdirty"));
 	EXPECT_LT(npurge0, counter("dev/dirty_npurge"));
-	EXPECT_EQ(self->held0, held());
+	EXPECT_EQ(self->held0, held_pages());
 	ASSERT_EQ(0, fill_and_unmap(npool, 0x44));
 	EXPECT_EQ(0, counter("dev/pdirty"));
-	EXPECT_EQ(self->held0, held());
+	EXPECT_EQ(self->held0, held_pages());
 }
 
 /* ==== Memory cgroups ==================================================== */
@@ -308,7 +271,7 @@ static int in_cgroup(long pool0)
 	char *p;
 	long i;
 
-	if (cg < 0 || put_str(CG_TEST "/cgroup.procs", "0"))
+	if (cg < 0 || write_path(CG_TEST "/cgroup.procs", "0"))
 		return 1;
 	before = cg_current(cg);
 	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);

@@ -1526,18 +1526,6 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * A copy on write that cannot be allocated fails the write fault with
  * VM_FAULT_OOM, as for anonymous memory: the core retries the fault, and
@@ -1559,25 +1547,25 @@ TEST_F(dev, failed_copy_on_write_is_retried)
 	p = map(_metadata, self->fd, 4, 0);
 	for (i = 0; i < 4; i++)
 		fill(p, i, 'P');
-	ASSERT_EQ(0, write_str(FAIL_DIR "verbose", "0"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "task-filter", "Y"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "probability", "100"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "interval", "1"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "times", "2"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "verbose", "0"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "task-filter", "Y"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "probability", "100"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "interval", "1"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "times", "2"));
 
 	pid = fork();
 	if (!pid) {
-		if (write_str("/proc/self/make-it-fail", "1"))
+		if (write_path("/proc/self/make-it-fail", "1"))
 			_exit(1);
 		fill(p, 0, 'C');	/* two failed copies, then one made */
-		write_str("/proc/self/make-it-fail", "0");
+		write_path("/proc/self/make-it-fail", "0");
 		_exit(holds(p, 0, 'C') && holds(p, 1, 'P') ? 0 : 2);
 	}
 	ASSERT_LE(0, pid);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	write_str(FAIL_DIR "probability", "0");
-	write_str(FAIL_DIR "times", "1");
-	write_str(FAIL_DIR "task-filter", "N");
+	write_path(FAIL_DIR "probability", "0");
+	write_path(FAIL_DIR "times", "1");
+	write_path(FAIL_DIR "task-filter", "N");
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child failed at step %d (status %#x)", WEXITSTATUS(status), status);
 	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
