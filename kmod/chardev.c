@@ -387,10 +387,7 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 
 	if (b->keyless)
 		return NULL;
-	page = aa_devpool_take(b->nid, gfp & __GFP_ZERO);
-	if (!page)
-		page = arenalloc_user_page_alloc(b->nid,
-						 GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
+	page = arenalloc_user_page_alloc(b->nid, GFP_HIGHUSER | __GFP_ACCOUNT | gfp);
 	if (!page)
 		return NULL;
 	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
@@ -401,17 +398,16 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 }
 
 /*
- * Drops the reference the backing held: to the node's pool when it may
- * go there (devpool.c), else to the page allocator; a GUP pin may keep it
- * longer, and keeps it out of the pool.  The page has left its map file
- * already (aa_page_unshare_locked()) and no PTE maps it.
+ * Drops the reference the backing held, to the node's pool when it may
+ * go there (devpool.c); a GUP pin may keep it longer, and keeps it out of
+ * the pool.  The page has left its map file already
+ * (aa_page_unshare_locked()) and no PTE maps it.
  */
 static void aa_dev_page_free(struct page *page)
 {
 	WARN_ON_ONCE(page->mapping);
 	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
-	if (!aa_devpool_put(page))
-		arenalloc_user_page_put(page);
+	arenalloc_user_page_put(page);
 }
 
 /*

@@ -191,6 +191,9 @@ static bool aa_task_charged(void)
  * @zero: the page must read zeroes (a fault); false for a copy, which
  *        overwrites it
  *
+ * Called by arenalloc_user_page_alloc(), which fault injection may fail
+ * first.
+ *
  * Context: Process context; takes the pool's lock.
  * Return: an order-0 page with one reference, counted by the page layer
  * as from arenalloc_user_page_alloc(), uncharged, with no mapping, and
@@ -236,13 +239,15 @@ miss:
 
 /**
  * aa_devpool_put() - keep a device page the last backing let go of
- * @page: an order-0 page of arenalloc_user_page_alloc() or of a pool,
- *        out of its map file (no ->mapping), private 0, mapped by no PTE
+ * @page: an order-0 page of arenalloc_user_page_alloc(), out of its map
+ *        file (no ->mapping), private 0, mapped by no PTE
+ *
+ * Called by arenalloc_user_page_put().
  *
  * Context: Process context; takes the pool's lock.
  * Return: true when the pool took the caller's reference; false when the
  * page may not be pooled (see the header), and the caller gives it back
- * with arenalloc_user_page_put().
+ * with arenalloc_user_page_free().
  */
 bool aa_devpool_put(struct page *page)
 {
@@ -355,7 +360,7 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 		spin_unlock(&pool->lock);
 		list_for_each_entry_safe(page, tmp, &out, lru) {
 			list_del_init(&page->lru);
-			arenalloc_user_page_put(page);
+			arenalloc_user_page_free(page);
 		}
 		if (!more)
 			break;

@@ -108,6 +108,7 @@ struct page *arenalloc_pages_alloc_near(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
 struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp);
 void arenalloc_user_page_put(struct page *page);
+void arenalloc_user_page_free(struct page *page);
 unsigned long arenalloc_pages_held(int nid);
 int arenalloc_page_init(void);
 #ifdef CONFIG_FAULT_INJECTION
