@@ -38,6 +38,11 @@
 #include "sysfs_read.h"
 
 static long page_size;
+/*
+ * Every mapping asks for the same node, the test's at its start: pools
+ * are per node, and a child may run on another node's CPU.
+ */
+static off_t pool_off;
 
 /* Fills page @i of @p with a byte pattern of @tag. */
 static void pattern(char *p, long i, char tag)
@@ -71,7 +76,7 @@ static int fill_and_unmap(long n, char tag)
 
 	if (fd < 0)
 		return -1;
-	p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pool_off);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -1;
@@ -88,11 +93,19 @@ FIXTURE(pool) {
 
 FIXTURE_SETUP(pool)
 {
+	struct arenalloc_info info = { .size = sizeof(info) };
+	int fd;
+
 	page_size = sysconf(_SC_PAGESIZE);
 	if (access(ARENALLOC_SYSFS_DIR, F_OK))
 		SKIP(return, "arenalloc is not loaded");
 	if (getuid())
 		SKIP(return, "needs root");
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, ARENALLOC_IOC_INFO, &info));
+	close(fd);
+	pool_off = ARENALLOC_MMAP_NODE(info.node);
 	ASSERT_LT(0, read_sysfs("dirty_decay_ms", self->dirty_ms, sizeof(self->dirty_ms)));
 	ASSERT_EQ(0, write_sysfs("dirty_decay_ms", "-1"));
 	/* Nothing left over from earlier users of the device. */
@@ -129,7 +142,7 @@ static int nobody_reads_zeroes(void)
 	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 2;
-	p = mmap(NULL, npool * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, npool * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pool_off);
 	if (p == MAP_FAILED)
 		return 3;
 	/* Reads first: a read fault takes a pool page as a write does. */
@@ -182,7 +195,7 @@ TEST_F(pool, purged_pages_come_back_zeroed)
 
 	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	p = mmap(NULL, npool * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, npool * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pool_off);
 	ASSERT_NE(MAP_FAILED, p);
 	for (i = 0; i < npool; i++)
 		pattern(p, i, 0x7e);
@@ -277,7 +290,7 @@ static int in_cgroup(long pool0)
 	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (before < 0 || fd < 0)
 		return 2;
-	p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pool_off);
 	if (p == MAP_FAILED)
 		return 3;
 	for (i = 0; i < n; i++)
