@@ -7,7 +7,9 @@
  * narrows who may open it (see aa_dev_group): every page is charged to the
  * memory cgroup of the task that faults it in (__GFP_ACCOUNT; the
  * accessor's for a remote access such as /proc/<pid>/mem), so memory.max
- * bounds what an unprivileged user can take.  The pages are not on the LRU:
+ * bounds what an unprivileged user can take.  Pages a mapping lets go of
+ * wait in per-node pools for the next fault (kmod/devpool.c: zeroed
+ * before reuse, charged pages never pooled).  The pages are not on the LRU:
  * never swapped or migrated, so mappings count against RLIMIT_MEMLOCK
  * (below).  Mapped pages count in RSS (RssFile) like any mapped file page.
  *
@@ -460,9 +462,11 @@ static void aa_backing_unhold_page(struct aa_backing *b);
 
 /*
  * A page @b will hold at offset @index, on the node its open's policy
- * says: charged to the caller's memory cgroup, counted against the byte
- * limits, and named by @b's key for @index (see "Futexes").  @gfp is
- * __GFP_ZERO for a page faulted in, 0 for a copy.  ERR_PTR(-ENOMEM) when
+ * says: from that node's pool (devpool.c, which hands out only pages the
+ * caller's memory cgroup would not be charged for) or else charged to the
+ * caller's memory cgroup; counted against the byte limits, and named by
+ * @b's key for @index (see "Futexes").  @gfp is __GFP_ZERO for a page
+ * faulted in, 0 for a copy.  ERR_PTR(-ENOMEM) when
  * no page was free, ERR_PTR(-ENOSPC) when @b has no keys, its user or
  * the device is at its bound, or a bound node is full.
  */
@@ -489,9 +493,10 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 }
 
 /*
- * Drops the reference the last backing to hold @page, @b, held; a GUP pin
- * may keep it longer.  The page has left its map file already
- * (aa_page_unshare_locked()).
+ * Drops the reference the backing held, to the node's pool when it may
+ * go there (devpool.c); a GUP pin may keep it longer, and keeps it out of
+ * the pool.  The page has left its map file already
+ * (aa_page_unshare_locked()) and no PTE maps it.
  */
 static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 {

@@ -36,6 +36,11 @@
  * now); under reclaim, the shrinker (shrinker.c) gives them back through
  * aa_decay_run(), whatever the decay settings.
  *
+ * The pages /dev/arenalloc mappings let go of are dirty pages too: they
+ * wait in the device's per-node pools (kmod/devpool.c) on dirty_decay_ms
+ * and go from there straight back to the page allocator; aa_decay_run(),
+ * so the purge and decay triggers and the shrinker, reaches them last.
+ *
  * Locking
  *   arena->decay_lock (mutex) serialises an arena's decay steps and guards
  *   its curve, so the curve's walk runs with interrupts on; the shrinker
@@ -138,14 +143,27 @@ static long aa_pool_ms(const struct aa_retained *pool)
 			   &arenalloc_knob_muzzy_decay_ms);
 }
 
-/* Jiffies until the curve's next epoch for a window of @ms; 0 for @ms 0. */
-static unsigned long aa_decay_delay(long ms)
+/**
+ * aa_decay_delay() - jiffies until the curve's next epoch
+ * @ms: the window
+ *
+ * Context: Any context.
+ * Return: the delay for a window of @ms; 0 for @ms 0.
+ */
+unsigned long aa_decay_delay(long ms)
 {
 	return ms > 0 ? max(1UL, msecs_to_jiffies(ms / ACD_NSTEPS)) : 0;
 }
 
-/* Requeues @dwork for @deadline (ns); all ones means no more work. */
-static void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now)
+/**
+ * aa_decay_requeue() - queue a decay work for the curve's next deadline
+ * @dwork:    the work
+ * @deadline: when, ns; all ones means no more work
+ * @now:      the time, ns
+ *
+ * Context: Any context.
+ */
+void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now)
 {
 	if (deadline == (u64)-1)
 		return;
@@ -522,8 +540,9 @@ void aa_decay_arena_changed(struct aa_arena *arena)
  *             false, they are skipped when the lock is busy
  *
  * Dirty chunks move to the retained pools first, then the pools (the
- * arenas' own, then the nodes') give pages back; @force counts pages
- * given back to the page allocator.
+ * arenas' own, then the nodes') give pages back, then the device's page
+ * pools (kmod/devpool.c); @force counts pages given back to the page
+ * allocator.
  *
  * Context: Process context.
  * Return: pages given back to the page allocator.
@@ -558,6 +577,9 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 		mutex_unlock(&aa_arenas_lock);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		freed += aa_retained_decay(nid, now, force ? force - min(force, freed) : 0);
+	/* The device's pools: dirty pages too, given straight back. */
+	for (nid = 0; nid < nr_node_ids; nid++)
+		freed += aa_devpool_decay(nid, now, force ? force - min(force, freed) : 0);
 	return freed;
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_run);
@@ -602,6 +624,7 @@ void aa_decay_kick_all(void)
 	mutex_unlock(&aa_arenas_lock);
 	for (nid = 0; nid < nr_node_ids; nid++)
 		mod_delayed_work(system_unbound_wq, &aa_pools[nid]->work, 0);
+	aa_devpool_kick_all();
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_kick_all);
 

@@ -115,6 +115,7 @@ struct page *arenalloc_pages_alloc_near(int nid, unsigned int order, gfp_t gfp);
 void arenalloc_pages_free(struct page *page, unsigned int order);
 struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp);
 void arenalloc_user_page_put(struct page *page);
+void arenalloc_user_page_free(struct page *page);
 unsigned long arenalloc_pages_held(int nid);
 int arenalloc_page_init(void);
 #ifdef CONFIG_FAULT_INJECTION
@@ -631,6 +632,8 @@ extern u64 aa_decay_test_now;
 extern atomic_long_t aa_dirty_pages;
 
 u64 aa_decay_now(void);
+unsigned long aa_decay_delay(long ms);
+void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now);
 void aa_decay_arena_init(struct aa_arena *arena);
 void aa_decay_arena_kick(struct aa_arena *arena);
 void aa_decay_arena_exit(struct aa_arena *arena);
@@ -864,6 +867,37 @@ void aa_dev_stats_get(struct aa_dev_stats *st);
 unsigned long aa_dev_node_pages(int nid);
 int aa_dev_init(void);
 void aa_dev_exit(void);
+
+/* ==== The device's page pools (devpool.c) ============================= */
+
+/**
+ * struct aa_devpool_stats - a snapshot of the device's page pools
+ * @pdirty:       pages in the pools (dirty: unused, held for reuse)
+ * @pzeroed:      of them, pages already cleared
+ * @hits:         device pages taken from a pool, ever
+ * @misses:       device pages taken from the page allocator, ever
+ * @zero_inline:  hits that found no cleared page and cleared one inline
+ * @dirty_npurge: decay steps that gave pool pages back, ever
+ * @dirty_purged: pool pages given back to the page allocator, ever
+ */
+struct aa_devpool_stats {
+	u64 pdirty;
+	u64 pzeroed;
+	u64 hits;
+	u64 misses;
+	u64 zero_inline;
+	u64 dirty_npurge;
+	u64 dirty_purged;
+};
+
+struct page *aa_devpool_take(int nid, bool zero);
+bool aa_devpool_put(struct page *page);
+unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force);
+void aa_devpool_kick_all(void);
+unsigned long aa_devpool_pages(int nid);
+void aa_devpool_stats_get(int nid, struct aa_devpool_stats *st);
+int aa_devpool_init(void);
+void aa_devpool_exit(void);
 
 /* ==== sysfs (sysfs.c) =================================================== */
 

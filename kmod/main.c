@@ -4,9 +4,11 @@
  *
  * Load order: knobs are checked together first (a bad combination refuses
  * the load before anything is allocated), then the size classes, the page
- * layer, the arenas, per-CPU caches and the shrinker (which walks them
- * all, so it goes first on unload; api.c), /dev/arenalloc (which needs
- * only the page layer), and last the sysfs tree that exposes them all and the
+ * layer, the device's page pools (the shrinker and the device use them,
+ * so they go last on unload but for the page layer), the arenas, per-CPU
+ * caches and the shrinker (which walks them all, so it goes first on
+ * unload; api.c), /dev/arenalloc (which needs only the page layer and
+ * its pools), and last the sysfs tree that exposes them all and the
  * JSON dump in debugfs (which may be missing without harm).  Unload
  * undoes the same steps in reverse.
  * Documentation/arenalloc.rst describes the design; kmod/internal.h has the
@@ -46,9 +48,12 @@ static int __init arenalloc_init(void)
 	ret = arenalloc_page_init();
 	if (ret)
 		return ret;
-	ret = aa_api_init();
+	ret = aa_devpool_init();
 	if (ret)
 		goto undo_page;
+	ret = aa_api_init();
+	if (ret)
+		goto undo_devpool;
 	ret = aa_dev_init();
 	if (ret)
 		goto undo_api;
@@ -69,6 +74,8 @@ undo_dev:
 	aa_dev_exit();
 undo_api:
 	aa_api_exit();
+undo_devpool:
+	aa_devpool_exit();
 undo_page:
 	arenalloc_page_exit();
 	return ret;
@@ -81,6 +88,7 @@ static void __exit arenalloc_exit(void)
 	aa_stats_print_exit();
 	aa_dev_exit();
 	aa_api_exit();
+	aa_devpool_exit();
 	arenalloc_page_exit();
 	pr_info("unloaded\n");
 }

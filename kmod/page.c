@@ -14,6 +14,9 @@
  * time, through arenalloc_user_page_alloc() and arenalloc_user_page_put():
  * they are counted with the rest, but may come from another node when
  * theirs is full, and are reference counted because userspace maps them.
+ * A page put goes to its node's device pool when it may (devpool.c, which
+ * gives it back through arenalloc_user_page_free() when it decays), and a
+ * page asked for comes from that pool first: it stays counted meanwhile.
  *
  * Blocks are compound (__GFP_COMP), as large kmalloc() memory is, so that
  * what looks at a page from outside sees the whole block: hardened
@@ -25,8 +28,10 @@
  * arenalloc_pages_free() notices the missing references and reports them.
  *
  * Locking: none.  The counters are atomic_long_t, updated once per call; the
- * page allocator does its own locking.  Both functions may be called from
- * any context the gfp mask allows (GFP_ATOMIC from interrupts).
+ * page allocator does its own locking.  The block functions may be called
+ * from any context the gfp mask allows (GFP_ATOMIC from interrupts); the
+ * user page functions, which take a device pool's lock, from process
+ * context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -183,6 +188,10 @@ EXPORT_SYMBOL_IF_KUNIT(arenalloc_pages_free);
  * @gfp: allocation flags, GFP_HIGHUSER and modifiers (__GFP_ZERO,
  *       __GFP_ACCOUNT)
  *
+ * From @nid's device pool first (zeroed if @gfp has __GFP_ZERO, never
+ * charged, and only to a task that would not be charged: devpool.c),
+ * else from the page allocator.
+ *
  * Context: Process context; may sleep.
  * Return: an order-0 page with one reference, counted on the node it
  * lies on (page_to_nid()), or NULL.
@@ -194,6 +203,9 @@ struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp)
 	if (nid < 0 || nid >= nr_node_ids || arenalloc_should_fail(0))
 		return NULL;
 
+	page = aa_devpool_take(nid, gfp & __GFP_ZERO);
+	if (page)
+		return page;
 	page = alloc_pages_node(nid, gfp | __GFP_NOWARN, 0);
 	if (!page)
 		return NULL;
@@ -203,7 +215,23 @@ struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp)
 
 /**
  * arenalloc_user_page_put() - give back a page of arenalloc_user_page_alloc()
- * @page: the page
+ * @page: the page, out of any file and mapped by no PTE
+ *
+ * Drops the reference arenalloc_user_page_alloc() returned, to its node's
+ * device pool when it may go there (devpool.c), else as
+ * arenalloc_user_page_free().
+ *
+ * Context: Process context.
+ */
+void arenalloc_user_page_put(struct page *page)
+{
+	if (!aa_devpool_put(page))
+		arenalloc_user_page_free(page);
+}
+
+/**
+ * arenalloc_user_page_free() - give a user page back, not to a pool
+ * @page: a page of arenalloc_user_page_alloc()
  *
  * Drops the reference arenalloc_user_page_alloc() returned.  The page
  * leaves the count now; it goes back to the page allocator when the last
@@ -211,7 +239,7 @@ struct page *arenalloc_user_page_alloc(int nid, gfp_t gfp)
  *
  * Context: Any context.
  */
-void arenalloc_user_page_put(struct page *page)
+void arenalloc_user_page_free(struct page *page)
 {
 	atomic_long_dec(&arenalloc_node_pages[page_to_nid(page)]);
 	put_page(page);

@@ -9,15 +9,18 @@
  *   dirty     pages of the arenas' empty chunks
  *   tcache    the bytes of the objects waiting in the per-CPU caches,
  *             rounded up to pages
+ *   devpool   pages /dev/arenalloc mappings let go of, waiting in the
+ *             device's per-node pools for reuse (devpool.c)
  *
  * A scan gives back retained and dirty pages first, the oldest first
- * (aa_decay_run(), which frees dirty chunks through the retained pools),
+ * (aa_decay_run(), which frees dirty chunks through the retained pools,
+ * then the device's pools),
  * because losing them costs nothing but a later page allocation.  Only
  * when that is not enough does it empty the per-CPU caches (which makes
  * chunks empty, so dirty) and give back what that freed.  A scan returns
  * the pages given back to the page allocator plus the pages' worth of
  * objects it took out of the caches.  `echo 2 > /proc/sys/vm/drop_caches`
- * reaches it and leaves nothing dirty, retained or cached.
+ * reaches it and leaves nothing dirty, retained, pooled or cached.
  *
  * Registration: kernels from 6.7 allocate shrinkers with shrinker_alloc()
  * and free them with shrinker_free(); older ones (6.1) embed a struct
@@ -59,7 +62,7 @@ static unsigned long aa_shrink_tcache_pages(void)
 static unsigned long aa_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
 	unsigned long n = atomic_long_read(&aa_dirty_pages) + aa_retained_pages(NUMA_NO_NODE) +
-			  aa_shrink_tcache_pages();
+			  aa_devpool_pages(NUMA_NO_NODE) + aa_shrink_tcache_pages();
 
 	return n ?: SHRINK_EMPTY;
 }

@@ -278,7 +278,7 @@ static void aa_json_arena(struct seq_file *m, struct aa_arena *arena, bool first
 /*
  * Totals per node with memory: the arenas whose node it is (their own
  * retained pools included), the node's retained pool, the pages the
- * module holds there and the device's share of them.
+ * module holds there, the device's share of them and its pool's.
  */
 static void aa_json_nodes(struct seq_file *m, struct aa_stats *n)
 {
@@ -313,8 +313,9 @@ static void aa_json_nodes(struct seq_file *m, struct aa_stats *n)
 			   first ? "" : ",", nid, n[nid].narenas, n[nid].allocated);
 		seq_printf(m, "\"active\": %llu, \"mapped\": %llu, \"pdirty\": %llu, ",
 			   n[nid].active, n[nid].mapped, n[nid].pdirty);
-		seq_printf(m, "\"pmuzzy\": %llu, \"pages\": %lu, \"dev_pages\": %lu}",
+		seq_printf(m, "\"pmuzzy\": %llu, \"pages\": %lu, \"dev_pages\": %lu, ",
 			   n[nid].pmuzzy, arenalloc_pages_held(nid), aa_dev_node_pages(nid));
+		seq_printf(m, "\"dev_pdirty\": %lu}", aa_devpool_pages(nid));
 		first = false;
 	}
 	seq_puts(m, "],\n");
@@ -324,6 +325,7 @@ static int aa_json_show(struct seq_file *m, void *unused)
 {
 	struct aa_class_stats *cs;
 	struct aa_stats *nodes;
+	struct aa_devpool_stats pool;
 	struct aa_dev_stats dev;
 	int ret = -ENOMEM;
 	u64 *hits;
@@ -339,6 +341,7 @@ static int aa_json_show(struct seq_file *m, void *unused)
 		goto out;
 	aa_stats_collect(&t);
 	aa_dev_stats_get(&dev);
+	aa_devpool_stats_get(NUMA_NO_NODE, &pool);
 	seq_printf(m, "{\"arenalloc\": {\"version\": \"%s\",\n", ARENALLOC_VERSION);
 	seq_printf(m, " \"opt\": {\"narenas\": %ld, \"lg_chunk\": %ld, \"dirty_decay_ms\": %ld, ",
 		   arenalloc_knob_get(&arenalloc_knob_narenas),
@@ -370,8 +373,14 @@ static int aa_json_show(struct seq_file *m, void *unused)
 	aa_json_nodes(m, nodes);
 	seq_printf(m, "  \"dev\": {\"mappings\": %llu, \"pages\": %llu, \"faults\": %llu, ",
 		   dev.mappings, dev.pages, dev.faults);
-	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu}},\n",
+	seq_printf(m, "\"purged\": %llu, \"fork_copied\": %llu, \"fork_failed\": %llu,\n",
 		   dev.purged, dev.fork_copied, dev.fork_failed);
+	seq_printf(m, "   \"pdirty\": %llu, \"pzeroed\": %llu, \"dirty_npurge\": %llu, ",
+		   pool.pdirty, pool.pzeroed, pool.dirty_npurge);
+	seq_printf(m, "\"dirty_purged\": %llu,\n   \"pool\": {\"hits\": %llu, ",
+		   pool.dirty_purged, pool.hits);
+	seq_printf(m, "\"misses\": %llu, \"zero_inline\": %llu}}},\n", pool.misses,
+		   pool.zero_inline);
 	seq_puts(m, " \"arenas\": [");
 	mutex_lock(&aa_arenas_lock);
 	for (i = 0; i < AA_ARENAS_MAX; i++) {

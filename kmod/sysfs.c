@@ -106,18 +106,24 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
-/* Pages held from the page allocator, per node: "N0=512 N1=0". */
-static ssize_t pages_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+/* @count of each node with memory, as "N0=512 N1=0". */
+static ssize_t per_node_show(char *buf, unsigned long (*count)(int nid))
 {
 	int len = 0;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY)
 		len += sysfs_emit_at(buf, len, "%sN%d=%lu", len ? " " : "", nid,
-				     arenalloc_pages_held(nid));
+				     count(nid));
 	len += sysfs_emit_at(buf, len, "\n");
 	return len;
+}
+
+/* Pages held from the page allocator, per node. */
+static ssize_t pages_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return per_node_show(buf, arenalloc_pages_held);
 }
 
 static struct kobj_attribute pages_attr = __ATTR_RO(pages);
@@ -229,17 +235,49 @@ DEV_ATTR(fork_failed);
 static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
 {
-	int len = 0;
-	int nid;
-
-	for_each_node_state(nid, N_MEMORY)
-		len += sysfs_emit_at(buf, len, "%sN%d=%lu", len ? " " : "", nid,
-				     aa_dev_node_pages(nid));
-	len += sysfs_emit_at(buf, len, "\n");
-	return len;
+	return per_node_show(buf, aa_dev_node_pages);
 }
 
 static struct kobj_attribute dev_node_pages_attr = __ATTR_RO(node_pages);
+
+/* The device's page pools (kmod/devpool.c), summed over the nodes. */
+struct devpool_attribute {
+	struct kobj_attribute attr;
+	size_t offset;		/* of the u64 in struct aa_devpool_stats */
+};
+
+static ssize_t devpool_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	size_t offset = container_of(attr, struct devpool_attribute, attr)->offset;
+	struct aa_devpool_stats st;
+
+	aa_devpool_stats_get(NUMA_NO_NODE, &st);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + offset));
+}
+
+#define DEVPOOL_ATTR(_file, _name)					\
+	static struct devpool_attribute devpool_##_name##_attr = {	\
+		.attr = { .attr = { .name = _file, .mode = 0444 },	\
+			  .show = devpool_show },			\
+		.offset = offsetof(struct aa_devpool_stats, _name),	\
+	}
+
+DEVPOOL_ATTR("pdirty", pdirty);
+DEVPOOL_ATTR("pzeroed", pzeroed);
+DEVPOOL_ATTR("pool_hits", hits);
+DEVPOOL_ATTR("pool_misses", misses);
+DEVPOOL_ATTR("pool_zero_inline", zero_inline);
+DEVPOOL_ATTR("dirty_npurge", dirty_npurge);
+DEVPOOL_ATTR("dirty_purged", dirty_purged);
+
+/* Pages in the device's pool of each node, as node_pages. */
+static ssize_t node_pdirty_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	return per_node_show(buf, aa_devpool_pages);
+}
+
+static struct kobj_attribute dev_node_pdirty_attr = __ATTR_RO(node_pdirty);
 
 static struct attribute *dev_attrs[] = {
 	&dev_mappings_attr.attr.attr,
@@ -249,6 +287,14 @@ static struct attribute *dev_attrs[] = {
 	&dev_purged_attr.attr.attr,
 	&dev_fork_copied_attr.attr.attr,
 	&dev_fork_failed_attr.attr.attr,
+	&devpool_pdirty_attr.attr.attr,
+	&devpool_pzeroed_attr.attr.attr,
+	&dev_node_pdirty_attr.attr,
+	&devpool_hits_attr.attr.attr,
+	&devpool_misses_attr.attr.attr,
+	&devpool_zero_inline_attr.attr.attr,
+	&devpool_dirty_npurge_attr.attr.attr,
+	&devpool_dirty_purged_attr.attr.attr,
 	NULL,
 };
 

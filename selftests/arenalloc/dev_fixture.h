@@ -21,18 +21,6 @@
 
 static long page_size;
 
-/* A counter file: one number and a newline.  -1 when unreadable. */
-static long counter(const char *name)
-{
-	char buf[64], *end;
-	long v;
-
-	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
-		return -1;
-	v = strtol(buf, &end, 10);
-	return strcmp(end, "\n") ? -1 : v;
-}
-
 FIXTURE(dev) {
 	int fd;
 	struct arenalloc_info info;

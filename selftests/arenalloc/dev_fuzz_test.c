@@ -316,13 +316,6 @@ static void fuzz_run(struct fuzz *f, unsigned long calls, time_t deadline)
 		close(f->fd);
 }
 
-static long counter(const char *name)
-{
-	char buf[64];
-
-	return read_sysfs(name, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 static unsigned long env(const char *name, unsigned long dflt)
 {
 	const char *v = getenv(name);
@@ -390,7 +383,7 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 	unsigned long seed = env("ARENALLOC_FUZZ_SEED", 0x5eed5eedUL);
 	unsigned long calls = env("ARENALLOC_FUZZ_CALLS", 100000);
 	unsigned long seconds = env("ARENALLOC_FUZZ_SECONDS", 90);
-	long pages0, mappings0;
+	long pages0, mappings0, held0;
 	int k, status, kmsg;
 	unsigned long done = 0;
 	pid_t pid[USERS];
@@ -400,8 +393,12 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 	page_size = sysconf(_SC_PAGESIZE);
 	if (access(ARENALLOC_SYSFS_DIR, F_OK))
 		SKIP(return, "arenalloc is not loaded");
+	/* The device's pools empty: their pages count in "pages". */
+	if (!getuid())
+		ASSERT_EQ(0, write_sysfs("purge", "1"));
 	pages0 = counter("dev/pages");
 	mappings0 = counter("dev/mappings");
+	held0 = held_pages();
 	snprintf(mark, sizeof(mark), "arenalloc fuzz: seed %#lx, %lu calls", seed, calls);
 	kmsg = open("/dev/kmsg", O_WRONLY);
 	if (kmsg >= 0) {
@@ -440,6 +437,12 @@ TEST_F_TIMEOUT(dev_fuzz, calls_leave_nothing_behind, 300)
 		TH_LOG("the time bound of %lu s cut the run short", seconds);
 	EXPECT_EQ(pages0, counter("dev/pages"));
 	EXPECT_EQ(mappings0, counter("dev/mappings"));
+	/* Every page the fuzzer let go of is in a pool or given back. */
+	if (!getuid()) {
+		ASSERT_EQ(0, write_sysfs("purge", "1"));
+		EXPECT_EQ(0, counter("dev/pdirty"));
+		EXPECT_EQ(held0, held_pages());
+	}
 	EXPECT_EQ(0, log_problems(mark));
 }
 

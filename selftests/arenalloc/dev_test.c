@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,21 +37,28 @@
 
 #include "kselftest_harness.h"
 #include "dev_fixture.h"
+#include "memcg.h"
 
-/* Node @nid's entry in dev/node_pages ("N0=12 N1=0"); -1 if absent. */
-static long pages_on(int nid)
+/* Node @nid's entry in the per-node file @name ("N0=12 N1=0"); -1 if absent. */
+static long node_entry(const char *name, int nid)
 {
 	char buf[4096], *tok, *save;
 	unsigned long pages;
 	int n;
 
-	if (read_sysfs("dev/node_pages", buf, sizeof(buf)) <= 0)
+	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		if (sscanf(tok, "N%d=%lu", &n, &pages) == 2 && n == nid)
 			return pages;
 	return -1;
+}
+
+/* Node @nid's entry in dev/node_pages; -1 if absent. */
+static long pages_on(int nid)
+{
+	return node_entry("dev/node_pages", nid);
 }
 
 /* Whether node @nid is in the kernel's node list @list ("has_memory"...). */
@@ -219,7 +225,9 @@ TEST_F(dev, sysfs_has_the_documented_counters)
 {
 	static const char *const files[] = {
 		"dev/mappings", "dev/pages", "dev/faults", "dev/purged",
-		"dev/fork_copied", "dev/fork_failed",
+		"dev/fork_copied", "dev/fork_failed", "dev/pdirty", "dev/pzeroed",
+		"dev/pool_hits", "dev/pool_misses", "dev/pool_zero_inline",
+		"dev/dirty_npurge", "dev/dirty_purged",
 	};
 	char path[PATH_MAX];
 	unsigned int nid;
@@ -232,8 +240,11 @@ TEST_F(dev, sysfs_has_the_documented_counters)
 		EXPECT_EQ(0444, st.st_mode & 07777) TH_LOG("%s", path);
 		EXPECT_LE(0, counter(files[i])) TH_LOG("%s", path);
 	}
-	for (nid = 0; nid < self->info.nr_nodes; nid++)
+	for (nid = 0; nid < self->info.nr_nodes; nid++) {
 		EXPECT_EQ(node_has_memory(nid), pages_on(nid) >= 0) TH_LOG("node %u", nid);
+		EXPECT_EQ(node_has_memory(nid), node_entry("dev/node_pdirty", nid) >= 0)
+			TH_LOG("node %u", nid);
+	}
 }
 
 TEST_F(dev, info_checks_its_struct)
@@ -1954,18 +1965,6 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * A copy on write that cannot be allocated fails the write fault with
  * VM_FAULT_OOM, as for anonymous memory: the core retries the fault, and
@@ -1987,25 +1986,25 @@ TEST_F(dev, failed_copy_on_write_is_retried)
 	p = map(_metadata, self->fd, 4, 0);
 	for (i = 0; i < 4; i++)
 		fill(p, i, 'P');
-	ASSERT_EQ(0, write_str(FAIL_DIR "verbose", "0"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "task-filter", "Y"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "probability", "100"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "interval", "1"));
-	ASSERT_EQ(0, write_str(FAIL_DIR "times", "2"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "verbose", "0"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "task-filter", "Y"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "probability", "100"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "interval", "1"));
+	ASSERT_EQ(0, write_path(FAIL_DIR "times", "2"));
 
 	pid = fork();
 	if (!pid) {
-		if (write_str("/proc/self/make-it-fail", "1"))
+		if (write_path("/proc/self/make-it-fail", "1"))
 			_exit(1);
 		fill(p, 0, 'C');	/* two failed copies, then one made */
-		write_str("/proc/self/make-it-fail", "0");
+		write_path("/proc/self/make-it-fail", "0");
 		_exit(holds(p, 0, 'C') && holds(p, 1, 'P') ? 0 : 2);
 	}
 	ASSERT_LE(0, pid);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	write_str(FAIL_DIR "probability", "0");
-	write_str(FAIL_DIR "times", "1");
-	write_str(FAIL_DIR "task-filter", "N");
+	write_path(FAIL_DIR "probability", "0");
+	write_path(FAIL_DIR "times", "1");
+	write_path(FAIL_DIR "task-filter", "N");
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child failed at step %d (status %#x)", WEXITSTATUS(status), status);
 	EXPECT_EQ(failed0 + 2, counter("dev/fork_failed"));
@@ -2016,7 +2015,6 @@ TEST_F(dev, failed_copy_on_write_is_retried)
 
 /* ==== Memory cgroups ==================================================== */
 
-#define CG_ROOT	"/sys/fs/cgroup"
 #define CG_TEST	CG_ROOT "/arenalloc_dev_test"
 
 /* clone3()'s arguments up to the cgroup field (Linux 5.7). */
@@ -2029,23 +2027,6 @@ struct clone_args_cg {
 #define CLONE_INTO_CGROUP	0x200000000ULL
 #endif
 
-/* memory.current of the cgroup directory @dir in bytes, -1 if unreadable. */
-static long cg_current(int dir)
-{
-	char buf[32];
-	ssize_t n;
-	int fd = openat(dir, "memory.current", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
 /*
  * A child made straight into another memory cgroup (clone3() with
  * CLONE_INTO_CGROUP) pays for its copies of the parent's pages there:
@@ -2057,22 +2038,15 @@ TEST_F(dev, child_copies_are_charged_to_the_childs_cgroup)
 	struct clone_args_cg args = {
 		.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
 	};
-	int to_child[2], to_parent[2], cg, status, mounted = 0;
+	int to_child[2], to_parent[2], cg, status, mounted;
+	const char *skip = cg_memory_on(&mounted);
 	const long n = 512;
 	long before, after, i;
 	char *p, byte;
 	pid_t pid;
 
-	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
-		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
-			SKIP(return, "no cgroup2 at " CG_ROOT);
-		mounted = 1;
-	}
-	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory")) {
-		if (mounted)
-			umount(CG_ROOT);
-		SKIP(return, "no memory controller");
-	}
+	if (skip)
+		SKIP(return, "%s", skip);
 	rmdir(CG_TEST);
 	ASSERT_EQ(0, mkdir(CG_TEST, 0755));
 	cg = open(CG_TEST, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -2107,8 +2081,7 @@ TEST_F(dev, child_copies_are_charged_to_the_childs_cgroup)
 	EXPECT_EQ(0, munmap(p, n * page_size));
 	close(cg);
 	EXPECT_EQ(0, rmdir(CG_TEST));
-	if (mounted)
-		umount(CG_ROOT);
+	cg_memory_off(mounted);
 	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading /sys/kernel/arenalloc/ files and writing the module's
+ * Reading and writing /sys/kernel/arenalloc/ files and the module's
  * parameters, for the kselftest programs (sysfs_test.c, dev_test.c,
- * dev_fuzz_test.c).
+ * dev_fuzz_test.c, dev_pool_test.c).
  */
 #ifndef _ARENALLOC_SELFTEST_SYSFS_READ_H
 #define _ARENALLOC_SELFTEST_SYSFS_READ_H
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,55 @@ static inline int set_param(const char *name, const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -EINVAL;
+}
+
+/* Writes @val to the file at @path: 0, or -1 when it was not all taken. */
+static inline int write_path(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Writes @val to ARENALLOC_SYSFS_DIR/@name (a knob or a trigger). */
+static inline int write_sysfs(const char *name, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
+	return write_path(path, val);
+}
+
+/* A counter file: one number and a newline.  -1 when unreadable. */
+static inline long counter(const char *name)
+{
+	char buf[64], *end;
+	long v;
+
+	if (read_sysfs(name, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	return strcmp(end, "\n") ? -1 : v;
+}
+
+/* Pages the module holds from the page allocator: the sum of "pages". */
+static inline long held_pages(void)
+{
+	char buf[4096], *tok, *save;
+	long sum = 0;
+
+	if (read_sysfs("pages", buf, sizeof(buf)) <= 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (strchr(tok, '='))
+			sum += strtol(strchr(tok, '=') + 1, NULL, 10);
+	return sum;
 }
 
 #endif /* _ARENALLOC_SELFTEST_SYSFS_READ_H */

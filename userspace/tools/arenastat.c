@@ -59,14 +59,14 @@ static const char *const bytes_keys[] = {
 };
 
 static const char *const pages_keys[] = {
-	"pactive", "pdirty", "pmuzzy", "pages", "node_pages", NULL,
+	"pactive", "pdirty", "pmuzzy", "pzeroed", "dev_pdirty", "pages", "node_pages", NULL,
 };
 
 static const char *const counter_keys[] = {
 	"nmalloc", "ndalloc", "nrequests", "nfills", "nflushes", "npurge",
 	"nmadvise", "purged", "hits", "misses", "fills", "flushes", "faults",
 	"fork_copied", "fork_failed", "node_fallbacks", "dirty_npurge", "dirty_purged",
-	NULL,
+	"zero_inline", NULL,
 };
 
 static bool in(const char *const *set, const char *key)
