@@ -46,10 +46,14 @@
  *   its curve, so the curve's walk runs with interrupts on; the shrinker
  *   only trylocks it.  arena->lock (irqsave) guards the dirty list; a step
  *   holds it for at most AA_DECAY_BATCH chunk detaches at a time (arena.c).
- *   pool->lock (irqsave, since aa_chunk_new() may run in interrupts) guards
- *   one node's retained pool; it is a leaf: never held with arena->lock or
- *   around a call into the page allocator, and held for at most
- *   AA_DECAY_BATCH list moves.  aa_arenas_lock (mutex) keeps private arenas
+ *   pool->decay_lock (mutex) does the same for a retained pool, and is
+ *   taken after arena->decay_lock when a step sends chunks to a pool whose
+ *   window is 0.  pool->lock (irqsave, since aa_chunk_new() may run in
+ *   interrupts) guards one pool's list; it is a leaf: never held with
+ *   arena->lock or around a call into the page allocator, and held for at
+ *   most AA_DECAY_BATCH list moves.  Nothing allocates under either mutex,
+ *   so the shrinker could wait for them; it trylocks them instead, since
+ *   the step holding one gives pages back already.  aa_arenas_lock (mutex) keeps private arenas
  *   alive while a purge walks them; the shrinker only trylocks it, because
  *   arena creation allocates under it and may enter reclaim, and without
  *   it walks the automatic arenas inside an aa_arena_srcu read-side
@@ -174,7 +178,8 @@ void aa_decay_requeue(struct delayed_work *dwork, u64 deadline, u64 now)
 /* ==== Retained pools ====================================================== */
 
 static void aa_pool_init(struct aa_retained *pool, int nid, struct aa_arena *owner);
-static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force);
+static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force,
+				   bool wait);
 
 static void aa_retained_kick(struct aa_retained *pool)
 {
@@ -289,7 +294,7 @@ void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now)
 		atomic_long_add(n, &aa_muzzy_pages);
 		spin_unlock_irqrestore(&pool->lock, flags);
 		if (!aa_pool_ms(pool))
-			aa_pool_decay(pool, now, 0);
+			aa_pool_decay(pool, now, 0, true);
 		else
 			aa_retained_kick(pool);
 	}
@@ -349,9 +354,13 @@ struct page *aa_retained_take(struct aa_arena *arena)
 /*
  * Applies @pool's window, the oldest blocks first, in whole blocks (the
  * curve's limit rounded up to one, @force too), AA_DECAY_BATCH blocks per
- * hold of the pool's lock.  Returns pages given back.
+ * hold of the pool's lock.  Returns pages given back.  Without @wait,
+ * gives up (returns 0) when another step of @pool runs.  The curve is
+ * advanced under pool->decay_lock, not pool->lock, as an arena's is
+ * (arena.c: aa_arena_decay_to()).
  */
-static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force)
+static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned long force,
+				   bool wait)
 {
 	long ms = aa_pool_ms(pool);
 	unsigned long flags, limit, freed = 0, n = 1UL << aa_chunk_order();
@@ -361,13 +370,18 @@ static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned l
 	LIST_HEAD(out);
 	bool more;
 
-	spin_lock_irqsave(&pool->lock, flags);
-	held = aa_decay_hold_start();
+	if (wait)
+		mutex_lock(&pool->decay_lock);
+	else if (!mutex_trylock(&pool->decay_lock))
+		return 0;
 	if (pool->decay.decay_ms != ms)
 		acd_init(&pool->decay, ms, now);
 	/* Whole blocks: keep the curve's limit rounded up to one. */
-	limit = acd_advance(&pool->decay, now, pool->npages) ?
+	limit = acd_advance(&pool->decay, now, READ_ONCE(pool->npages)) ?
 		roundup(acd_limit(&pool->decay), n) : ULONG_MAX;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	held = aa_decay_hold_start();
 	if (force)
 		limit = min(limit, pool->npages - min(pool->npages, force));
 	for (;;) {
@@ -393,6 +407,7 @@ static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned l
 		spin_lock_irqsave(&pool->lock, flags);
 		held = aa_decay_hold_start();
 	}
+	mutex_unlock(&pool->decay_lock);
 	return freed;
 }
 
@@ -411,7 +426,7 @@ static unsigned long aa_pool_decay(struct aa_retained *pool, u64 now, unsigned l
  */
 unsigned long aa_retained_decay(int nid, u64 now, unsigned long force)
 {
-	return aa_pool_decay(aa_pools[nid], now, force);
+	return aa_pool_decay(aa_pools[nid], now, force, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_retained_decay);
 
@@ -435,18 +450,18 @@ static void aa_retained_work(struct work_struct *work)
 	struct aa_retained *pool = container_of(to_delayed_work(work), struct aa_retained,
 						work);
 	u64 now = aa_decay_now(), deadline;
-	unsigned long flags;
 
-	aa_pool_decay(pool, now, 0);
-	spin_lock_irqsave(&pool->lock, flags);
-	deadline = pool->npages ? acd_deadline(&pool->decay) : (u64)-1;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	aa_pool_decay(pool, now, 0, true);
+	mutex_lock(&pool->decay_lock);
+	deadline = READ_ONCE(pool->npages) ? acd_deadline(&pool->decay) : (u64)-1;
+	mutex_unlock(&pool->decay_lock);
 	aa_decay_requeue(&pool->work, deadline, now);
 }
 
 static void aa_pool_init(struct aa_retained *pool, int nid, struct aa_arena *owner)
 {
 	spin_lock_init(&pool->lock);
+	mutex_init(&pool->decay_lock);
 	INIT_LIST_HEAD(&pool->pages);
 	pool->nid = nid;
 	pool->owner = owner;
@@ -512,7 +527,7 @@ unsigned long aa_decay_arena_run(struct aa_arena *arena, u64 now, bool purge)
 		freed = aa_arena_purge(arena);
 	else
 		aa_arena_decay(arena, now, 0);
-	return freed + aa_pool_decay(&arena->muzzy, now, purge ? ULONG_MAX : 0);
+	return freed + aa_pool_decay(&arena->muzzy, now, purge ? ULONG_MAX : 0, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_decay_arena_run);
 
@@ -570,13 +585,15 @@ unsigned long aa_decay_run(u64 now, unsigned long force, bool may_block)
 		f = force ? force - min(force, moved) : 0;
 		moved += may_block ? aa_arena_decay(arena, now, f) :
 				     aa_arena_decay_nowait(arena, now, f);
-		freed += aa_pool_decay(&arena->muzzy, now, force ? force - min(force, freed) : 0);
+		f = force ? force - min(force, freed) : 0;
+		freed += aa_pool_decay(&arena->muzzy, now, f, may_block);
 	}
 	srcu_read_unlock(&aa_arena_srcu, idx);
 	if (locked)
 		mutex_unlock(&aa_arenas_lock);
 	for (nid = 0; nid < nr_node_ids; nid++)
-		freed += aa_retained_decay(nid, now, force ? force - min(force, freed) : 0);
+		freed += aa_pool_decay(aa_pools[nid], now, force ? force - min(force, freed) : 0,
+				       may_block);
 	/* The device's pools: dirty pages too, given straight back. */
 	for (nid = 0; nid < nr_node_ids; nid++)
 		freed += aa_devpool_decay(nid, now, force ? force - min(force, freed) : 0);

@@ -321,10 +321,14 @@ struct aa_class_stats {
 /**
  * struct aa_retained - a pool of retained (muzzy) chunk blocks: one per
  * node, and one of its own in each arena
- * @lock:     protects every field below but @nid, @owner and @work
+ * @lock:     protects every field below but @decay_lock, @decay, @nid,
+ *            @owner and @work
+ * @decay_lock: serialises decay steps of the pool, and with them @decay;
+ *            taken before @lock (kmod/decay.c)
  * @pages:    head pages of chunk blocks, linked by page->lru, oldest first
  * @npages:   pages in @pages; read locklessly (READ_ONCE) by statistics
- * @decay:    the muzzy curve's state
+ *            and by a decay step advancing the curve
+ * @decay:    the muzzy curve's state; @decay_lock
  * @npurge:   decay steps that gave pages back, ever
  * @nmadvise: blocks given back to the page allocator (one call each), ever
  * @purged:   pages given back to the page allocator, ever
@@ -337,6 +341,7 @@ struct aa_class_stats {
  */
 struct aa_retained {
 	spinlock_t lock;	/* see above */
+	struct mutex decay_lock;
 	struct list_head pages;
 	unsigned long npages;
 	struct acd_decay decay;
