@@ -7,9 +7,10 @@
  *
  * N is one unit of work (defaults: pair 1000000, batch 100 rounds, mixed
  * 1000000, realloc 100000, large 20, xmalloc 100000 per producer, churn
- * 100 rounds, thrash 50000000 writes).  With -t the unit is repeated
- * until SECONDS have passed, so that every contender is timed for about
- * as long however fast it is; every repetition must do the same work.
+ * 100 rounds, thrash 50000000 writes), after an untimed warm-up of a
+ * tenth of the default or less.  With -t the unit is repeated until
+ * SECONDS have passed, so that every contender is timed for about as long
+ * however fast it is; every repetition must do the same work.
  * mt and larson run for SECONDS (default 3) instead.
  *
  *   pair SIZE [N]          ns per malloc+free pair, one thread: malloc,
@@ -721,11 +722,11 @@ static const struct workload {
 } workloads[] = {
 	{ "pair", "ns/pair", w_pair, 1, 100000, 1000000 },
 	{ "batch", "ns/pair", w_batch, 1, 20, 100 },
-	{ "mixed", "ns/pair", w_mixed, 0, 0, 1000000 },
-	{ "realloc", "ns/realloc", w_realloc, 0, 0, 100000 },
-	{ "large", "us/op", w_large, 0, 0, 20 },
-	{ "xmalloc", "ns/object", w_xmalloc, 1, 0, 100000 },
-	{ "churn", "us/thread", w_churn, 1, 0, 100 },
+	{ "mixed", "ns/pair", w_mixed, 0, 100000, 1000000 },
+	{ "realloc", "ns/realloc", w_realloc, 0, 10000, 100000 },
+	{ "large", "us/op", w_large, 0, 8, 20 },
+	{ "xmalloc", "ns/object", w_xmalloc, 1, 10000, 100000 },
+	{ "churn", "us/thread", w_churn, 1, 10, 100 },
 	{ "thrash", "ns/write", w_thrash, 1, 0, 50000000 },
 };
 
@@ -735,8 +736,12 @@ static double repeat(const struct workload *w, long a, long n)
 	uint64_t first = 0;
 	long units = 0;
 
+	/*
+	 * Warm up first, so that a contender slow enough to run one unit is
+	 * timed in the same steady state as one that runs many.
+	 */
 	if (w->warmup)
-		w->fn(a, w->warmup);
+		w->fn(a, w->warmup < n ? w->warmup : n);
 	digest = 0;
 	t0 = now();
 	do {
