@@ -680,33 +680,40 @@ static double w_pair(long a, long n)
 {
 	return bench_pair((size_t)a, n);
 }
+
 static double w_batch(long a, long n)
 {
 	return bench_batch((size_t)a, n);
 }
+
 static double w_mixed(long a, long n)
 {
 	(void)a;
 	return bench_mixed(n);
 }
+
 static double w_realloc(long a, long n)
 {
 	(void)a;
 	return bench_realloc(n);
 }
+
 static double w_large(long a, long n)
 {
 	(void)a;
 	return bench_large(n);
 }
+
 static double w_xmalloc(long a, long n)
 {
 	return bench_xmalloc((int)a, n);
 }
+
 static double w_churn(long a, long n)
 {
 	return bench_churn((int)a, n);
 }
+
 static double w_thrash(long a, long n)
 {
 	return bench_thrash((int)a, n);
@@ -761,7 +768,7 @@ static double repeat(const struct workload *w, long a, long n)
 static int usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-t SECONDS] pair|batch SIZE [N] | mixed|realloc|large [N] |\n"
+		"Usage: %s [-t SECONDS] pair|batch SIZE [N] | mixed|realloc|large [N] |\n"
 		"       xmalloc|churn|thrash THREADS [N] | mt|larson THREADS [SECONDS] |\n"
 		"       burst MIB SECONDS\n"
 		"  -t: repeat the unit of N until SECONDS have passed (default: once)\n",
@@ -774,6 +781,7 @@ int main(int argc, char **argv)
 	const char *prog = argv[0];
 	const char *w;
 	const char *narg;
+	double secs;
 	long a, n;
 	size_t i;
 
@@ -807,14 +815,15 @@ int main(int argc, char **argv)
 		printf(" maxrss_kb %ld check %llx\n", maxrss(), (unsigned long long)digest);
 		return 0;
 	}
+	secs = atof(narg);
 	if (!strcmp(w, "mt") && a > 0) {
-		printf("mt_%ld %.2f Mops/s", a, bench_mt((int)a, atof(narg) > 0 ? atof(narg) : 3.0));
+		printf("mt_%ld %.2f Mops/s", a, bench_mt((int)a, secs > 0 ? secs : 3.0));
 		digest = 0;
 	} else if (!strcmp(w, "larson") && a > 0) {
-		printf("larson_%ld %.2f Mops/s", a, bench_larson((int)a, atof(narg) > 0 ? atof(narg) : 3.0));
+		printf("larson_%ld %.2f Mops/s", a, bench_larson((int)a, secs > 0 ? secs : 3.0));
 		digest = 0;
 	} else if (!strcmp(w, "burst") && a > 0) {
-		bench_burst(a, atof(narg) > 0 ? atof(narg) : 10.0);
+		bench_burst(a, secs > 0 ? secs : 10.0);
 	} else {
 		return usage(prog);
 	}
