@@ -110,6 +110,14 @@ bench_smoke() {
 	else
 		echo "not ok 1 arenalloc_bench.ko ran every test ($rows rounds, $zero failed)"
 	fi
+	# scripts/bench-count.sh's guest half, without the debugger.
+	if insmod $b count=1 && echo 1 >/sys/module/arenalloc_bench/parameters/count_now &&
+		rmmod arenalloc_bench; then
+		echo "ok 2 arenalloc_bench.ko count=1 runs the counted calls"
+	else
+		echo "not ok 2 arenalloc_bench.ko count=1 runs the counted calls"
+		rmmod arenalloc_bench 2>/dev/null
+	fi
 }
 
 # devbench ROUNDS MIN_S SPEC...: malloc_bench under libarenalloc with
