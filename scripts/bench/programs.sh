@@ -117,21 +117,34 @@ run() {
 		rm -rf "$o"
 		;;
 	redis)
-		# redis-server preloaded; the client is not.
-		local port=$((20000 + RANDOM % 20000)) n=200000 pid
+		# redis-server preloaded; the clients are not.  The server must
+		# be ours (INFO names its pid: a port another process holds
+		# makes ours exit, and the clients would talk to that one), up
+		# within 30 s, else another port; the clients are bounded.
+		local port n=200000 pid='' try
 		((small)) && n=2000
-		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--daemonize no >/dev/null 2>&1 &
-		pid=$!
-		for _ in $(seq 100); do
-			LD_PRELOAD='' redis-cli -p "$port" ping >/dev/null 2>&1 && break
-			sleep 0.1
+		for try in 1 2 3 4 5; do
+			port=$((20000 + RANDOM % 20000))
+			redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+				--daemonize no >/dev/null 2>&1 &
+			pid=$!
+			for _ in $(seq 300); do
+				LD_PRELOAD='' redis-cli -p "$port" info server 2>/dev/null |
+					grep -q "^process_id:$pid" && break 2
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill "$pid" 2>/dev/null || :
+			wait "$pid" 2>/dev/null || :
+			pid=''
+			echo "redis-server did not start on port $port (try $try)" >&2
 		done
-		LD_PRELOAD='' redis-benchmark -p "$port" -q -n "$n" -r 100000 -d 256 -P 16 \
+		[[ -n $pid ]] || return 1
+		LD_PRELOAD='' timeout 300 redis-benchmark -p "$port" -q -n "$n" -r 100000 -d 256 -P 16 \
 			-t set,get,lpush,lpop >/dev/null
-		LD_PRELOAD='' redis-cli -p "$port" set check ok >/dev/null
-		LD_PRELOAD='' redis-cli -p "$port" get check
-		LD_PRELOAD='' redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || :
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" set check ok >/dev/null
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" get check
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || :
 		wait "$pid" 2>/dev/null || :
 		;;
 	*)
