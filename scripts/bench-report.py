@@ -40,8 +40,18 @@ def read_tsv(path):
         return []
     with open(path) as f:
         lines = [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    head, rows = lines[0], lines[1:]
-    return [dict(zip(head, r)) for r in rows]
+    head, rows = lines[0], [dict(zip(lines[0], r)) for r in lines[1:]]
+    if "value" not in head:
+        return rows
+    good = []
+    for r in rows:
+        try:
+            float(r["value"])
+            good.append(r)
+        except (KeyError, ValueError):
+            print("bench-report: %s: skipping a malformed row: %s" %
+                  (path, "\t".join(r.values())), file=sys.stderr)
+    return good
 
 
 def higher_is_better(unit):

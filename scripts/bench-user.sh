@@ -114,9 +114,11 @@ run_one() {
 		awk '{ print $1, $2, $3, $5, $7 }' <<<"${out##*$'\n'}"
 	else
 		st=$(mktemp)
+		# A program that fails is a failed run, not a result (time(1)
+		# then writes "Command exited with non-zero status" first).
 		out=$(/usr/bin/time -f '%e %M' -o "$st" scripts/bench/programs.sh run "$1" "$progdata" "$smoke" |
-			sha256sum | cut -c1-16)
-		read -r t0 t1 <"$st"
+			sha256sum | cut -c1-16) || { rm -f "$st"; return 1; }
+		read -r t0 t1 < <(tail -1 "$st")
 		rm -f "$st"
 		echo "$1 $t0 s $t1 $out"
 	fi

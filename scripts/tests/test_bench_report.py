@@ -81,6 +81,14 @@ class BenchReport(unittest.TestCase):
         self.assertNotIn("kernel batch pattern", md)
         self.assertNotIn("kernel remote free", md)
 
+    def test_malformed_row_is_skipped(self):
+        # What a failed program's run once left in user.tsv.
+        with open(os.path.join(self.d, "user.tsv"), "a") as f:
+            f.write("program\tredis\tglibc\t4\tCommand\ts\texited\twith non-zero status 143\n")
+        r = subprocess.run([sys.executable, REPORT, self.d], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("skipping a malformed row", r.stderr)
+
     def test_published_rst_is_valid(self):
         try:
             import docutils.core
