@@ -15,9 +15,9 @@
 # BENCH_THREADS, VM_CPUS, ...: Documentation/benchmarking.rst).  A phase
 # that fails is reported and the others still run; the report then has
 # what was measured, and the exit status is non-zero.
-#   BENCH_VM_LOCK=FILE: hold flock(FILE) through each phase that boots
+#   BENCH_VM_LOCK=FILE: hold flock(FILE) through the phases that boot
 #   QEMU, for a machine whose users take turns with their VMs (the wait
-#   is not counted in the phase's time; the total includes it).
+#   is not counted in the phases' time; the total includes it).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -37,28 +37,44 @@ done
 echo "command: make bench ${knobs[*]}" >"$dir/meta.txt"
 
 printf 'phase\tseconds\n' >"$dir/phases.tsv"
+# BENCH_VM_LOCK, taken by the first phase that boots QEMU and kept until
+# a phase that does not, so the VM phases run back to back.
+locked=0
+vm_lock() {
+	local t0=$SECONDS
+	if ((locked)) || [[ -z ${BENCH_VM_LOCK:-} ]]; then
+		return 0
+	fi
+	exec 9>"$BENCH_VM_LOCK"
+	flock 9
+	locked=1
+	lock_wait=$((lock_wait + SECONDS - t0))
+	log "waited $((SECONDS - t0)) s for $BENCH_VM_LOCK"
+}
+vm_unlock() {
+	((locked)) || return 0
+	exec 9>&-
+	locked=0
+}
+
 # phase [--vm] NAME CMD...: run one phase, record its time and whether it
-# failed.  --vm: it boots QEMU, so it holds BENCH_VM_LOCK if that is set;
-# the wait is left out of the phase's time and logged.
+# failed.  --vm: it boots QEMU (the wait for the lock is not counted).
 phase() {
-	local vm=0 name t0
-	[[ $1 == --vm ]] && { vm=1; shift; }
+	local name t0
+	if [[ $1 == --vm ]]; then
+		shift
+		vm_lock
+	else
+		vm_unlock
+	fi
 	name=$1
 	shift
 	log "== $name"
-	if ((vm)) && [[ -n ${BENCH_VM_LOCK:-} ]]; then
-		t0=$SECONDS
-		exec 9>"$BENCH_VM_LOCK"
-		flock 9
-		lock_wait=$((lock_wait + SECONDS - t0))
-		log "waited $((SECONDS - t0)) s for $BENCH_VM_LOCK"
-	fi
 	t0=$SECONDS
 	if ! "$@"; then
 		log "FAILED: $name"
 		failed+=("$name")
 	fi
-	((vm)) && exec 9>&-
 	printf '%s\t%d\n' "$name" $((SECONDS - t0)) >>"$dir/phases.tsv"
 }
 
