@@ -10,7 +10,7 @@
 #   4. the report and plots (scripts/bench-report.py): out/bench/report.md,
 #      and with BENCH_PUBLISH=1 Documentation/benchmarks.rst
 # and ends with the summary, the time of each phase and the total.  About
-# 15 minutes on 2 quiet cores with the defaults; every knob of the three
+# 16 minutes on 2 loaded cores with the defaults; every knob of the three
 # suites passes through (ROUNDS, BENCH_MIN_S, MT_THREADS, MT_SECONDS,
 # BENCH_THREADS, VM_CPUS, ...: Documentation/benchmarking.rst).  A phase
 # that fails is reported and the others still run; the report then has

@@ -25,7 +25,7 @@
 # long whatever the contender's speed (a fixed count would make glibc's
 # batch_4096 run 150 times as long as tcmalloc's); mt and larson run for
 # MT_SECONDS; the programs are sized to a second or a few each.  With the
-# defaults the suite takes about 10 minutes on 2 quiet cores.
+# defaults the suite took 14 minutes on 2 cores shared with other jobs.
 #   ROUNDS=N (5)          alternating rounds of every workload
 #   BENCH_MIN_S (0.3)     seconds each own-workload run lasts at least
 #   MT_THREADS ("1 N 2N") thread counts of larson and mt (N: CPUs here)
