@@ -21,7 +21,8 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		$(CURDIR)/scripts/build-kernel.sh; \
 	fi)
 
-.PHONY: all modules clean userspace selftests check run bench bench-kernel bench-user lint deps kernel \
+.PHONY: all modules clean userspace selftests check run bench bench-kernel bench-dev bench-user lint deps \
+	kernel \
 	install modules_install headers_install
 
 all: modules
@@ -42,14 +43,17 @@ run:
 	scripts/run.sh
 
 # make bench: the performance report, out/bench/report.md and its plots;
-# BENCH_PUBLISH=1 also writes Documentation/benchmarks.rst.
+# BENCH_PUBLISH=1 also writes Documentation/benchmarks.rst.  Knobs (see
+# Documentation/benchmarking.rst): ROUNDS, BENCH_MIN_S, MT_THREADS,
+# MT_SECONDS, BENCH_THREADS, VM_CPUS, ...  Each suite also runs alone.
 bench:
-	BENCH_REPORT=0 scripts/bench.sh
-	BENCH_REPORT=0 scripts/bench-user.sh
-	scripts/bench-report.py out/bench $(if $(BENCH_PUBLISH),--publish Documentation/benchmarks.rst)
+	scripts/bench-all.sh
 
 bench-kernel:
 	scripts/bench.sh
+
+bench-dev:
+	scripts/bench-dev.sh
 
 bench-user:
 	scripts/bench-user.sh

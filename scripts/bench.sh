@@ -8,9 +8,13 @@
 # numbers) under QEMU TCG with VM_CPUS vCPUs (default 2) and 2 nodes,
 # twice: as Debian boots it (init_on_alloc=1 by default, so kmalloc zeroes
 # and arenalloc must too) and with init_on_alloc=0.  The bench module
-# prints one line per test, contender and round (see bench/arenalloc_bench.c);
-# they become out/bench/kernel.tsv, with scripts/bench-mem.sh's memory
-# figures (suites kernel-decay and device).  Under TCG the absolute numbers
+# prints one line per test, contender and round (see bench/arenalloc_bench.c),
+#   arenalloc_bench: row TEST CONTENDER ROUND VALUE [UNIT]
+# (UNIT: ns/pair for the pair, batch, large, remote and allcpu tests, else
+# ns, unless the line names one); they become out/bench/kernel.tsv, with
+# scripts/bench-mem.sh's memory figures (suites kernel-decay and device),
+# and the report gives each family of tests (the name up to its first '_') a
+# table of its own, known to it or not.  Under TCG the absolute numbers
 # describe the emulator, not a real CPU: compare ratios only.  Then
 # scripts/bench-count.sh counts the instructions of one warmed-up hit pair
 # of each allocator (out/bench/count.tsv), which TCG cannot distort.
@@ -39,6 +43,7 @@ for init in 1 0; do
 	awk -v s="$suite" '/arenalloc_bench: row / {
 		sub(/^.*arenalloc_bench: row /, "");
 		u = ($1 ~ /^(pair|batch|large|remote|allcpu)_/) ? "ns/pair" : "ns";
+		if (NF >= 5) u = $5;
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t-\t-\n", s, $1, $2, $3, $4, u }' "$vmlog" >>"$tsv"
 done
 # Decay, shrinker and /dev/arenalloc figures (a VM of their own).

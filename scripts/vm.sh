@@ -5,10 +5,10 @@
 #
 #   vm.sh MODE KERNEL LOG [MODULE_DIR] [-- MODULE_PARAMS...]
 #
-# MODE is check, smoke, run, bench, mem or count (see scripts/vm/guest.sh).  MODULE_DIR is
-# the kmod/ directory of a build: arenalloc.ko, tests/arenalloc_kunit.ko (on a
-# KUnit kernel), ../samples/arenalloc_sample.ko and ../bench/*.ko are taken
-# from it.  Environment:
+# MODE is check, smoke, run, bench, mem, devbench or count (see scripts/vm/guest.sh).
+# MODULE_DIR is the kmod/ directory of a build: arenalloc.ko,
+# tests/arenalloc_kunit.ko (on a KUnit kernel), ../samples/arenalloc_sample.ko
+# and ../bench/*.ko are taken from it.  Environment:
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
 #   VM_MEMLESS_NODES (none): node ids, separated by spaces or commas, that
 #   get CPUs but no memory (CPU-only nodes, as on some PowerPC LPARs and
@@ -76,7 +76,7 @@ lib=$ROOT/userspace/build/libarenalloc.so
 if [[ -f $lib && $mode != bench && $mode != count ]]; then
 	mkdir -p "$root/arenalloc/lib" "$root/arenalloc/bin"
 	cp "$lib" "$root/arenalloc/lib/"
-	for t in t/device_test t/stress_test t/fork_test arenastat; do
+	for t in t/device_test t/stress_test t/fork_test arenastat malloc_bench; do
 		[[ -x $ROOT/userspace/build/$t ]] && cp "$ROOT/userspace/build/$t" "$root/arenalloc/bin/"
 	done
 	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"

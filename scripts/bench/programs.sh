@@ -8,8 +8,10 @@
 #   programs.sh run NAME DIR [SMALL]  run one; stdout is its result
 #
 # The allocator comes from the caller's LD_PRELOAD; each program's own
-# children (git's, gcc's cc1) inherit it.  SMALL=1 is make check's smoke
-# size: a few seconds for all of them together.
+# children (git's, gcc's cc1) inherit it.  Each takes a second or a few
+# under glibc on a quiet core (about 12 s for all of them: make bench runs
+# them 25 times); SMALL=1 is make check's smoke size: a few seconds for
+# all of them together.
 set -euo pipefail
 
 list() {
@@ -53,8 +55,9 @@ for w in words:
 print(len(back), len(words), sorted(counts.items())[:3])
 print(hashlib.sha256(s.encode()).hexdigest())
 PY
-	# xz: a compressible but not trivial input.
-	python3 - "$d/xz.in" "$n" <<'PY'
+	# xz: a compressible but not trivial input (an eighth of n lines, a
+	# second or two of xz -6: its time is compression, not malloc).
+	python3 - "$d/xz.in" $((n / 8)) <<'PY'
 import random, sys
 r = random.Random(1)
 words = [''.join(r.choice('abcdefghijklmnop') for _ in range(r.randint(2, 9))) for _ in range(5000)]
@@ -89,7 +92,9 @@ run() {
 			export GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
 			export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@b
 			git init -q -b main .
-			local c files=40 commits=30
+			# gc --aggressive grows faster than the history: 8 commits
+			# are about 4 s, 30 were 20 s.
+			local c files=40 commits=8
 			((small)) && commits=3
 			for ((c = 0; c < commits; c++)); do
 				for ((f = 0; f < files; f++)); do
@@ -104,28 +109,42 @@ run() {
 		rm -rf "$g"
 		;;
 	gcc)
-		local o
+		local o src=("$d"/gcc/userspace/src/*.c)
+		((small)) && src=("${src[0]}")
 		o=$(mktemp -d)
 		(cd "$o" && gcc -O2 -std=gnu11 -D_GNU_SOURCE -I"$d/gcc/common" \
-			-I"$d/gcc/include/uapi" -I"$d/gcc/userspace/include" -c "$d"/gcc/userspace/src/*.c && cat ./*.o | sha256sum)
+			-I"$d/gcc/include/uapi" -I"$d/gcc/userspace/include" -c "${src[@]}" && cat ./*.o | sha256sum)
 		rm -rf "$o"
 		;;
 	redis)
-		# redis-server preloaded; the client is not.
-		local port=$((20000 + RANDOM % 20000)) n=200000 pid
+		# redis-server preloaded; the clients are not.  The server must
+		# be ours (INFO names its pid: a port another process holds
+		# makes ours exit, and the clients would talk to that one), up
+		# within 30 s, else another port; the clients are bounded.
+		local port n=200000 pid='' try
 		((small)) && n=2000
-		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-			--daemonize no >/dev/null 2>&1 &
-		pid=$!
-		for _ in $(seq 100); do
-			LD_PRELOAD='' redis-cli -p "$port" ping >/dev/null 2>&1 && break
-			sleep 0.1
+		for try in 1 2 3 4 5; do
+			port=$((20000 + RANDOM % 20000))
+			redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+				--daemonize no >/dev/null 2>&1 &
+			pid=$!
+			for _ in $(seq 300); do
+				LD_PRELOAD='' redis-cli -p "$port" info server 2>/dev/null |
+					grep -q "^process_id:$pid" && break 2
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill "$pid" 2>/dev/null || :
+			wait "$pid" 2>/dev/null || :
+			pid=''
+			echo "redis-server did not start on port $port (try $try)" >&2
 		done
-		LD_PRELOAD='' redis-benchmark -p "$port" -q -n "$n" -r 100000 -d 256 -P 16 \
+		[[ -n $pid ]] || return 1
+		LD_PRELOAD='' timeout 300 redis-benchmark -p "$port" -q -n "$n" -r 100000 -d 256 -P 16 \
 			-t set,get,lpush,lpop >/dev/null
-		LD_PRELOAD='' redis-cli -p "$port" set check ok >/dev/null
-		LD_PRELOAD='' redis-cli -p "$port" get check
-		LD_PRELOAD='' redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || :
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" set check ok >/dev/null
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" get check
+		LD_PRELOAD='' timeout 10 redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || :
 		wait "$pid" 2>/dev/null || :
 		;;
 	*)

@@ -11,7 +11,9 @@
 # Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
 # kernel: load, kselftests, unload), run (the `make run` demonstration),
 # bench (arenalloc_bench.ko's timings), mem (kbench's decay, shrinker and
-# device figures, scripts/bench-mem.sh), count (scripts/bench-count.sh).
+# device figures, scripts/bench-mem.sh), devbench (libarenalloc over
+# /dev/arenalloc against itself over mmap: scripts/bench-dev.sh), count
+# (scripts/bench-count.sh).
 mode=$1
 ko=/arenalloc/modules/arenalloc.ko
 kunit_ko=/arenalloc/modules/arenalloc_kunit.ko
@@ -109,6 +111,72 @@ bench_smoke() {
 	else
 		echo "not ok 1 arenalloc_bench.ko ran every test ($rows rounds, $zero failed)"
 	fi
+	# scripts/bench-count.sh's guest half, without the debugger.
+	if insmod $b count=1 && echo 1 >/sys/module/arenalloc_bench/parameters/count_now &&
+		rmmod arenalloc_bench; then
+		echo "ok 2 arenalloc_bench.ko count=1 runs the counted calls"
+	else
+		echo "not ok 2 arenalloc_bench.ko count=1 runs the counted calls"
+		rmmod arenalloc_bench 2>/dev/null
+	fi
+}
+
+# devbench ROUNDS MIN_S SPEC...: malloc_bench under libarenalloc with
+# chunks from /dev/arenalloc and from anonymous mmap, alternating which
+# goes first each round.  SPEC is WORKLOAD:ARG:N (ARG empty for mixed and
+# large, N empty for the default unit); MIN_S is malloc_bench's -t.  One
+# line per run, with the device's page faults during it:
+#   @@@ DEVROW <device|mmap> <round> <faults> <malloc_bench's line | FAILED>
+devbench() {
+	rounds=$1 mins=$2
+	shift 2
+	faults=/sys/kernel/arenalloc/dev/faults
+	for spec in "$@"; do
+		w=${spec%%:*} rest=${spec#*:}
+		a=${rest%%:*} n=${rest#*:}
+		r=0
+		while [ "$r" -lt "$rounds" ]; do
+			order="device mmap"
+			[ $((r % 2)) = 1 ] && order="mmap device"
+			for src in $order; do
+				f0=$(cat $faults)
+				# shellcheck disable=SC2086 # $a and $n may be empty
+				out=$(LD_PRELOAD=/arenalloc/lib/libarenalloc.so \
+					ARENALLOC_CONF=chunk_source:$src \
+					/arenalloc/bin/malloc_bench -t "$mins" "$w" $a $n) || out=FAILED
+				echo "@@@ DEVROW $src $r $(($(cat $faults) - f0)) $out"
+			done
+			r=$((r + 1))
+		done
+	done
+}
+
+# make check's smoke run of the stock-VM row of make bench: one unit of
+# each workload; both sources must give the same check, and only the
+# device runs may fault device pages.
+devbench_smoke() {
+	if [ ! -x /arenalloc/bin/malloc_bench ] || [ ! -f /arenalloc/lib/libarenalloc.so ]; then
+		echo "ok 1 devbench # SKIP malloc_bench or libarenalloc not built"
+		return 0
+	fi
+	devbench 1 0 pair:64:20000 batch:4096:10 mixed::20000 large::2 larson:2:0.2 \
+		mt:2:0.2 >/tmp/devbench.out
+	i=0
+	for spec in pair_64 batch_4096 mixed large larson_2 mt_2; do
+		i=$((i + 1))
+		dev=$(grep "^@@@ DEVROW device .* $spec " /tmp/devbench.out)
+		mm=$(grep "^@@@ DEVROW mmap .* $spec " /tmp/devbench.out)
+		# fields: @@@ DEVROW src round faults test value unit maxrss_kb N check HEX
+		if [ -n "$dev" ] && [ -n "$mm" ] &&
+			[ "$(echo "$dev" | cut -d' ' -f12)" = "$(echo "$mm" | cut -d' ' -f12)" ] &&
+			[ "$(echo "$dev" | cut -d' ' -f5)" -gt 0 ] &&
+			[ "$(echo "$mm" | cut -d' ' -f5)" = 0 ]; then
+			echo "ok $i devbench $spec: device and mmap agree, only the device run faults device pages"
+		else
+			echo "not ok $i devbench $spec"
+			grep -e FAILED -e " $spec " /tmp/devbench.out | sed 's/^/# /'
+		fi
+	done
 }
 
 # make check's smoke run of kbench (scripts/bench-mem.sh's figures): every
@@ -189,6 +257,7 @@ smoke)
 	userspace_tests
 	group bench-smoke bench_smoke
 	group kbench-smoke kbench_smoke
+	group devbench-smoke devbench_smoke
 	group rmmod rmmod_ktap
 	;;
 run)
@@ -240,6 +309,13 @@ count)
 	done
 	echo 1 >$p/count_now
 	rmmod arenalloc_bench
+	rmmod arenalloc
+	;;
+devbench)
+	insmod $ko || exit 1
+	# shellcheck disable=SC2086 # ROUNDS MIN_S SPEC...
+	devbench $params
+	echo "@@@ DEVBENCH DONE"
 	rmmod arenalloc
 	;;
 bench)

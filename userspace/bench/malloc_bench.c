@@ -3,6 +3,16 @@
  * malloc_bench: one allocator workload, timed; the allocator is whatever
  * malloc the process has (scripts/bench-user.sh preloads each in turn).
  *
+ *   malloc_bench [-t SECONDS] WORKLOAD ARGS...
+ *
+ * N is one unit of work (defaults: pair 1000000, batch 100 rounds, mixed
+ * 1000000, realloc 100000, large 20, xmalloc 100000 per producer, churn
+ * 100 rounds, thrash 50000000 writes), after an untimed warm-up of a
+ * tenth of the default or less.  With -t the unit is repeated until
+ * SECONDS have passed, so that every contender is timed for about as long
+ * however fast it is; every repetition must do the same work.
+ * mt and larson run for SECONDS (default 3) instead.
+ *
  *   pair SIZE [N]          ns per malloc+free pair, one thread: malloc,
  *                          touch, free, repeated (the thread-cache hit)
  *   batch SIZE [N]         ns per pair, one thread, 1000 allocations then
@@ -44,8 +54,8 @@
  * with the peak RSS of the process (getrusage) so that memory is compared
  * in the same runs as time.  Every workload writes a pattern into what it
  * allocates and checks it before the free; a mismatch prints CORRUPT and
- * exits with status 1.  "check" is a digest of the work done that does not
- * depend on timing: the same for every allocator, or the run is wrong.
+ * exits with status 1.  "check" is a digest of one unit of work; it does
+ * not depend on timing: the same for every allocator, or the run is wrong.
  * Workloads that run for a fixed time print check 0.
  */
 #include <pthread.h>
@@ -187,8 +197,10 @@ static double bench_mixed(long iters)
 		win[k] = obj_new(size < 9 ? 9 : size, k);
 		digest += size;
 	}
-	for (i = 0; i < WIN; i++)
+	for (i = 0; i < WIN; i++) {
 		obj_free(win[i], (unsigned int)i);
+		win[i] = NULL;
+	}
 	return (now() - t0) * 1e9 / (double)iters;
 }
 
@@ -653,47 +665,167 @@ static void bench_burst(long mib, double seconds)
 	printf("burst_%ld %ld kB_after_idle", mib, rss_kb());
 }
 
+/* ==== Repetition ======================================================= */
+
+/*
+ * A timed workload is one unit of fixed work, repeated until min_seconds
+ * have passed (-t; at least once).  Every unit starts from the same seed
+ * and must add the same amount to the digest, so the check printed is one
+ * unit's and does not depend on how many units a contender managed in the
+ * time.  The value is the mean over the units, each of equal work.
+ */
+static double min_seconds;
+
+static double w_pair(long a, long n)
+{
+	return bench_pair((size_t)a, n);
+}
+
+static double w_batch(long a, long n)
+{
+	return bench_batch((size_t)a, n);
+}
+
+static double w_mixed(long a, long n)
+{
+	(void)a;
+	return bench_mixed(n);
+}
+
+static double w_realloc(long a, long n)
+{
+	(void)a;
+	return bench_realloc(n);
+}
+
+static double w_large(long a, long n)
+{
+	(void)a;
+	return bench_large(n);
+}
+
+static double w_xmalloc(long a, long n)
+{
+	return bench_xmalloc((int)a, n);
+}
+
+static double w_churn(long a, long n)
+{
+	return bench_churn((int)a, n);
+}
+
+static double w_thrash(long a, long n)
+{
+	return bench_thrash((int)a, n);
+}
+
+static const struct workload {
+	const char *name;
+	const char *unit;
+	double (*fn)(long a, long n);
+	int takes_arg;		/* a SIZE or THREADS argument comes first */
+	long warmup;		/* a unit of this size, untimed, first */
+	long n;			/* the default unit */
+} workloads[] = {
+	{ "pair", "ns/pair", w_pair, 1, 100000, 1000000 },
+	{ "batch", "ns/pair", w_batch, 1, 20, 100 },
+	{ "mixed", "ns/pair", w_mixed, 0, 100000, 1000000 },
+	{ "realloc", "ns/realloc", w_realloc, 0, 10000, 100000 },
+	{ "large", "us/op", w_large, 0, 8, 20 },
+	{ "xmalloc", "ns/object", w_xmalloc, 1, 10000, 100000 },
+	{ "churn", "us/thread", w_churn, 1, 10, 100 },
+	{ "thrash", "ns/write", w_thrash, 1, 0, 50000000 },
+};
+
+static double repeat(const struct workload *w, long a, long n)
+{
+	double t0, sum = 0;
+	uint64_t first = 0;
+	long units = 0;
+
+	/*
+	 * Warm up first, so that a contender slow enough to run one unit is
+	 * timed in the same steady state as one that runs many.
+	 */
+	if (w->warmup)
+		w->fn(a, w->warmup < n ? w->warmup : n);
+	digest = 0;
+	t0 = now();
+	do {
+		uint64_t before = digest;
+
+		sum += w->fn(a, n);
+		if (!units)
+			first = digest - before;
+		else if (digest - before != first)
+			die("CORRUPT: a repeated unit did different work");
+		units++;
+	} while (now() - t0 < min_seconds);
+	digest = first;
+	return sum / (double)units;
+}
+
+static int usage(const char *prog)
+{
+	fprintf(stderr,
+		"Usage: %s [-t SECONDS] pair|batch SIZE [N] | mixed|realloc|large [N] |\n"
+		"       xmalloc|churn|thrash THREADS [N] | mt|larson THREADS [SECONDS] |\n"
+		"       burst MIB SECONDS\n"
+		"  -t: repeat the unit of N until SECONDS have passed (default: once)\n",
+		prog);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	const char *w = argc > 1 ? argv[1] : "";
-	long a = argc > 2 ? atol(argv[2]) : 0;
-	long n = argc > 3 ? atol(argv[3]) : 0;
+	const char *prog = argv[0];
+	const char *w;
+	const char *narg;
+	double secs;
+	long a, n;
+	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(w, "pair") && a > 0) {
-		bench_pair((size_t)a, 100000);	/* warm up */
-		digest = 0;
-		printf("pair_%ld %.2f ns/pair", a, bench_pair((size_t)a, n ? n : 5000000));
-	} else if (!strcmp(w, "batch") && a > 0) {
-		bench_batch((size_t)a, 100);
-		digest = 0;
-		printf("batch_%ld %.2f ns/pair", a, bench_batch((size_t)a, n ? n : 5000));
-	} else if (!strcmp(w, "mixed")) {
-		printf("mixed %.2f ns/pair", bench_mixed(a ? a : 5000000));
-	} else if (!strcmp(w, "realloc")) {
-		printf("realloc %.2f ns/realloc", bench_realloc(a ? a : 1000000));
-	} else if (!strcmp(w, "large")) {
-		printf("large %.2f us/op", bench_large(a ? a : 300));
-	} else if (!strcmp(w, "mt") && a > 0) {
-		printf("mt_%ld %.2f Mops/s", a, bench_mt((int)a, n ? (double)n : 3.0));
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		min_seconds = atof(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	w = argc > 1 ? argv[1] : "";
+	a = argc > 2 ? atol(argv[2]) : 0;
+	narg = argc > 3 ? argv[3] : "0";
+	n = atol(narg);
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		const struct workload *wl = &workloads[i];
+		double v;
+
+		if (strcmp(w, wl->name))
+			continue;
+		if (wl->takes_arg && a <= 0)
+			return usage(prog);
+		if (!wl->takes_arg) {
+			n = a;
+			a = 0;
+		}
+		v = repeat(wl, a, n > 0 ? n : wl->n);
+		if (wl->takes_arg)
+			printf("%s_%ld %.2f %s", wl->name, a, v, wl->unit);
+		else
+			printf("%s %.2f %s", wl->name, v, wl->unit);
+		printf(" maxrss_kb %ld check %llx\n", maxrss(), (unsigned long long)digest);
+		return 0;
+	}
+	secs = atof(narg);
+	if (!strcmp(w, "mt") && a > 0) {
+		printf("mt_%ld %.2f Mops/s", a, bench_mt((int)a, secs > 0 ? secs : 3.0));
 		digest = 0;
 	} else if (!strcmp(w, "larson") && a > 0) {
-		printf("larson_%ld %.2f Mops/s", a, bench_larson((int)a, n ? (double)n : 3.0));
+		printf("larson_%ld %.2f Mops/s", a, bench_larson((int)a, secs > 0 ? secs : 3.0));
 		digest = 0;
-	} else if (!strcmp(w, "xmalloc") && a > 0) {
-		printf("xmalloc_%ld %.2f ns/object", a, bench_xmalloc((int)a, n ? n : 1000000));
-	} else if (!strcmp(w, "churn") && a > 0) {
-		printf("churn_%ld %.2f us/thread", a, bench_churn((int)a, n ? n : 1000));
-	} else if (!strcmp(w, "thrash") && a > 0) {
-		printf("thrash_%ld %.2f ns/write", a, bench_thrash((int)a, n ? n : 50000000));
 	} else if (!strcmp(w, "burst") && a > 0) {
-		bench_burst(a, n ? (double)n : 10.0);
+		bench_burst(a, secs > 0 ? secs : 10.0);
 	} else {
-		fprintf(stderr,
-			"usage: %s pair|batch SIZE [N] | mixed|realloc|large [N] |\n"
-			"       mt|larson|xmalloc|churn|thrash THREADS [N] | burst MIB SECONDS\n",
-			argv[0]);
-		return 2;
+		return usage(prog);
 	}
 	printf(" maxrss_kb %ld check %llx\n", maxrss(), (unsigned long long)digest);
 	return 0;
