@@ -242,34 +242,49 @@ static double bench_realloc(long iters)
 	return (now() - t0) * 1e9 / (double)iters;
 }
 
+/*
+ * The live set of the large-block churn outlives a unit: repeated units
+ * (-t) are one long churn, as a program's would be, not bursts that free
+ * everything every few operations.  Freed at exit.
+ */
+enum { LARGE_LIVE = 4 };
+static void *large_live[LARGE_LIVE];
+static size_t large_sz[LARGE_LIVE];
+
+static void large_release(void)
+{
+	int k;
+
+	for (k = 0; k < LARGE_LIVE; k++)
+		free(large_live[k]);
+}
+
 static double bench_large(long iters)
 {
-	enum { LIVE = 4 };
-	void *live[LIVE] = { 0 };
-	size_t sz[LIVE] = { 0 };
+	static int registered;
 	unsigned int s = 99;
 	double t0 = now();
 	long i;
 	int k;
 
+	if (!registered++)
+		atexit(large_release);
 	for (i = 0; i < iters; i++) {
 		size_t size = (5u << 20) + (size_t)(rnd(&s) % 20480) * 1024;
 		size_t off;
 
-		k = (int)(rnd(&s) % LIVE);
-		if (live[k] && ((char *)live[k])[sz[k] - 1] != (char)k)
+		k = (int)(rnd(&s) % LARGE_LIVE);
+		if (large_live[k] && ((char *)large_live[k])[large_sz[k] - 1] != (char)k)
 			die("CORRUPT large block");
-		free(live[k]);
-		live[k] = xmalloc(size);
+		free(large_live[k]);
+		large_live[k] = xmalloc(size);
 		/* Touch one byte per page, as a program filling it would. */
 		for (off = 0; off < size; off += 4096)
-			((char *)live[k])[off] = (char)k;
-		((char *)live[k])[size - 1] = (char)k;
-		sz[k] = size;
+			((char *)large_live[k])[off] = (char)k;
+		((char *)large_live[k])[size - 1] = (char)k;
+		large_sz[k] = size;
 		digest += size;
 	}
-	for (k = 0; k < LIVE; k++)
-		free(live[k]);
 	return (now() - t0) * 1e6 / (double)iters;
 }
 
