@@ -30,8 +30,11 @@
  *   7. the registry's xa_lock (irqsave; never dropped while held: XArray
  *      nodes are allocated outside it, by xas_nomem(), with the caller's gfp)
  *   A retained pool's lock (decay.c) is never taken with arena->lock held.
- *   No aa_arena_srcu read-side section waits for 1, 3 or 4 (the shrinker
- *   only trylocks 3), so their holders may wait for one to end.
+ *   No aa_arena_srcu read-side section waits for 1 or 3 (the shrinker
+ *   only trylocks 3), so their holders may wait for a grace period.  A
+ *   reader may wait for 4 (a refill's GFP_KERNEL allocation may enter
+ *   reclaim, whose shrinker flushes the caches), so no holder of 4 waits
+ *   for one: a narenas change drops it first.
  *
  * The arena table, aa_arenas[], and how long an arena lives
  *   Ids [0, ARENALLOC_NARENAS_MAX) are automatic arenas, [AA_PRIVATE_FIRST,
@@ -536,9 +539,9 @@ static struct page *aa_chunk_detach_oldest(struct aa_arena *arena)
  * The curve (arena->dirty_decay) is advanced under arena->decay_lock, a
  * mutex, not under arena->lock: its walk over the ACD_NSTEPS epochs is the
  * longest part of a step, and runs with interrupts on.  It reads ndirty
- * without arena->lock: pages that become dirty meanwhile are counted by
- * the next epoch instead of this one, which the curve tolerates (it only
- * decides how many of the oldest chunks go).  arena->lock is then held
+ * without arena->lock; pages that become dirty before the lock is taken
+ * are left out of what acd_purged() records, so the next epoch counts
+ * them as new, as it would have without the gap.  arena->lock is then held
  * for at most AA_DECAY_BATCH chunk detaches at a time.
  */
 static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
@@ -546,7 +549,7 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 {
 	long ms = aa_arena_dirty_ms(arena);
 	struct acd_decay *d = &arena->dirty_decay;
-	unsigned long flags, limit, moved = 0;
+	unsigned long flags, limit, moved = 0, n0, fresh;
 	unsigned int n;
 	LIST_HEAD(pages);
 	bool more;
@@ -559,11 +562,13 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 	if (d->decay_ms != ms)
 		acd_init(d, ms, now);
 	/* Whole chunks: keep the curve's limit rounded up to one. */
-	limit = acd_advance(d, now, READ_ONCE(arena->ndirty)) ?
-		roundup(acd_limit(d), aa_chunk_pages) : ULONG_MAX;
+	n0 = READ_ONCE(arena->ndirty);
+	limit = acd_advance(d, now, n0) ? roundup(acd_limit(d), aa_chunk_pages) : ULONG_MAX;
 
 	spin_lock_irqsave(&arena->lock, flags);
 	held = aa_decay_hold_start();
+	/* Pages dirtied since the curve read ndirty: new, for the next epoch. */
+	fresh = arena->ndirty - min(arena->ndirty, n0);
 	if (force)
 		limit = min(limit, arena->ndirty - min(arena->ndirty, force));
 	for (;;) {
@@ -574,14 +579,14 @@ static unsigned long aa_arena_decay_to(struct aa_arena *arena, u64 now,
 		arena->dirty_nmadvise += n;
 		arena->dirty_purged += (unsigned long)n * aa_chunk_pages;
 		moved += (unsigned long)n * aa_chunk_pages;
-		acd_purged(d, arena->ndirty);
+		acd_purged(d, arena->ndirty - min(arena->ndirty, fresh));
 		more = arena->ndirty > limit;
 		aa_decay_hold_end(AA_HOLD_ARENA, held);
 		spin_unlock_irqrestore(&arena->lock, flags);
 		if (purge)
 			aa_retained_free(&pages);
 		else
-			aa_retained_put(arena, &pages, now);
+			aa_retained_put(arena, &pages, now, wait);
 		if (!more)
 			break;
 		cond_resched();
@@ -1350,7 +1355,7 @@ void aa_arena_delete(struct aa_arena *arena)
 		}
 		list_add_tail(&aa_chunk_unregister(chunk)->lru, &pages);
 	}
-	aa_retained_put(NULL, &pages, aa_decay_now());
+	aa_retained_put(NULL, &pages, aa_decay_now(), true);
 	atomic_long_sub(sizeof(*arena), &aa_metadata_bytes);
 	kfree_rcu(arena, rcu);
 }

@@ -262,7 +262,7 @@ void aa_decay_arena_exit(struct aa_arena *arena)
 	atomic_long_sub(pool->npages, &aa_muzzy_pages);
 	WRITE_ONCE(pool->npages, 0);
 	spin_unlock_irqrestore(&pool->lock, flags);
-	aa_retained_put(NULL, &pages, aa_decay_now());
+	aa_retained_put(NULL, &pages, aa_decay_now(), true);
 }
 
 /* ==== Muzzy: per node, or an arena's own ================================= */
@@ -272,14 +272,16 @@ void aa_decay_arena_exit(struct aa_arena *arena)
  * @from:  the arena they leave, or NULL
  * @pages: head pages linked by lru; emptied
  * @now:   the time, ns
+ * @wait:  may wait for a pool's decay_lock
  *
  * They go to @from's own pool when it overrides muzzy_decay_ms, else to
  * the pool of the node each lies on.  A pool whose window is 0 gives them
- * straight on to the page allocator.
+ * straight on to the page allocator; without @wait (the shrinker's step),
+ * when another decay step of that pool runs, its work does, at once.
  *
  * Context: Process context; takes the pools' locks.
  */
-void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now)
+void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now, bool wait)
 {
 	bool own = from && READ_ONCE(from->muzzy_decay_ms) != AA_DECAY_FOLLOW;
 	unsigned long flags, n = 1UL << aa_chunk_order();
@@ -294,8 +296,8 @@ void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now)
 		atomic_long_add(n, &aa_muzzy_pages);
 		spin_unlock_irqrestore(&pool->lock, flags);
 		if (!aa_pool_ms(pool))
-			aa_pool_decay(pool, now, 0, true);
-		else
+			aa_pool_decay(pool, now, 0, wait);
+		if (aa_pool_ms(pool) || (!wait && READ_ONCE(pool->npages)))
 			aa_retained_kick(pool);
 	}
 }

@@ -226,6 +226,11 @@ struct page *aa_devpool_take(int nid, bool zero)
 	spin_unlock(&pool->lock);
 	if (!page)
 		goto miss;
+	/* Poisoned while pooled: reading it would consume the poison. */
+	if (unlikely(PageHWPoison(page))) {
+		arenalloc_user_page_free(page);
+		goto miss;
+	}
 	if (clear) {
 		clear_highpage(page);
 		atomic_long_inc(&pool->zero_inline);
@@ -254,9 +259,13 @@ bool aa_devpool_put(struct page *page)
 	struct aa_devpool *pool = &aa_devpools[page_to_nid(page)];
 	long ms = aa_devpool_ms();
 
-	if (!ms || aa_page_charged(page))
+	if (!ms || PageHWPoison(page) || aa_page_charged(page))
 		return false;
-	/* Ours alone: a speculative reference fails from now on, a pin stays. */
+	/*
+	 * Ours alone, or pinned (GUP), which keeps it out.  A speculative
+	 * reference taken after this check is transient: its holder drops it,
+	 * and nothing reads the page's contents through it.
+	 */
 	if (!page_ref_freeze(page, 1))
 		return false;
 	page_ref_unfreeze(page, 1);
@@ -292,6 +301,15 @@ static void aa_devpool_zero_work(struct work_struct *work)
 		spin_unlock(&pool->lock);
 		if (!page)
 			break;
+		if (unlikely(PageHWPoison(page))) {
+			/* Not to be read, so not to be cleared or kept. */
+			spin_lock(&pool->lock);
+			WRITE_ONCE(pool->npages, pool->npages - 1);
+			spin_unlock(&pool->lock);
+			atomic_long_dec(&aa_devpool_total);
+			arenalloc_user_page_free(page);
+			continue;
+		}
 		/* Still counted in npages; zero_lock keeps decay waiting. */
 		clear_highpage(page);
 		spin_lock(&pool->lock);

@@ -341,7 +341,7 @@ struct aa_class_stats {
  */
 struct aa_retained {
 	spinlock_t lock;	/* see above */
-	struct mutex decay_lock;
+	struct mutex decay_lock;	/* see above */
 	struct list_head pages;
 	unsigned long npages;
 	struct acd_decay decay;
@@ -429,7 +429,7 @@ struct aa_arena {
 	long dirty_decay_ms;
 	long muzzy_decay_ms;
 	struct aa_retained muzzy;
-	struct mutex decay_lock;
+	struct mutex decay_lock;	/* see above */
 	struct acd_decay dirty_decay;
 	u64 dirty_npurge;
 	u64 dirty_nmadvise;
@@ -643,7 +643,7 @@ void aa_decay_arena_init(struct aa_arena *arena);
 void aa_decay_arena_kick(struct aa_arena *arena);
 void aa_decay_arena_exit(struct aa_arena *arena);
 long aa_arena_dirty_ms(const struct aa_arena *arena);
-void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now);
+void aa_retained_put(struct aa_arena *from, struct list_head *pages, u64 now, bool wait);
 void aa_retained_free(struct list_head *pages);
 struct page *aa_retained_take(struct aa_arena *arena);
 unsigned long aa_retained_decay(int nid, u64 now, unsigned long force);

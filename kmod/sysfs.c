@@ -601,26 +601,30 @@ int arenalloc_sysfs_init(void)
 	arenalloc_kobj = kobject_create_and_add("arenalloc", kernel_kobj);
 	if (!arenalloc_kobj)
 		return -ENOMEM;
-	ret = sysfs_create_group(arenalloc_kobj, &arenalloc_group);
+	/*
+	 * arenas/ before the narenas file: a write to it adds to arenas/,
+	 * which must exist, and must not race the first directories.
+	 */
+	ret = arenas_sysfs_init();
 	if (ret)
 		goto undo_kobj;
+	ret = sysfs_create_group(arenalloc_kobj, &arenalloc_group);
+	if (ret)
+		goto undo_arenas;
 	ret = sysfs_create_group(arenalloc_kobj, &stats_group);
 	if (ret)
 		goto undo_group;
 	ret = sysfs_create_group(arenalloc_kobj, &dev_group);
 	if (ret)
 		goto undo_stats;
-	ret = arenas_sysfs_init();
-	if (ret)
-		goto undo_dev;
 	return 0;
 
-undo_dev:
-	sysfs_remove_group(arenalloc_kobj, &dev_group);
 undo_stats:
 	sysfs_remove_group(arenalloc_kobj, &stats_group);
 undo_group:
 	sysfs_remove_group(arenalloc_kobj, &arenalloc_group);
+undo_arenas:
+	arenas_sysfs_exit();
 undo_kobj:
 	kobject_put(arenalloc_kobj);
 	return ret;

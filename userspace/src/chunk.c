@@ -82,9 +82,17 @@ static void set_dev_policy(int fd, enum aa_dev_policy policy)
 	}
 	if (policy == AA_DEV_POLICY_LOCAL || mask)
 		err = (int)aa_sys_ioctl(fd, ARENALLOC_IOC_SET_POLICY, &req);
-	if (err)
+	else if (policy != AA_DEV_POLICY_LOCAL)
+		err = -ENODEV;	/* no node took PREFERRED */
+	if (err) {
+		/* The probe may have left PREFERRED on: back to the default. */
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.mode = ARENALLOC_POLICY_DEFAULT;
+		(void)aa_sys_ioctl(fd, ARENALLOC_IOC_SET_POLICY, &req);
 		aa_msg("device_policy:%s: %s refused it (%s); pages stay on each chunk's node",
 		       aa_dev_policy_name(policy), ARENALLOC_DEV_PATH, strerrorname_np(-err));
+	}
 }
 
 int aa_source_init(enum aa_source_kind kind, enum aa_dev_policy policy)
