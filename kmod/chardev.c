@@ -822,6 +822,22 @@ static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
 }
 
 /*
+ * Adds one to @v unless that would pass @max (0: no bound).  A
+ * compare-and-exchange, not an add that is taken back: of two faults
+ * racing for the last page under a bound, one gets it.
+ */
+static bool aa_held_inc_within(atomic_long_t *v, unsigned long max)
+{
+	long old = atomic_long_read(v);
+
+	do {
+		if (max && (unsigned long)old >= max)
+			return false;
+	} while (!atomic_long_try_cmpxchg(v, &old, old + 1));
+	return true;
+}
+
+/*
  * Counts a page more for @b: its open's resident pages, its user's and
  * the device's (see "Byte limits").  False, counting nothing, when that
  * would pass dev_user_max (unless the mapper had CAP_IPC_LOCK) or dev_max.
@@ -830,12 +846,11 @@ static bool aa_backing_hold_page(struct aa_backing *b)
 {
 	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
 	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
-	unsigned long mine = atomic_long_inc_return(&b->user->held);
-	unsigned long total = atomic_long_inc_return(&aa_dev_held);
 
-	if ((max && total > max) || (user_max && mine > user_max && !b->exempt)) {
+	if (!aa_held_inc_within(&b->user->held, b->exempt ? 0 : user_max))
+		return false;
+	if (!aa_held_inc_within(&aa_dev_held, max)) {
 		atomic_long_dec(&b->user->held);
-		atomic_long_dec(&aa_dev_held);
 		return false;
 	}
 	atomic_long_inc(&aa_backing_map(b)->stats.resident);
