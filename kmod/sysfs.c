@@ -128,28 +128,42 @@ static ssize_t pages_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute pages_attr = __ATTR_RO(pages);
 
-/* ==== stats/: totals, one per file ===================================== */
-
-struct stats_attribute {
+/*
+ * A read-only file showing one u64 of a statistics snapshot: its show
+ * function takes the snapshot and hands it to u64_attr_emit().
+ */
+struct u64_attribute {
 	struct kobj_attribute attr;
-	size_t offset;		/* of the u64 in struct aa_stats */
+	size_t offset;		/* of the u64 in the snapshot */
 };
+
+static ssize_t u64_attr_emit(struct kobj_attribute *attr, char *buf, const void *snap)
+{
+	size_t offset = container_of(attr, struct u64_attribute, attr)->offset;
+
+	return sysfs_emit(buf, "%llu\n", *(const u64 *)((const char *)snap + offset));
+}
+
+/* @_var: the C name; @_file: the file's; @_type, @_field: the u64 shown. */
+#define U64_ATTR(_var, _file, _show, _type, _field)			\
+	static struct u64_attribute _var = {				\
+		.attr = { .attr = { .name = _file, .mode = 0444 },	\
+			  .show = _show },				\
+		.offset = offsetof(_type, _field),			\
+	}
+
+/* ==== stats/: totals, one per file ===================================== */
 
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	size_t offset = container_of(attr, struct stats_attribute, attr)->offset;
 	struct aa_stats t;
 
 	aa_stats_collect(&t);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&t + offset));
+	return u64_attr_emit(attr, buf, &t);
 }
 
 #define STATS_ATTR(_name)						\
-	static struct stats_attribute stats_##_name##_attr = {		\
-		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
-			  .show = stats_show },				\
-		.offset = offsetof(struct aa_stats, _name),		\
-	}
+	U64_ATTR(stats_##_name##_attr, #_name, stats_show, struct aa_stats, _name)
 
 STATS_ATTR(narenas);
 STATS_ATTR(allocated);
@@ -203,26 +217,16 @@ static const struct attribute_group stats_group = {
 
 /* ==== dev/: /dev/arenalloc ============================================ */
 
-struct dev_attribute {
-	struct kobj_attribute attr;
-	size_t offset;		/* of the u64 in struct aa_dev_stats */
-};
-
 static ssize_t dev_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	size_t offset = container_of(attr, struct dev_attribute, attr)->offset;
 	struct aa_dev_stats st;
 
 	aa_dev_stats_get(&st);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + offset));
+	return u64_attr_emit(attr, buf, &st);
 }
 
 #define DEV_ATTR(_name)							\
-	static struct dev_attribute dev_##_name##_attr = {		\
-		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
-			  .show = dev_show },				\
-		.offset = offsetof(struct aa_dev_stats, _name),		\
-	}
+	U64_ATTR(dev_##_name##_attr, #_name, dev_show, struct aa_dev_stats, _name)
 
 DEV_ATTR(mappings);
 DEV_ATTR(pages);
@@ -241,26 +245,16 @@ static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *attr
 static struct kobj_attribute dev_node_pages_attr = __ATTR_RO(node_pages);
 
 /* The device's page pools (kmod/devpool.c), summed over the nodes. */
-struct devpool_attribute {
-	struct kobj_attribute attr;
-	size_t offset;		/* of the u64 in struct aa_devpool_stats */
-};
-
 static ssize_t devpool_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	size_t offset = container_of(attr, struct devpool_attribute, attr)->offset;
 	struct aa_devpool_stats st;
 
 	aa_devpool_stats_get(NUMA_NO_NODE, &st);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + offset));
+	return u64_attr_emit(attr, buf, &st);
 }
 
 #define DEVPOOL_ATTR(_file, _name)					\
-	static struct devpool_attribute devpool_##_name##_attr = {	\
-		.attr = { .attr = { .name = _file, .mode = 0444 },	\
-			  .show = devpool_show },			\
-		.offset = offsetof(struct aa_devpool_stats, _name),	\
-	}
+	U64_ATTR(devpool_##_name##_attr, _file, devpool_show, struct aa_devpool_stats, _name)
 
 DEVPOOL_ATTR("pdirty", pdirty);
 DEVPOOL_ATTR("pzeroed", pzeroed);
@@ -442,22 +436,17 @@ static const struct attribute_group arena_group = {
 static ssize_t arena_stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 				char *buf)
 {
-	size_t offset = container_of(attr, struct stats_attribute, attr)->offset;
 	struct aa_arena *arena = kobj_arena(kobj);
 	struct aa_stats t;
 
 	if (!arena)
 		return -ENODEV;
 	aa_stats_arena(arena, &t);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&t + offset));
+	return u64_attr_emit(attr, buf, &t);
 }
 
 #define ARENA_STATS_ATTR(_name)						\
-	static struct stats_attribute arena_stats_##_name##_attr = {	\
-		.attr = { .attr = { .name = #_name, .mode = 0444 },	\
-			  .show = arena_stats_show },			\
-		.offset = offsetof(struct aa_stats, _name),		\
-	}
+	U64_ATTR(arena_stats_##_name##_attr, #_name, arena_stats_show, struct aa_stats, _name)
 
 ARENA_STATS_ATTR(allocated);
 ARENA_STATS_ATTR(active);
