@@ -30,13 +30,32 @@
  * Zeroing: a page that leaves a process holds that process's data, and
  * no process, the same one included, may ever see it.  A pool has two
  * lists: @dirty, pages as they came in, and @zeroed, pages cleared by the
- * pool's zero work, an unbound work item (system_unbound_wq, so on any
- * idle CPU of the node's choosing by the scheduler) queued when a page
- * enters.  A fault takes a zeroed page first, the newest; with none
- * ready, a dirty one, cleared inline (counted in zero_inline); with none
- * at all, a page from the page allocator with __GFP_ZERO (a miss).  A
- * copy for copy-on-write overwrites the whole page anyway: it takes a
- * dirty page first, uncleared.  No other path hands a pool page out.
+ * pool's zero thread.  A fault takes a zeroed page first, the newest;
+ * with none ready, a dirty one, cleared inline (counted in zero_inline);
+ * with none at all, a page from the page allocator with __GFP_ZERO (a
+ * miss).  A copy for copy-on-write overwrites the whole page anyway: it
+ * takes a dirty page first, uncleared.  No other path hands a pool page
+ * out.
+ *
+ * The zero thread: one kthread per node with memory at load,
+ * "aa_devzero/<node>", allowed on that node's CPUs (so it clears memory
+ * local to it; a node without online CPUs leaves it unbound), at
+ * SCHED_IDLE (sched_setattr_nocheck(), exported GPL by 6.1 and 6.12) and
+ * nice 19 (set_user_nice(); SCHED_IDLE keeps the nice value it finds,
+ * which then tells ps, top and a later switch back to SCHED_NORMAL what
+ * the thread is).  The scheduler runs it when a CPU would otherwise idle,
+ * and gives it next to nothing (a weight of 3 against a nice-0 task's
+ * 1024) while anything else wants the CPU, so it never competes with the
+ * tasks that fault; under load the pages wait, and a fault clears one
+ * inline.  A put that finds @dirty empty wakes it; it clears @dirty's
+ * pages oldest first, at most AA_DEVPOOL_BATCH per round between
+ * reschedule points and stop checks, and sleeps (TASK_IDLE) once @dirty
+ * is empty.  It is stopped (kthread_stop()) at module exit, and when the
+ * load fails, before the pools are emptied.  A node that gets its first
+ * memory after the load has no thread: its pool works, its faults clear
+ * inline.
+ * (Until this thread, the clearing was a work item on system_unbound_wq,
+ * at normal priority, competing with the faulting tasks.)
  *
  * Memory cgroups: device pages are charged with __GFP_ACCOUNT inside the
  * page allocator (__memcg_kmem_charge_page(), an objcg reference in
@@ -65,17 +84,22 @@
  *   pool->lock  a spinlock around the lists, their counts and the decay
  *               state; a leaf: nothing is allocated, no page is zeroed
  *               and no other lock is taken under it.  Taken in process
- *               context only (faults, PURGE, ->close, the works, the
- *               shrinker and sysfs), under mmap_lock and a device page's
- *               lock (a copy-on-write copy is taken under the lock of the
- *               page it replaces), never in an interrupt.
- *   pool->zero_lock  a mutex held by the zero work around a batch of
- *               pages it has taken off @dirty to clear, and by a decay
- *               step, so that a decay step (the shrinker's, the purge
- *               trigger's) never misses a page being cleared: it sees
- *               every page of the pool on a list.  Taken before
- *               pool->lock.  Nothing under it allocates memory, so the
- *               shrinker may wait for it.
+ *               context only (faults, PURGE, ->close, the zero thread,
+ *               the decay work, the shrinker and sysfs), under mmap_lock
+ *               and a device page's lock (a copy-on-write copy is taken
+ *               under the lock of the page it replaces), never in an
+ *               interrupt.
+ *   pool->zero_lock  a spinlock held by the zero thread around one page
+ *               it has taken off @dirty to clear, and by a decay step
+ *               around each batch it takes off the lists, so that a decay
+ *               step (the shrinker's, the purge trigger's) never misses a
+ *               page being cleared: it sees every page of the pool on a
+ *               list.  Taken before pool->lock.  A spinlock, not a mutex:
+ *               the thread runs at SCHED_IDLE, and reclaim waiting on a
+ *               sleeping lock held by a task the scheduler starves would
+ *               wait for as long as the CPU is busy; a spinlock's holder
+ *               cannot be preempted, and holds it for the clearing of
+ *               one page.  Nothing under it allocates memory or sleeps.
  *   The counters hits, misses and zero_inline are atomics; npages and
  *   nzeroed are written under the lock and read locklessly (READ_ONCE)
  *   by statistics and the shrinker's count, a snapshot.
@@ -83,21 +107,24 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/page_ref.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/sched/types.h>
 
 #include "../common/decay.h"
 #include "internal.h"
 
-/* Pages cleared per hold of zero_lock, or freed per hold of the lock. */
+/* Pages the zero thread clears per round, or freed per hold of the lock. */
 #define AA_DEVPOOL_BATCH	32
 
 /**
@@ -114,7 +141,9 @@
  * @misses:      device pages that came from the page allocator, ever
  * @zero_inline: hits that had to clear the page first, ever
  * @zero_lock:   see the header
- * @zero_work:   clears @dirty pages onto @zeroed
+ * @zero_task:   the zero thread, clears @dirty pages onto @zeroed; NULL
+ *               for a node without memory at load.  Set before the
+ *               device exists, fixed until it is gone.
  * @decay_work:  deferrable work applying the curve
  * @nid:         the node, fixed
  */
@@ -130,8 +159,8 @@ struct aa_devpool {
 	atomic_long_t hits;
 	atomic_long_t misses;
 	atomic_long_t zero_inline;
-	struct mutex zero_lock;	/* see above */
-	struct work_struct zero_work;
+	spinlock_t zero_lock;	/* see above */
+	struct task_struct *zero_task;
 	struct delayed_work decay_work;
 	int nid;
 };
@@ -258,6 +287,7 @@ bool aa_devpool_put(struct page *page)
 {
 	struct aa_devpool *pool = &aa_devpools[page_to_nid(page)];
 	long ms = aa_devpool_ms();
+	bool wake;
 
 	if (!ms || PageHWPoison(page) || aa_page_charged(page))
 		return false;
@@ -274,55 +304,111 @@ bool aa_devpool_put(struct page *page)
 	ClearPageDirty(page);
 
 	spin_lock(&pool->lock);
+	/* The zero thread sleeps only once it found @dirty empty. */
+	wake = list_empty(&pool->dirty);
 	list_add_tail(&page->lru, &pool->dirty);
 	WRITE_ONCE(pool->npages, pool->npages + 1);
 	atomic_long_inc(&aa_devpool_total);
 	spin_unlock(&pool->lock);
-	queue_work(system_unbound_wq, &pool->zero_work);
+	if (wake && pool->zero_task)
+		wake_up_process(pool->zero_task);
 	if (ms > 0)
 		queue_delayed_work(system_unbound_wq, &pool->decay_work,
 				   aa_decay_delay(ms));
 	return true;
 }
 
-static void aa_devpool_zero_work(struct work_struct *work)
+/*
+ * Clears the oldest page of @pool's @dirty onto @zeroed.  Returns false
+ * when @dirty was empty.
+ */
+static bool aa_devpool_zero_one(struct aa_devpool *pool)
 {
-	struct aa_devpool *pool = container_of(work, struct aa_devpool, zero_work);
 	struct page *page;
-	unsigned int i;
-	bool more;
+	bool poisoned;
 
-	mutex_lock(&pool->zero_lock);
-	for (i = 0; i < AA_DEVPOOL_BATCH; i++) {
-		spin_lock(&pool->lock);
-		page = list_first_entry_or_null(&pool->dirty, struct page, lru);
-		if (page)
-			list_del_init(&page->lru);
-		spin_unlock(&pool->lock);
-		if (!page)
-			break;
-		if (unlikely(PageHWPoison(page))) {
-			/* Not to be read, so not to be cleared or kept. */
-			spin_lock(&pool->lock);
-			WRITE_ONCE(pool->npages, pool->npages - 1);
-			spin_unlock(&pool->lock);
-			atomic_long_dec(&aa_devpool_total);
-			arenalloc_user_page_free(page);
-			continue;
-		}
-		/* Still counted in npages; zero_lock keeps decay waiting. */
+	spin_lock(&pool->zero_lock);
+	spin_lock(&pool->lock);
+	page = list_first_entry_or_null(&pool->dirty, struct page, lru);
+	if (page)
+		list_del_init(&page->lru);
+	spin_unlock(&pool->lock);
+	if (!page) {
+		spin_unlock(&pool->zero_lock);
+		return false;
+	}
+	/* Poisoned while pooled: not to be read, so not to be cleared or kept. */
+	poisoned = PageHWPoison(page);
+	/* Still counted in npages; zero_lock keeps decay waiting. */
+	if (!poisoned)
 		clear_highpage(page);
-		spin_lock(&pool->lock);
+	spin_lock(&pool->lock);
+	if (poisoned) {
+		WRITE_ONCE(pool->npages, pool->npages - 1);
+	} else {
 		list_add_tail(&page->lru, &pool->zeroed);
 		pool->nzeroed++;
-		spin_unlock(&pool->lock);
 	}
-	spin_lock(&pool->lock);
-	more = !list_empty(&pool->dirty);
 	spin_unlock(&pool->lock);
-	mutex_unlock(&pool->zero_lock);
-	if (more)
-		queue_work(system_unbound_wq, work);
+	spin_unlock(&pool->zero_lock);
+	if (poisoned) {
+		atomic_long_dec(&aa_devpool_total);
+		arenalloc_user_page_free(page);
+	}
+	return true;
+}
+
+/* The zero thread of @data's pool: see the header. */
+static int aa_devpool_zero_thread(void *data)
+{
+	struct aa_devpool *pool = data;
+	unsigned int i;
+
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop())
+			break;
+		/* Lockless: a put that makes @dirty non-empty wakes us after. */
+		if (list_empty(&pool->dirty)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		for (i = 0; i < AA_DEVPOOL_BATCH && aa_devpool_zero_one(pool); i++)
+			;
+		cond_resched();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Starts @pool's zero thread, on its node's CPUs, at idle priority.
+ * Returns 0 or a negative errno.
+ */
+static int aa_devpool_zero_start(struct aa_devpool *pool)
+{
+	const struct cpumask *cpus = cpumask_of_node(pool->nid);
+	struct sched_attr attr = { .sched_policy = SCHED_IDLE };
+	struct task_struct *task;
+	int ret;
+
+	task = kthread_create_on_node(aa_devpool_zero_thread, pool, pool->nid,
+				      "aa_devzero/%d", pool->nid);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	set_user_nice(task, MAX_NICE);
+	ret = sched_setattr_nocheck(task, &attr);
+	if (!ret && cpumask_intersects(cpus, cpu_online_mask))
+		ret = set_cpus_allowed_ptr(task, cpus);
+	if (ret) {
+		/* Never woken: it stops without running its function. */
+		kthread_stop(task);
+		return ret;
+	}
+	pool->zero_task = task;
+	wake_up_process(task);
+	return 0;
 }
 
 /**
@@ -335,8 +421,8 @@ static void aa_devpool_zero_work(struct work_struct *work)
  * first, then cleared ones, the oldest first, AA_DEVPOOL_BATCH pages per
  * hold of the pool's lock.
  *
- * Context: Process context; may sleep (waits for a batch of the zero
- * work).
+ * Context: Process context; may sleep (between batches).  Waits for the
+ * zero thread to clear a page at most (zero_lock).
  * Return: pages given back to the page allocator.
  */
 unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
@@ -349,7 +435,7 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 	LIST_HEAD(out);
 	bool more;
 
-	mutex_lock(&pool->zero_lock);
+	spin_lock(&pool->zero_lock);
 	spin_lock(&pool->lock);
 	if (pool->decay.decay_ms != ms)
 		acd_init(&pool->decay, ms, now);
@@ -376,6 +462,7 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 		acd_purged(&pool->decay, pool->npages);
 		more = pool->npages > limit;
 		spin_unlock(&pool->lock);
+		spin_unlock(&pool->zero_lock);
 		list_for_each_entry_safe(page, tmp, &out, lru) {
 			list_del_init(&page->lru);
 			arenalloc_user_page_free(page);
@@ -383,9 +470,9 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 		if (!more)
 			break;
 		cond_resched();
+		spin_lock(&pool->zero_lock);
 		spin_lock(&pool->lock);
 	}
-	mutex_unlock(&pool->zero_lock);
 	return freed;
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_devpool_decay);
@@ -464,13 +551,15 @@ void aa_devpool_stats_get(int nid, struct aa_devpool_stats *st)
 /**
  * aa_devpool_init() - the device's pools, one per node id
  *
+ * And a zero thread for each node with memory (see the header).
+ *
  * Context: Module init, before the shrinker and the device exist.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or a negative errno (nothing left behind).
  */
 int aa_devpool_init(void)
 {
 	struct aa_devpool *pool;
-	int nid;
+	int nid, ret;
 
 	aa_devpools = kcalloc(nr_node_ids, sizeof(*aa_devpools), GFP_KERNEL);
 	if (!aa_devpools)
@@ -481,10 +570,17 @@ int aa_devpool_init(void)
 		INIT_LIST_HEAD(&pool->dirty);
 		INIT_LIST_HEAD(&pool->zeroed);
 		acd_init(&pool->decay, aa_devpool_ms(), aa_decay_now());
-		mutex_init(&pool->zero_lock);
-		INIT_WORK(&pool->zero_work, aa_devpool_zero_work);
+		spin_lock_init(&pool->zero_lock);
 		INIT_DEFERRABLE_WORK(&pool->decay_work, aa_devpool_decay_work);
 		pool->nid = nid;
+	}
+	for_each_node_state(nid, N_MEMORY) {
+		ret = aa_devpool_zero_start(&aa_devpools[nid]);
+		if (ret) {
+			pr_err("no zero thread for node %d: %d\n", nid, ret);
+			aa_devpool_exit();
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -492,8 +588,11 @@ int aa_devpool_init(void)
 /**
  * aa_devpool_exit() - give back every pool page and free the pools
  *
+ * Stops the zero threads first.
+ *
  * Context: Module exit, once the device and the shrinker are gone, before
- * the page layer checks that everything came back.
+ * the page layer checks that everything came back; or a failed
+ * aa_devpool_init().
  */
 void aa_devpool_exit(void)
 {
@@ -502,10 +601,11 @@ void aa_devpool_exit(void)
 
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		pool = &aa_devpools[nid];
-		cancel_work_sync(&pool->zero_work);
+		if (pool->zero_task)
+			kthread_stop(pool->zero_task);
+		pool->zero_task = NULL;
 		cancel_delayed_work_sync(&pool->decay_work);
 		aa_devpool_decay(nid, aa_decay_now(), ULONG_MAX);
-		mutex_destroy(&pool->zero_lock);
 	}
 	WARN_ON(atomic_long_read(&aa_devpool_total));
 	kfree(aa_devpools);

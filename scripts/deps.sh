@@ -10,6 +10,8 @@
 #    (bookworm's default kernel, a second build target), are unpacked into
 #    $CACHE with dpkg -x rather than installed: they must not become this
 #    machine's boot kernel, and no initramfs or /boot change is wanted.
+#    The image's modules come with it: scripts/vm.sh takes the stock VM's
+#    loop driver from there.
 source "$(dirname "$0")/lib.sh"
 
 PACKAGES=(

@@ -8,7 +8,15 @@
 # MODE is check, smoke, run, bench, mem, devbench or count (see scripts/vm/guest.sh).
 # MODULE_DIR is the kmod/ directory of a build: arenalloc.ko,
 # tests/arenalloc_kunit.ko (on a KUnit kernel), ../samples/arenalloc_sample.ko
-# and ../bench/*.ko are taken from it.  Environment:
+# and ../bench/*.ko are taken from it.  A kernel with a module tree of its
+# own (vmlinuz-RELEASE in a boot/ directory next to lib/modules/RELEASE/,
+# as scripts/deps.sh unpacks Debian's stock kernel) also brings the drivers
+# in VM_KMODS, with what they depend on: the guest loads them first (check
+# and smoke), and fails a group if one does not load.  Environment:
+#   VM_KMODS ("loop"): module names, separated by spaces; loop gives the
+#   O_DIRECT selftest (dev_syscalls_test) a block device to read and
+#   write.  A kernel without a module tree (the debug kernel, built
+#   without CONFIG_BLOCK) gets none.
 #   VM_CPUS (2), VM_NODES (2), VM_MEM_MB (2048), VM_TIMEOUT (900 s),
 #   VM_MEMLESS_NODES (none): node ids, separated by spaces or commas, that
 #   get CPUs but no memory (CPU-only nodes, as on some PowerPC LPARs and
@@ -56,6 +64,30 @@ for ko in "$moddir"/arenalloc.ko "$moddir"/tests/arenalloc_kunit.ko \
 	[[ -f $ko ]] && cp "$ko" "$root/arenalloc/modules/"
 done
 [[ -f $root/arenalloc/modules/arenalloc.ko ]] || die "no arenalloc.ko in $moddir"
+# The kernel's own drivers, uncompressed (busybox insmod reads them as
+# they are), listed in load order in arenalloc/kmods/order.
+kmods=$(dirname "$kernel")/../lib/modules/$(basename "$kernel" | sed -n 's/^vmlinuz-//p')
+# add_kmod NAME: NAME's module and, first, those it depends on.
+add_kmod() {
+	local f dep
+	grep -qx "$1" "$root/arenalloc/kmods/order" 2>/dev/null && return 0
+	f=$(find "$kmods/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" \) -print -quit)
+	[[ -n $f ]] || die "no $1.ko for $(basename "$kernel") in $kmods"
+	for dep in $(modinfo -F depends "$f" | tr , ' '); do
+		add_kmod "$dep"
+	done
+	case $f in
+	*.xz) xz -dc "$f" >"$root/arenalloc/kmods/$1.ko" ;;
+	*) cp "$f" "$root/arenalloc/kmods/$1.ko" ;;
+	esac
+	echo "$1" >>"$root/arenalloc/kmods/order"
+}
+if [[ $kmods != */ && -d $kmods/kernel ]]; then
+	mkdir -p "$root/arenalloc/kmods"
+	for m in ${VM_KMODS-loop}; do
+		add_kmod "$m"
+	done
+fi
 if [[ $mode == check || $mode == smoke ]]; then
 	make -s -C "$ROOT/selftests/arenalloc" install \
 		INSTALL_PATH="$root/arenalloc/selftests" >/dev/null

@@ -9,8 +9,8 @@
 # which is where the host looks for splats.
 #
 # Modes: check (debug kernel: KUnit, kselftests, kmemleak), smoke (stock
-# kernel: load, kselftests, unload), run (the `make run` demonstration),
-# bench (arenalloc_bench.ko's timings), mem (kbench's decay, shrinker and
+# kernel: its loop driver, load, kselftests, unload), run (the `make run`
+# demonstration), bench (arenalloc_bench.ko's timings), mem (kbench's decay, shrinker and
 # device figures, scripts/bench-mem.sh), devbench (libarenalloc over
 # /dev/arenalloc against itself over mmap: scripts/bench-dev.sh), count
 # (scripts/bench-count.sh).
@@ -63,6 +63,22 @@ kunit() {
 	done
 	rmmod arenalloc_kunit || return 1
 	[ $found = 1 ]
+}
+
+# The kernel's own drivers that scripts/vm.sh packed (VM_KMODS: loop, a
+# block device for the O_DIRECT selftest), in dependency order, as KTAP.
+kernel_modules() {
+	i=0 rc=0
+	while read -r m; do
+		i=$((i + 1))
+		if insmod "/arenalloc/kmods/$m.ko"; then
+			echo "ok $i insmod $m.ko"
+		else
+			echo "not ok $i insmod $m.ko"
+			rc=1
+		fi
+	done </arenalloc/kmods/order
+	return $rc
 }
 
 kmemleak_report() {
@@ -239,6 +255,7 @@ check)
 		echo scan >/sys/kernel/debug/kmemleak
 		echo clear >/sys/kernel/debug/kmemleak
 	}
+	[ -f /arenalloc/kmods/order ] && group kernel-modules kernel_modules
 	selftests unloaded
 	group insmod insmod_ktap
 	selftests loaded
@@ -251,6 +268,7 @@ check)
 	echo "@@@ END kmemleak-report rc=0"
 	;;
 smoke)
+	[ -f /arenalloc/kmods/order ] && group kernel-modules kernel_modules
 	selftests unloaded
 	group insmod insmod_ktap
 	selftests loaded

@@ -4,6 +4,8 @@
  *
  * Pages a mapping lets go of wait in a pool for the next fault: a page
  * taken from it reads zeroes, also in another process of another user;
+ * the node's zero thread, at idle priority on the node's CPUs, clears
+ * them before a fault needs them;
  * the pool is emptied by drop_caches, by the purge trigger and by decay
  * on dirty_decay_ms; pages charged to a memory cgroup never enter it,
  * and a task of a cgroup never takes a pool page, so the cgroup's
@@ -15,10 +17,13 @@
  * afterwards.  Needs root; skips when the module is not loaded.  Expects
  * to be the device's only user while it runs.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,6 +44,8 @@
 #include "sysfs_read.h"
 
 static long page_size;
+/* The node of the test's pools, which pool_off asks for. */
+static int pool_node;
 /*
  * Every mapping asks for the same node, the test's at its start: pools
  * are per node, and a child may run on another node's CPU.
@@ -105,6 +113,7 @@ FIXTURE_SETUP(pool)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, ARENALLOC_IOC_INFO, &info));
 	close(fd);
+	pool_node = info.node;
 	pool_off = ARENALLOC_MMAP_NODE(info.node);
 	ASSERT_LT(0, read_sysfs("dirty_decay_ms", self->dirty_ms, sizeof(self->dirty_ms)));
 	ASSERT_EQ(0, write_sysfs("dirty_decay_ms", "-1"));
@@ -264,6 +273,100 @@ TEST_F(pool, decay_on_dirty_decay_ms_empties_the_pool)
 	ASSERT_EQ(0, fill_and_unmap(npool, 0x44));
 	EXPECT_EQ(0, counter("dev/pdirty"));
 	EXPECT_EQ(self->held0, held_pages());
+}
+
+/* ==== The zero thread =================================================== */
+
+/* The pid of node @node's zero thread ("aa_devzero/<node>"), or -1. */
+static pid_t zero_thread(int node)
+{
+	char want[32], path[PATH_MAX], comm[32];
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	pid_t pid = -1;
+
+	if (!proc)
+		return -1;
+	snprintf(want, sizeof(want), "aa_devzero/%d\n", node);
+	while (pid < 0 && (d = readdir(proc))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if (read_path(path, comm, sizeof(comm)) > 0 && !strcmp(comm, want))
+			pid = atoi(d->d_name);
+	}
+	closedir(proc);
+	return pid;
+}
+
+/* The CPUs @pid may run on, as /proc/<pid>/status lists them, into @buf. */
+static int cpus_allowed(pid_t pid, char *buf, size_t len)
+{
+	static const char key[] = "Cpus_allowed_list:\t";
+	char path[64], status[4096], *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_path(path, status, sizeof(status)) <= 0)
+		return -1;
+	line = strstr(status, key);
+	if (!line)
+		return -1;
+	line += strlen(key);
+	snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
+	return 0;
+}
+
+/*
+ * The node's zero thread is at SCHED_IDLE (and nice 19) on the node's
+ * CPUs, and clears the pages put in the pool with no fault doing it:
+ * pzeroed reaches all of them while nothing faults, and the faults that
+ * then take them clear none inline.
+ */
+TEST_F(pool, zero_thread_clears_the_pool_at_idle_priority)
+{
+	long hits0 = counter("dev/pool_hits"), inline0 = counter("dev/pool_zero_inline");
+	char path[64], want[64], got[64];
+	pid_t pid = zero_thread(pool_node);
+	char *p;
+	long i;
+	int fd;
+
+	ASSERT_LT(0, pid) TH_LOG("no aa_devzero/%d thread", pool_node);
+	EXPECT_EQ(SCHED_IDLE, sched_getscheduler(pid)) TH_LOG("%s", strerror(errno));
+	errno = 0;
+	EXPECT_EQ(19, getpriority(PRIO_PROCESS, pid));
+	EXPECT_EQ(0, errno);
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", pool_node);
+	ASSERT_LT(0, read_path(path, want, sizeof(want)));
+	want[strcspn(want, "\n")] = '\0';
+	ASSERT_EQ(0, cpus_allowed(pid, got, sizeof(got)));
+	/* A node without CPUs leaves it unbound. */
+	if (want[0])
+		EXPECT_STREQ(want, got);
+
+	ASSERT_EQ(0, fill_and_unmap(npool, 0x77));
+	EXPECT_EQ(npool, counter("dev/pdirty"));
+	/*
+	 * Polls, sleeping so that the CPU idles and the thread runs; the
+	 * bound only ends a wait that a pool without a thread makes endless.
+	 */
+	for (i = 0; i < 20000 && counter("dev/pzeroed") < npool; i++)
+		usleep(1000);
+	EXPECT_EQ(npool, counter("dev/pzeroed"));
+	EXPECT_EQ(npool, counter("dev/pdirty"));
+	EXPECT_EQ(hits0, counter("dev/pool_hits"));
+	EXPECT_EQ(inline0, counter("dev/pool_zero_inline"));
+
+	fd = open(ARENALLOC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, npool * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pool_off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, nonzero_pages(p, npool));
+	EXPECT_EQ(hits0 + npool, counter("dev/pool_hits"));
+	EXPECT_EQ(inline0, counter("dev/pool_zero_inline"));
+	EXPECT_EQ(0, counter("dev/pzeroed"));
+	EXPECT_EQ(0, munmap(p, npool * page_size));
+	close(fd);
 }
 
 /* ==== Memory cgroups ==================================================== */

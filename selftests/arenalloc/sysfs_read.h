@@ -17,15 +17,13 @@
 
 #include <linux/arenalloc.h>
 
-/* Reads ARENALLOC_SYSFS_DIR/@name into @buf, NUL-terminated; its length or -errno. */
-static inline int read_sysfs(const char *name, char *buf, size_t len)
+/* Reads the file at @path into @buf, NUL-terminated; its length or -errno. */
+static inline int read_path(const char *path, char *buf, size_t len)
 {
-	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
-	fd = open(path, O_RDONLY);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
@@ -35,6 +33,15 @@ static inline int read_sysfs(const char *name, char *buf, size_t len)
 		buf[n] = '\0';
 	close(fd);
 	return (int)n;
+}
+
+/* Reads ARENALLOC_SYSFS_DIR/@name into @buf, NUL-terminated; its length or -errno. */
+static inline int read_sysfs(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", ARENALLOC_SYSFS_DIR, name);
+	return read_path(path, buf, len);
 }
 
 #define PARAMS "/sys/module/arenalloc/parameters/"
