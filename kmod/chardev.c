@@ -46,9 +46,12 @@
  *            without disturbing any other open.
  *
  * Locks, in the order they nest
- *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
- *            ->close and ->fault, which never runs under the vma lock
- *            alone as there is no ->map_pages; by PURGE for read)
+ *   mmap_lock and the vma locks (the caller's: the core holds the
+ *            mmap_lock around ->mmap, ->open and ->close, and has
+ *            write-locked the vmas they change; ->fault and
+ *            ->page_mkwrite run under the mmap_lock or, on kernels with
+ *            per-vma locks, under the read lock of the faulting vma alone
+ *            (see aa_dev_map_pages()); PURGE holds the mmap_lock for read)
  *     page lock  held by ->fault from its last look at the xarray until
  *            the core has installed the PTE, and by PURGE around taking a
  *            page out of the xarray.  So a fault never maps a page that
@@ -90,8 +93,9 @@
  *   with the mm's mmap_lock held for write, or (->close after munmap()
  *   downgrades it) for read by the one task that held it for write: so
  *   no two of them ever run at once on a backing, and ->fault and PURGE,
- *   which may run beside a downgraded ->close, never look at the list
- *   nor at an offset no vma covers.  The
+ *   which may run beside them (a fault on another vma of the backing
+ *   holds only that vma's lock; PURGE runs beside a downgraded ->close),
+ *   never look at the list nor at an offset no vma covers.  The
  *   xarray holds one page reference per page; each PTE holds its own,
  *   taken in ->fault and dropped by the core when it zaps the PTE.
  *   backing->mm only tells the vmas of the owner from those of a child
@@ -171,8 +175,11 @@
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
  *   the parent's vma when it calls ->open for the child's copy, so no
- *   fault, PURGE or close of the parent runs meanwhile.  (6.12 calls
- *   ->open before it inserts the child's vma in i_mmap and before
+ *   PURGE or close of the parent runs meanwhile, nor a fault on that vma.
+ *   (A fault on a later vma of the same backing, which dup_mmap() has
+ *   not write-locked yet, may run under that vma's lock: at offsets of
+ *   its own range, which the fork of this one does not touch.)  (6.12
+ *   calls ->open before it inserts the child's vma in i_mmap and before
  *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
  *   no anon_vma and copy_page_range() copies none of their PTEs.)
  *   ->open makes both vmas copy-on-write (aa_dev_cow_vm_ops, whose
@@ -523,10 +530,12 @@ static void aa_dev_page_free(struct aa_backing *b, struct page *page)
  * write-locked; any backing lowers it when it lets go, without a lock but
  * for the last one (aa_page_unshare()).  So a backing that reads 0 while
  * it holds the page holds it alone, and goes on doing so until it lets go:
- * only its own mm's fork could raise the count, and its faults and PURGE
- * exclude that by holding the mmap_lock.  A count read above 0 may be
- * stale (the other holder has just let go): the writer then copies a page
- * it might have written in place, which costs a copy and breaks nothing.
+ * only its own mm's fork could raise the count, for the offsets of a vma
+ * that dup_mmap() has write-locked, and a fault holds the lock of the vma
+ * it maps the offset in (or the mmap_lock), PURGE the mmap_lock.  A count
+ * read above 0 may be stale (the other holder has just let go): the
+ * writer then copies a page it might have written in place, which costs
+ * a copy and breaks nothing.
  */
 static atomic_long_t *aa_page_sharers(struct page *page)
 {
@@ -1205,12 +1214,14 @@ static void aa_backing_fork_pinned(struct aa_backing *child,
 
 /*
  * Puts the parent's pages of [@first, @last] in @child's xarray too, each
- * with a reference and one more sharer.  Both xarrays stay as they are
- * meanwhile: the parent's mm is write-locked, and no one else sees the
- * child's.  So it goes a batch at a time under the child's xa_lock, with
- * one walk of each xarray rather than a lookup per page; the lock is
- * dropped to allocate a node the store could not have without sleeping
- * (xas_nomem()), to copy a pinned page, and between batches.
+ * with a reference and one more sharer.  Those entries of the parent's
+ * xarray stay as they are meanwhile (its mm and the vma are write-locked;
+ * a fault on another vma of it, under that vma's lock alone, touches
+ * other offsets), and no one else sees the child's xarray.  So it goes a
+ * batch at a time under the child's xa_lock, with one walk of each
+ * xarray rather than a lookup per page; the lock is dropped to allocate a
+ * node the store could not have without sleeping (xas_nomem()), to copy
+ * a pinned page, and between batches.
  */
 static void aa_backing_fork_pages(struct aa_backing *parent,
 				  struct aa_backing *child,
@@ -1349,10 +1360,28 @@ static void aa_dev_vm_close(struct vm_area_struct *vma)
 				   vma->vm_pgoff - b->base + vma_pages(vma) - 1);
 }
 
+/*
+ * Maps nothing: no exported call maps a page without blocking, and
+ * ->map_pages maps what it can reach so (Documentation/filesystems/
+ * locking.rst).  Having one tells the core that ->fault and
+ * ->page_mkwrite may run under the faulting vma's read lock alone, which
+ * the locking rules above allow (whatever a fault must not run beside
+ * write-locks the vma or does not look where it looks); without it, 6.12
+ * gives up on every fault under the vma lock and takes it again under the
+ * mmap_lock (vmf_can_call_fault()).  A read fault calls it first, for the
+ * neighbours (fault-around), and then ->fault for its own page.
+ */
+static vm_fault_t aa_dev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	return 0;
+}
+
 static const struct vm_operations_struct aa_dev_vm_ops = {
 	.open = aa_dev_vm_open,
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
+	.map_pages = aa_dev_map_pages,
 };
 
 /* A vma since fork(): ->page_mkwrite makes the core map pages read-only. */
@@ -1360,6 +1389,7 @@ static const struct vm_operations_struct aa_dev_cow_vm_ops = {
 	.open = aa_dev_vm_open,
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
+	.map_pages = aa_dev_map_pages,
 	.page_mkwrite = aa_dev_page_mkwrite,
 };
 
