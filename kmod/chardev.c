@@ -46,21 +46,28 @@
  *            without disturbing any other open.
  *
  * Locks, in the order they nest
- *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
- *            ->close and ->fault, which never runs under the vma lock
- *            alone as there is no ->map_pages; by PURGE for read)
+ *   mmap_lock and the vma locks (the caller's: the core holds the
+ *            mmap_lock around ->mmap, ->open and ->close, and has
+ *            write-locked the vmas they change; ->fault and
+ *            ->page_mkwrite run under the mmap_lock or, on kernels with
+ *            per-vma locks, under the read lock of the faulting vma alone
+ *            (see aa_dev_map_pages()); PURGE holds the mmap_lock for read)
  *     page lock  held by ->fault from its last look at the xarray until
  *            the core has installed the PTE, and by PURGE around taking a
  *            page out of the xarray.  So a fault never maps a page that
  *            PURGE has taken out: either the fault's PTE exists before
  *            PURGE takes the page (and PURGE's unmap_mapping_pages()
  *            zaps it), or the fault sees the page gone and retries.
- *            It also protects page->private, the count of the backings
- *            that share the page since fork() (below), and is taken by
- *            fork, ->page_mkwrite and every backing that lets go of a page.
+ *            Taken also by ->page_mkwrite, and by the last backing to
+ *            let go of a page (see "Futexes").  page->private, the count
+ *            of the backings that share the page since fork() (below), is
+ *            an atomic that needs no lock: aa_page_sharers() says why.
  *       xa_lock of backing->pages: the xarray's own spinlock, the
  *            backing's only lock; serialises inserts and erases and
  *            covers taking a reference on a page found in the xarray.
+ *            fork() and the teardown of a range walk a batch of entries
+ *            under one hold of it (AA_XA_BATCH), taking no other lock and
+ *            not sleeping inside it.
  *   i_mmap_rwsem  of the map file: taken inside unmap_mapping_pages(),
  *            under mmap_lock; by a copy-on-write fault under the page
  *            lock of the page it replaces and of its copy (the core's
@@ -86,8 +93,9 @@
  *   with the mm's mmap_lock held for write, or (->close after munmap()
  *   downgrades it) for read by the one task that held it for write: so
  *   no two of them ever run at once on a backing, and ->fault and PURGE,
- *   which may run beside a downgraded ->close, never look at the list
- *   nor at an offset no vma covers.  The
+ *   which may run beside them (a fault on another vma of the backing
+ *   holds only that vma's lock; PURGE runs beside a downgraded ->close),
+ *   never look at the list nor at an offset no vma covers.  The
  *   xarray holds one page reference per page; each PTE holds its own,
  *   taken in ->fault and dropped by the core when it zaps the PTE.
  *   backing->mm only tells the vmas of the owner from those of a child
@@ -167,8 +175,11 @@
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
  *   the parent's vma when it calls ->open for the child's copy, so no
- *   fault, PURGE or close of the parent runs meanwhile.  (6.12 calls
- *   ->open before it inserts the child's vma in i_mmap and before
+ *   PURGE or close of the parent runs meanwhile, nor a fault on that vma.
+ *   (A fault on a later vma of the same backing, which dup_mmap() has
+ *   not write-locked yet, may run under that vma's lock: at offsets of
+ *   its own range, which the fork of this one does not touch.)  (6.12
+ *   calls ->open before it inserts the child's vma in i_mmap and before
  *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
  *   no anon_vma and copy_page_range() copies none of their PTEs.)
  *   ->open makes both vmas copy-on-write (aa_dev_cow_vm_ops, whose
@@ -176,9 +187,14 @@
  *   parent's PTEs of the range, so that none of its threads writes
  *   without a fault, and puts each of the parent's pages in the child's
  *   xarray too, with a reference, counting the extra holder in
- *   page->private.  A write fault on either side, in ->fault or
- *   ->page_mkwrite under the page lock, then writes in place a page no
- *   other backing holds, and replaces a shared one by a copy first,
+ *   page->private (a batch at a time under the child's xa_lock: no one
+ *   else sees the child's xarray, and nothing changes the parent's).
+ *   A backing that lets go of a page another still holds only lowers
+ *   the count and puts it, so a child that exits undoes its fork a batch
+ *   at a time too, taking no page lock.  A write fault on either side,
+ *   in ->fault or ->page_mkwrite under the page lock, then writes in
+ *   place a page no other backing holds (a count of 0 cannot rise
+ *   meanwhile), and replaces a shared one by a copy first,
  *   zapping, before it drops the old page's lock, every PTE of that
  *   offset: also a read-only one that another thread's fault mapped just
  *   before, which would otherwise go on showing the old page, written in
@@ -508,12 +524,28 @@ static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 
 /*
  * page->private of a device page counts the backings that hold it besides
- * one (see "fork()" above): 0 when one backing has it, which may then
- * write it in place.  Read and written under the page lock.
+ * one (see "fork()" above), as an atomic_long_t: 0 when one backing has
+ * it, which may then write it in place.  Only aa_backing_fork() raises it,
+ * for the pages of the parent's backing, with the parent's mm
+ * write-locked; any backing lowers it when it lets go, without a lock but
+ * for the last one (aa_page_unshare()).  So a backing that reads 0 while
+ * it holds the page holds it alone, and goes on doing so until it lets go:
+ * only its own mm's fork could raise the count, for the offsets of a vma
+ * that dup_mmap() has write-locked, and a fault holds the lock of the vma
+ * it maps the offset in (or the mmap_lock), PURGE the mmap_lock.  A count
+ * read above 0 may be stale (the other holder has just let go): the
+ * writer then copies a page it might have written in place, which costs
+ * a copy and breaks nothing.
  */
+static atomic_long_t *aa_page_sharers(struct page *page)
+{
+	static_assert(sizeof(atomic_long_t) == sizeof_field(struct page, private));
+	return (atomic_long_t *)&page->private;
+}
+
 static bool aa_page_shared(struct page *page)
 {
-	return page_private(page);
+	return atomic_long_read(aa_page_sharers(page)) > 0;
 }
 
 /*
@@ -529,34 +561,47 @@ static void aa_page_claim_locked(struct aa_backing *b, unsigned long index,
 }
 
 /*
- * One backing lets go of locked @page: returns true when it was the last,
- * and the page should be freed (aa_dev_page_free()) rather than only put.
- * The last one takes the page out of the map file first, as truncation
- * takes a page out of its mapping, so that whoever still holds it (a GUP
- * pin) sees a page of no file, which the map file may not outlive.
+ * One backing lets go of @page, locked or not: returns true when it was
+ * the last, and the page should leave its file (aa_page_release()) and be
+ * freed rather than only put.  Of the holders' drops exactly one takes
+ * the count below 0; it sets it back to 0 for the page's next life.
  */
-static bool aa_page_unshare_locked(struct page *page)
+static bool aa_page_unshare(struct page *page)
 {
-	if (!page_private(page)) {
-		WRITE_ONCE(page->mapping, NULL);
-		return true;
-	}
-	set_page_private(page, page_private(page) - 1);
-	return false;
+	if (atomic_long_dec_return(aa_page_sharers(page)) >= 0)
+		return false;
+	atomic_long_set(aa_page_sharers(page), 0);
+	return true;
 }
 
-/* Drops @b's xarray reference on @page (unlocked), as shared. */
-static void aa_page_drop(struct aa_backing *b, struct page *page)
+/*
+ * The last backing lets go of locked @page: takes it out of the map file
+ * first, as truncation takes a page out of its mapping, so that whoever
+ * still holds it (a GUP pin) sees a page of no file, which the map file
+ * may not outlive.
+ */
+static void aa_page_release_locked(struct page *page)
 {
-	bool last;
+	WRITE_ONCE(page->mapping, NULL);
+}
 
+/* As aa_page_release_locked(), for an unlocked @page; then frees it. */
+static void aa_page_release(struct aa_backing *b, struct page *page)
+{
 	lock_page(page);
-	last = aa_page_unshare_locked(page);
+	aa_page_release_locked(page);
 	unlock_page(page);
+	aa_dev_page_free(b, page);
+}
+
+/* As aa_page_unshare() for locked @page, releasing it when it was the last. */
+static bool aa_page_unshare_locked(struct page *page)
+{
+	bool last = aa_page_unshare(page);
+
 	if (last)
-		aa_dev_page_free(b, page);
-	else
-		put_page(page);
+		aa_page_release_locked(page);
+	return last;
 }
 
 /* What vm_private_data points to: one per vma, in its backing's list. */
@@ -865,20 +910,62 @@ static void aa_backing_unhold_page(struct aa_backing *b)
 	atomic_long_dec(&aa_dev_held);
 }
 
-/* Gives back the pages of [@first, @last], which no vma of @b covers. */
+/*
+ * Entries aa_backing_free_range() and aa_backing_fork_pages() walk under
+ * one hold of an xa_lock, between two cond_resched().
+ */
+#define AA_XA_BATCH	256
+
+/* Pages aa_backing_free_range() releases after a batch, at most. */
+#define AA_FREE_LAST	16
+
+/*
+ * Gives back the pages of [@first, @last], which no vma of @b covers, and
+ * with @erase takes them out of the xarray (without: @b is being
+ * destroyed, and xa_destroy() follows).  A batch at a time under the
+ * xa_lock: a page another backing still holds is only put there; the
+ * pages @b was the last to hold are released after it, as that sleeps.
+ */
 static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
-				  unsigned long last)
+				  unsigned long last, bool erase)
 {
-	unsigned long index;
+	XA_STATE(xas, &b->pages, first);
+	struct page *batch[AA_FREE_LAST];
+	unsigned int i, n, seen;
 	struct page *page;
+	bool more;
 
 	/* No vma covers the range, so no PTE maps these pages and no one looks. */
-	xa_for_each_range(&b->pages, index, page, first, last) {
-		xa_erase(&b->pages, index);
-		if (!xa_is_value(page))		/* not a lost page's mark */
-			aa_page_drop(b, page);
+	do {
+		more = false;
+		n = 0;
+		seen = 0;
+		xas_lock(&xas);
+		xas_for_each(&xas, page, last) {
+			if (erase)
+				xas_store(&xas, NULL);
+			/* Neither a lost page's mark nor a page another holds. */
+			if (!xa_is_value(page) && aa_page_unshare(page))
+				batch[n++] = page;
+			else if (!xa_is_value(page))
+				put_page(page);		/* never the last reference */
+			if (++seen == AA_XA_BATCH || n == AA_FREE_LAST) {
+				more = xas.xa_index < last;
+				break;
+			}
+		}
+		xas_unlock(&xas);
+		for (i = 0; i < n; i++)
+			aa_page_release(b, batch[i]);
 		cond_resched();
-	}
+		/*
+		 * On after the last entry seen.  Not xas_pause(): once an erase
+		 * has freed a node, @xas points at its parent, and 6.12's
+		 * xas_pause() would then skip the rest of the parent's slot.
+		 */
+		if (more)
+			xas_set(&xas, xas.xa_index + 1);
+	} while (more);
 }
 
 /*
@@ -913,7 +1000,7 @@ static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
 		}
 		if (!covered) {
 			end = min(next - 1, last);
-			aa_backing_free_range(b, pos, end);
+			aa_backing_free_range(b, pos, end, true);
 			uncovered += end - pos + 1;
 		}
 		pos = next;
@@ -924,7 +1011,7 @@ static void aa_backing_uncover(struct aa_backing *b, unsigned long first,
 /* Frees a backing that no vma points to any more. */
 static void aa_backing_destroy(struct aa_backing *b)
 {
-	aa_backing_free_range(b, 0, ULONG_MAX);
+	aa_backing_free_range(b, 0, ULONG_MAX, false);
 	if (b->user) {
 		aa_backing_uncharge(b, b->charged);
 		aa_user_put(b->user);
@@ -976,8 +1063,10 @@ static struct page *aa_backing_unshare(struct aa_backing *b,
 	WARN_ON_ONCE(old != page);
 	/* Before the other backing may write @page in place: see above. */
 	unmap_mapping_pages(vma->vm_file->f_mapping, b->base + index, 1, false);
-	aa_page_unshare_locked(page);
-	put_page(page);			/* @b's xarray reference */
+	if (aa_page_unshare_locked(page))
+		aa_dev_page_free(b, page);	/* the other holder let go */
+	else
+		put_page(page);		/* @b's xarray reference */
 	atomic_long_inc(&aa_dev_fork_copied);
 	atomic_long_inc(&aa_backing_map(b)->stats.cow_copies);
 	return copy;
@@ -1101,6 +1190,103 @@ static void aa_vma_make_cow(struct vm_area_struct *vma)
 }
 
 /*
+ * Gives @child's xarray a copy of pinned @page, which a device may write
+ * at any time and must keep writing the parent's: as fork() does with
+ * pinned anonymous pages.  Or, when no copy can be had, the mark of a
+ * page lost to the child (SIGBUS, never a page of zeroes).
+ */
+static void aa_backing_fork_pinned(struct aa_backing *child,
+				   unsigned long index, struct page *page)
+{
+	struct page *copy = aa_dev_page_alloc(child, index, 0);
+
+	if (!IS_ERR(copy)) {
+		copy_highpage(copy, page);
+		xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
+		atomic_long_inc(&aa_dev_fork_copied);
+		atomic_long_inc(&aa_backing_map(child)->stats.cow_copies);
+	} else {
+		xa_store(&child->pages, index, xa_mk_value(0),
+			 GFP_KERNEL | __GFP_NOFAIL);
+		atomic_long_inc(&aa_dev_fork_failed);
+	}
+}
+
+/*
+ * Puts the parent's pages of [@first, @last] in @child's xarray too, each
+ * with a reference and one more sharer.  Those entries of the parent's
+ * xarray stay as they are meanwhile (its mm and the vma are write-locked;
+ * a fault on another vma of it, under that vma's lock alone, touches
+ * other offsets), and no one else sees the child's xarray.  So it goes a
+ * batch at a time under the child's xa_lock, with one walk of each
+ * xarray rather than a lookup per page; the lock is dropped to allocate a
+ * node the store could not have without sleeping (xas_nomem()), to copy
+ * a pinned page, and between batches.
+ */
+static void aa_backing_fork_pages(struct aa_backing *parent,
+				  struct aa_backing *child,
+				  unsigned long first, unsigned long last)
+{
+	XA_STATE(src, &parent->pages, first);
+	XA_STATE(dst, &child->pages, first);
+	unsigned long index = first;
+	struct page *page, *pinned;
+	unsigned int seen;
+	bool more;
+
+	do {
+		/* The fork fails: the child never runs. */
+		if (fatal_signal_pending(current))
+			break;
+		pinned = NULL;
+		seen = 0;
+		xas_reset(&dst);	/* a pinned page's xa_store() moved things */
+		xas_lock(&dst);
+		rcu_read_lock();	/* for the walk of the parent's */
+		xas_for_each(&src, page, last) {
+			index = src.xa_index;
+			if (!xa_is_value(page) &&
+			    folio_maybe_dma_pinned(page_folio(page))) {
+				pinned = page;
+				break;
+			}
+			/* A lost page's mark is lost to the child too. */
+			/* Next to the last store: no walk from the root. */
+			if (index == dst.xa_index + 1 && xas_valid(&dst) &&
+			    dst.xa_node)
+				xas_next(&dst);
+			else
+				xas_set(&dst, index);
+			xas_store(&dst, page);
+			if (xas_error(&dst))
+				break;
+			if (!xa_is_value(page)) {
+				/* Shared: the first write on either side copies it. */
+				atomic_long_inc(aa_page_sharers(page));
+				get_page(page);		/* the child's xarray's */
+			}
+			if (++seen == AA_XA_BATCH)
+				break;
+		}
+		rcu_read_unlock();
+		xas_unlock(&dst);
+
+		if (xas_nomem(&dst, GFP_KERNEL | __GFP_NOFAIL)) {
+			xas_set(&src, index);	/* not taken: again */
+			more = true;
+		} else if (pinned || seen == AA_XA_BATCH) {
+			if (pinned)
+				aa_backing_fork_pinned(child, index, pinned);
+			more = index < last;
+			xas_set(&src, index + 1);	/* as in aa_backing_free_range() */
+		} else {
+			more = false;
+		}
+		cond_resched();
+	} while (more);
+}
+
+/*
  * The child's backing for @vma, the child's copy of a vma of @parent:
  * see "fork()" above.  Called from dup_mmap() with both mms write-locked.
  */
@@ -1111,8 +1297,6 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	unsigned long first = vma->vm_pgoff - parent->base;
 	unsigned long last = first + vma_pages(vma) - 1;
 	struct aa_backing *child;
-	struct page *page, *copy;
-	unsigned long index;
 
 	/* ->open cannot fail, and this is a few bytes. */
 	child = aa_backing_new(parent->nid, vma->vm_mm, vma->vm_file,
@@ -1143,43 +1327,7 @@ static struct aa_backing *aa_backing_fork(struct vm_area_struct *vma,
 	unmap_mapping_pages(vma->vm_file->f_mapping, vma->vm_pgoff,
 			    vma_pages(vma), false);
 
-	xa_for_each_range(&parent->pages, index, page, first, last) {
-		if (fatal_signal_pending(current))
-			break;		/* the fork fails: the child never runs */
-		if (xa_is_value(page)) {
-			/* Lost to the parent, and so to the child. */
-			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
-			continue;
-		}
-		if (!folio_maybe_dma_pinned(page_folio(page))) {
-			/* Shared: the first write on either side copies it. */
-			lock_page(page);
-			set_page_private(page, page_private(page) + 1);
-			unlock_page(page);
-			get_page(page);		/* the child's xarray's */
-			xa_store(&child->pages, index, page, GFP_KERNEL | __GFP_NOFAIL);
-			cond_resched();
-			continue;
-		}
-		/*
-		 * A device may write a pinned page at any time, and must keep
-		 * writing the parent's: the child gets a copy now, as fork()
-		 * does with pinned anonymous pages.
-		 */
-		copy = aa_dev_page_alloc(child, index, 0);
-		if (!IS_ERR(copy)) {
-			copy_highpage(copy, page);
-			xa_store(&child->pages, index, copy, GFP_KERNEL | __GFP_NOFAIL);
-			atomic_long_inc(&aa_dev_fork_copied);
-			atomic_long_inc(&aa_backing_map(child)->stats.cow_copies);
-		} else {
-			/* Lost to the child: SIGBUS, never a page of zeroes. */
-			xa_store(&child->pages, index, xa_mk_value(0),
-				 GFP_KERNEL | __GFP_NOFAIL);
-			atomic_long_inc(&aa_dev_fork_failed);
-		}
-		cond_resched();
-	}
+	aa_backing_fork_pages(parent, child, first, last);
 	return child;
 }
 
@@ -1212,10 +1360,28 @@ static void aa_dev_vm_close(struct vm_area_struct *vma)
 				   vma->vm_pgoff - b->base + vma_pages(vma) - 1);
 }
 
+/*
+ * Maps nothing: no exported call maps a page without blocking, and
+ * ->map_pages maps what it can reach so (Documentation/filesystems/
+ * locking.rst).  Having one tells the core that ->fault and
+ * ->page_mkwrite may run under the faulting vma's read lock alone, which
+ * the locking rules above allow (whatever a fault must not run beside
+ * write-locks the vma or does not look where it looks); without it, 6.12
+ * gives up on every fault under the vma lock and takes it again under the
+ * mmap_lock (vmf_can_call_fault()).  A read fault calls it first, for the
+ * neighbours (fault-around), and then ->fault for its own page.
+ */
+static vm_fault_t aa_dev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	return 0;
+}
+
 static const struct vm_operations_struct aa_dev_vm_ops = {
 	.open = aa_dev_vm_open,
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
+	.map_pages = aa_dev_map_pages,
 };
 
 /* A vma since fork(): ->page_mkwrite makes the core map pages read-only. */
@@ -1223,6 +1389,7 @@ static const struct vm_operations_struct aa_dev_cow_vm_ops = {
 	.open = aa_dev_vm_open,
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
+	.map_pages = aa_dev_map_pages,
 	.page_mkwrite = aa_dev_page_mkwrite,
 };
 

@@ -1527,6 +1527,112 @@ TEST_F(dev, fork_chain_copies_on_write)
 	close(to_child[1]);
 }
 
+/*
+ * Page @i of a many-batch heap: its own index and @tag at both ends, so
+ * that a page shifted, lost or shared with the wrong index shows.
+ */
+static void stamp(char *p, long i, char tag)
+{
+	long v = (long)tag << 32 | i;
+
+	memcpy(p + i * page_size, &v, sizeof(v));
+	memcpy(p + (i + 1) * page_size - sizeof(v), &v, sizeof(v));
+}
+
+/* Whether page @i holds stamp(@tag), or zeroes (tag 0). */
+static int stamped(const char *p, long i, char tag)
+{
+	long want = tag ? (long)tag << 32 | i : 0, a, b;
+
+	memcpy(&a, p + i * page_size, sizeof(a));
+	memcpy(&b, p + (i + 1) * page_size - sizeof(b), sizeof(b));
+	return a == want && b == want;
+}
+
+#define BIG_PAGES	1200	/* several of the module's batches (256, 16) */
+#define BIG_HOLE(i)	((i) % 5 == 3)	/* never written before the fork */
+
+/* The child of fork_shares_a_heap_of_many_batches(): 0, or a step. */
+static int big_child(char *p, int to_parent)
+{
+	long i;
+
+	for (i = 0; i < BIG_PAGES; i++)
+		if (!stamped(p, i, BIG_HOLE(i) ? 0 : 'P'))
+			return 1;
+	for (i = 0; i < BIG_PAGES; i += 2)
+		stamp(p, i, 'C');
+	for (i = 0; i < BIG_PAGES; i++)
+		if (!stamped(p, i, i % 2 ? (BIG_HOLE(i) ? 0 : 'P') : 'C'))
+			return 2;
+	/* Lets go of pages the parent holds, across batches. */
+	if (munmap(p + 300 * page_size, 600 * page_size))
+		return 3;
+	return write(to_parent, "c", 1) == 1 ? 0 : 4;
+}
+
+/*
+ * fork() and the teardown of a range go through the xarray a batch at a
+ * time: a heap of many batches, with holes, is shared whole and exactly
+ * (each page at its index, in both processes), and every page goes back
+ * when the last side lets go, however the ranges fall on the batches.
+ */
+TEST_F(dev, fork_shares_a_heap_of_many_batches)
+{
+	long pages0 = counter("dev/pages"), copied0 = counter("dev/fork_copied");
+	long resident = 0, shared_written = 0, gone = 0;
+	int to_parent[2], status;
+	char byte;
+	pid_t pid;
+	char *p;
+	long i;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	p = map(_metadata, self->fd, BIG_PAGES, 0);
+	for (i = 0; i < BIG_PAGES; i++) {
+		if (BIG_HOLE(i))
+			continue;
+		stamp(p, i, 'P');
+		resident++;
+		shared_written += i % 2 == 0;
+		gone += i >= 100 && i < 700;
+	}
+	EXPECT_EQ(pages0 + resident, counter("dev/pages"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(big_child(p, to_parent[1]));
+	close(to_parent[1]);
+	if (read(to_parent[0], &byte, 1) != 1) {
+		/* It exited without a word: its status says where. */
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, status) TH_LOG("child failed at step %d",
+					    WEXITSTATUS(status));
+	}
+	/* Each write of the child to a shared page copied it; nothing else. */
+	EXPECT_EQ(copied0 + shared_written, counter("dev/fork_copied"));
+	for (i = 0; i < BIG_PAGES; i++)
+		if (!BIG_HOLE(i))
+			EXPECT_TRUE(stamped(p, i, 'P')) TH_LOG("page %ld", i);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	/* The child's pages went with it; the parent holds its own. */
+	EXPECT_EQ(pages0 + resident, counter("dev/pages"));
+
+	/* Pages the parent alone holds, a range across batches. */
+	EXPECT_EQ(0, munmap(p + 100 * page_size, 600 * page_size));
+	EXPECT_EQ(pages0 + resident - gone, counter("dev/pages"));
+	for (i = 0; i < BIG_PAGES; i++)
+		if (!BIG_HOLE(i) && (i < 100 || i >= 700))
+			EXPECT_TRUE(stamped(p, i, 'P')) TH_LOG("page %ld", i);
+	EXPECT_EQ(0, munmap(p, 100 * page_size));
+	EXPECT_EQ(0, munmap(p + 700 * page_size, (BIG_PAGES - 700) * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(copied0 + shared_written, counter("dev/fork_copied"));
+	close(to_parent[0]);
+}
+
 TEST_F(dev, pages_land_on_the_node_asked_for)
 {
 	const long n = 8;
