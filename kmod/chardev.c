@@ -202,7 +202,8 @@
  *   ->page_mkwrite retry for ever (NOPAGE when the old page was mapped
  *   here: the write faults the copy in).  A PTE maps a page that its
  *   backing no longer holds only while PURGE, which zaps it, is under
- *   way.  So fork copies nothing, a child that execs pays nothing, and a
+ *   way; PURGE still counts as a holder of such a page until the zap is
+ *   done, so the other holder cannot write it in place meanwhile.  So fork copies nothing, a child that execs pays nothing, and a
  *   copy is made by, and charged to the memory cgroup of, the task that
  *   writes: the child's for the child's copies, clone3(CLONE_INTO_CGROUP)
  *   included (copies made in dup_mmap() itself could only be charged to
@@ -1527,24 +1528,28 @@ static long aa_dev_info(void __user *uarg)
 	return 0;
 }
 
-/* Puts the pages of a PURGE batch, taken out of the xarray, after the zap. */
+/* Pages of a PURGE batch: taken out of the xarray, let go after the zap. */
 #define AA_PURGE_BATCH	16
-static_assert(AA_PURGE_BATCH <= BITS_PER_LONG);
 
-/* Bit i of @shared: batch[i] is still in another backing. */
 static void aa_purge_flush(struct aa_backing *b, struct address_space *mapping,
 			   unsigned long from, unsigned long to,
-			   struct page **batch, unsigned int n, unsigned long shared)
+			   struct page **batch, unsigned int n)
 {
 	unsigned int i;
 
+	/*
+	 * Zap first, let go after: while this backing still counts as a
+	 * holder of a page shared since fork(), the other holder copies
+	 * before it writes; once it does not, the other may write in place,
+	 * which no PTE of ours may still show (see aa_page_sharers()).
+	 */
 	unmap_mapping_pages(mapping, b->base + from, to - from + 1, false);
 	for (i = 0; i < n; i++) {
 		put_page(batch[i]);		/* PURGE's own reference */
-		if (shared & BIT(i))
-			put_page(batch[i]);	/* the xarray's */
+		if (aa_page_unshare(batch[i]))
+			aa_page_release(b, batch[i]);
 		else
-			aa_dev_page_free(b, batch[i]);
+			put_page(batch[i]);	/* the xarray's */
 	}
 	atomic_long_add(n, &aa_dev_purged);
 	atomic_long_add(n, &aa_backing_map(b)->stats.purged);
@@ -1564,7 +1569,7 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 			      ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long last = index + ((end - addr) >> PAGE_SHIFT) - 1;
 	struct page *batch[AA_PURGE_BATCH];
-	unsigned long from = index, purged = 0, shared = 0;
+	unsigned long from = index, purged = 0;
 	unsigned int n = 0;
 	struct page *page;
 	bool taken;
@@ -1587,8 +1592,6 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 
 		lock_page(page);
 		taken = xa_cmpxchg(&b->pages, index, page, NULL, 0) == page;
-		if (taken && !aa_page_unshare_locked(page))
-			shared |= BIT(n);
 		unlock_page(page);
 		if (taken)
 			batch[n++] = page;
@@ -1596,17 +1599,16 @@ static unsigned long aa_backing_purge(struct vm_area_struct *vma,
 			put_page(page);	/* another PURGE took it */
 
 		if (n == AA_PURGE_BATCH) {
-			aa_purge_flush(b, mapping, from, index, batch, n, shared);
+			aa_purge_flush(b, mapping, from, index, batch, n);
 			purged += n;
 			n = 0;
-			shared = 0;
 			from = index + 1;
 			cond_resched();
 		}
 		index++;
 	}
 	if (n) {
-		aa_purge_flush(b, mapping, from, last, batch, n, shared);
+		aa_purge_flush(b, mapping, from, last, batch, n);
 		purged += n;
 	}
 	return purged;
