@@ -653,6 +653,7 @@ void aa_arena_dalloc_huge(struct extent *e)
 	a->stats.ndalloc_huge++;
 	a->stats.allocated_huge -= e->usize;
 	if (a->decay[0].decay_ms != 0) {
+		acd_unused(&a->decay[0], e->npages);
 		aa_hcache_put(a, e);
 		aa_arena_decay_tick(a);
 		aa_mutex_unlock(&a->lock);

@@ -322,6 +322,7 @@ void aa_extent_resized(struct extent *e, unsigned int szind)
 void aa_extent_free(struct arena *a, struct extent *e)
 {
 	a->nactive -= e->npages;
+	acd_unused(&a->decay[0], e->npages);
 	szind_clear(e);
 	free_insert(a, e, AA_EXT_DIRTY);
 }
@@ -337,6 +338,7 @@ bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages)
 	if (!t)
 		return false;
 	a->nactive -= t->npages;
+	acd_unused(&a->decay[0], t->npages);
 	szind_clear(t);
 	map_set(t, false);
 	free_insert(a, t, AA_EXT_DIRTY);
@@ -569,6 +571,7 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 				continue;
 			}
 			if (st == AA_EXT_MUZZY) {
+				acd_unused(&a->decay[1], e->npages);
 				a->stats.nmadvise_lazy++;
 				a->stats.purged_lazy += e->npages;
 			} else if (st == AA_EXT_CLEAN) {
