@@ -322,6 +322,7 @@ void aa_extent_resized(struct extent *e, unsigned int szind)
 void aa_extent_free(struct arena *a, struct extent *e)
 {
 	a->nactive -= e->npages;
+	a->nfreed_op += e->npages;
 	acd_unused(&a->decay[0], e->npages);
 	szind_clear(e);
 	free_insert(a, e, AA_EXT_DIRTY);
@@ -338,6 +339,7 @@ bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages)
 	if (!t)
 		return false;
 	a->nactive -= t->npages;
+	a->nfreed_op += t->npages;
 	acd_unused(&a->decay[0], t->npages);
 	szind_clear(t);
 	map_set(t, false);
