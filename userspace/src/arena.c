@@ -538,12 +538,12 @@ static bool huge_extend(struct extent *r, size_t usize)
 	uintptr_t start = ((uintptr_t)r->addr - want) & ~(aa_g.chunk - 1);
 	enum aa_chunk_kind kind = (enum aa_chunk_kind)r->kind;
 
-	if (aa_source_extend((char *)r->addr + len, want, kind)) {
+	if (aa_source_extend((char *)r->addr + len, want, r->arena->node, kind)) {
 		r->npages += want >> aa_g.lg_page;
 		return true;
 	}
 	if (start >= (uintptr_t)r->addr ||
-	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, kind))
+	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, r->arena->node, kind))
 		return false;
 	r->npages += ((uintptr_t)r->addr - start) >> aa_g.lg_page;
 	r->addr = (void *)start;

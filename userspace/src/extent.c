@@ -476,12 +476,13 @@ struct extent *aa_hcache_take(struct arena *a, size_t usize, size_t align)
 }
 
 /**
- * aa_hcache_take_largest() - the largest cached range of anonymous memory
+ * aa_hcache_take_largest() - the largest cached range
  * @a: arena, locked
  *
  * For a huge allocation that no cached range fits: grown into the free
- * address space next to it (aa_source_extend()), the largest range then
- * fits, and only the part added is new memory.
+ * address space next to it (aa_source_extend(), with memory of the
+ * range's own kind), the largest range then fits, and only the part
+ * added is new memory.
  *
  * Return: the range, out of the cache (give it back with aa_hcache_put()),
  * or NULL.
@@ -494,7 +495,7 @@ struct extent *aa_hcache_take_largest(struct arena *a)
 	for (l = a->hcache.next; l != &a->hcache; l = l->next) {
 		struct extent *e = aa_container_of(l, struct extent, link);
 
-		if (e->kind == AA_CHUNK_MMAP && (!best || e->npages > best->npages))
+		if (!best || e->npages > best->npages)
 			best = e;
 	}
 	if (best)

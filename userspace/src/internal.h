@@ -185,7 +185,7 @@ bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
-bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_extend(void *addr, size_t size, int node, enum aa_chunk_kind kind);
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);

@@ -18,6 +18,8 @@
  *   freed mapping is unmapped at once ("stats.mapped" falls by it);
  *   a huge block grows in place (realloc keeps the address, the bytes,
  *   and usable size equals nallocx) within the whole chunks it maps;
+ *   a cached range too small for a new block grows into the free address
+ *   space beside it, over the device too: only the part added is mapped;
  *   the dirty bound counts a block being freed as in use: with 20 MiB
  *   live, a freed 48 MiB block stays cached whole while a 6 MiB block
  *   comes from it and goes back, and the next 48 MiB block is the same
@@ -31,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <arenalloc.h>
@@ -113,6 +116,18 @@ static ssize_t set_dirty_decay(struct tap_ctx *test, unsigned int ind, ssize_t m
 	ac_arena_name(name, sizeof(name), "arena", ind, "dirty_decay_ms");
 	AC_ASSERT(!arenalloc_ctl(name, &old, &len, &ms, sizeof(ms)), "%s failed", name);
 	return old;
+}
+
+/* Whether nothing is mapped in [@addr, @addr + @len). */
+static bool unmapped(void *addr, size_t len)
+{
+	void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, len);
+	return p == addr;
 }
 
 AC_CASE(freed_huge_block_is_reused)
@@ -230,6 +245,28 @@ AC_CASE(huge_block_grows_in_place_within_its_chunks)
 	arenalloc_free(q);
 }
 
+AC_CASE(cached_range_grows_beside_itself)
+{
+	unsigned int ind = arena_ind(test);
+	size_t m1, m2;
+	char *p, *q;
+
+	purge(test, ind);
+	p = used_block(test, 6 * MiB, 0x66);
+	if (!unmapped(p + 6 * MiB, 4 * MiB) && !unmapped(p - 4 * MiB, 4 * MiB))
+		AC_SKIP("the address space beside the cached range is taken");
+	m1 = stats_mapped(test);
+	q = arenalloc_malloc(10 * MiB);
+	m2 = stats_mapped(test);
+	AC_ASSERT(q && q <= p && q + 10 * MiB >= p + 6 * MiB,
+		  "10 MiB at %p, not over the cached 6 MiB at %p", (void *)q, (void *)p);
+	AC_ASSERT(m2 < m1 + 4 * MiB + META_SLACK, "stats.mapped grew from %zu to %zu for 4 MiB",
+		  m1, m2);
+	memset(q, 0x77, 10 * MiB);
+	arenalloc_free(q);
+	purge(test, ind);
+}
+
 AC_CASE(dirty_bound_counts_the_block_being_freed)
 {
 	unsigned int ind = arena_ind(test);
@@ -279,6 +316,7 @@ static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(smaller_blocks_split_a_cached_range),
 	AC_CASE_ENTRY(purge_and_decay_zero_unmap_the_cache),
 	AC_CASE_ENTRY(huge_block_grows_in_place_within_its_chunks),
+	AC_CASE_ENTRY(cached_range_grows_beside_itself),
 	AC_CASE_ENTRY(dirty_bound_counts_the_block_being_freed),
 	{ NULL, NULL },
 };
