@@ -154,6 +154,52 @@ void acd_purged(struct acd_decay *d, size_t npages)
 
 AC_EXPORT_FOR_TESTS(acd_purged);
 
+/* Takes pages out of the oldest epochs until the limit is at most @npages. */
+static void acd_trim(struct acd_decay *d, size_t npages)
+{
+	size_t limit = acd_limit(d);
+	u64 excess, w, have;
+	unsigned int i;
+
+	if (limit <= npages)
+		return;
+	excess = (u64)(limit - npages) << ACD_FRAC_BITS;
+	for (i = 0; i < ACD_NSTEPS && excess; i++) {
+		w = acd_curve(i);
+		have = (u64)d->backlog[i] * w;
+		if (have <= excess) {
+			excess -= have;
+			d->backlog[i] = 0;
+		} else {
+			d->backlog[i] -= (size_t)((excess + w - 1) / w);
+			excess = 0;
+		}
+	}
+}
+
+/**
+ * acd_dropped() - record a purge beyond the curve
+ * @d:      decay state
+ * @npages: unused pages left
+ *
+ * For an owner that counts its frees (acd_unused()) and has just purged
+ * its oldest unused pages below what the curve allows: those pages leave
+ * the oldest epochs of the backlog, the frees of this epoch staying the
+ * newest, so that no page it no longer holds is counted again (see
+ * decay.h).
+ *
+ * Context: Any; the owner serialises calls on one @d.
+ */
+void acd_dropped(struct acd_decay *d, size_t npages)
+{
+	if (d->nfreed > npages)
+		d->nfreed = npages;
+	acd_trim(d, npages - d->nfreed);
+	d->nlast = npages;
+}
+
+AC_EXPORT_FOR_TESTS(acd_dropped);
+
 /**
  * acd_deadline() - when the next epoch starts
  * @d: decay state

@@ -20,7 +20,11 @@
  * program that keeps reusing the same freed pages (a heap churning big
  * blocks) shows no growth at an epoch, its pages age as if untouched
  * since they were first freed, and decay takes them from under it within
- * decay_ms however busy it is.
+ * decay_ms however busy it is.  An owner that purges beyond the curve,
+ * oldest first (a bound of its own), says so with acd_dropped(): the
+ * oldest epochs then give up what it no longer holds.  Otherwise a burst
+ * freed over two epochs into an owner that keeps only part of it would
+ * count that part in both, and keep all of it for half the window.
  *
  *   decay_ms == 0   purge everything at once (no backlog)
  *   decay_ms <  0   never purge
@@ -61,6 +65,7 @@ void acd_unused(struct acd_decay *d, size_t npages);
 bool acd_advance(struct acd_decay *d, u64 now, size_t npages);
 size_t acd_limit(const struct acd_decay *d);
 void acd_purged(struct acd_decay *d, size_t npages);
+void acd_dropped(struct acd_decay *d, size_t npages);
 u64 acd_deadline(const struct acd_decay *d);
 
 #endif /* _ARENALLOC_COMMON_DECAY_H */

@@ -605,7 +605,7 @@ size_t aa_dirty_cap(struct arena *a, size_t limit)
 		return 0;
 	a->purging = true;
 	n = purge_state(a, 0, limit);
-	acd_purged(&a->decay[0], a->npages[0]);
+	acd_dropped(&a->decay[0], a->npages[0]);
 	a->purging = false;
 	return n;
 }
