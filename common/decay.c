@@ -45,11 +45,30 @@ void acd_init(struct acd_decay *d, long decay_ms, u64 now)
 		d->interval = 1;
 	d->epoch = now;
 	d->nlast = 0;
+	d->nfreed = 0;
 	for (i = 0; i < ACD_NSTEPS; i++)
 		d->backlog[i] = 0;
 }
 
 AC_EXPORT_FOR_TESTS(acd_init);
+
+/**
+ * acd_unused() - count pages that have just become unused
+ * @d:      decay state
+ * @npages: pages freed
+ *
+ * Optional: an owner that calls it for every free has pages it reuses and
+ * frees again counted as new at the next epoch (see decay.h).
+ *
+ * Context: Any; the owner serialises calls on one @d.
+ */
+void acd_unused(struct acd_decay *d, size_t npages)
+{
+	if (d->decay_ms > 0)
+		d->nfreed += npages;
+}
+
+AC_EXPORT_FOR_TESTS(acd_unused);
 
 /**
  * acd_advance() - move the window forward to @now
@@ -58,7 +77,9 @@ AC_EXPORT_FOR_TESTS(acd_init);
  * @npages: unused pages the owner holds now
  *
  * Pages above what the owner had after its last purge are new and enter
- * the newest slot; whole epochs that passed shift the backlog.
+ * the newest slot, or, if more, the pages freed since the last epoch
+ * (acd_unused()) up to @npages; whole epochs that passed shift the
+ * backlog.
  *
  * Context: Any; the owner serialises calls on one @d.
  * Return: true when at least one epoch passed, so the limit may have
@@ -66,6 +87,7 @@ AC_EXPORT_FOR_TESTS(acd_init);
  */
 bool acd_advance(struct acd_decay *d, u64 now, size_t npages)
 {
+	size_t fresh;
 	u64 steps;
 	unsigned int i;
 
@@ -83,8 +105,12 @@ bool acd_advance(struct acd_decay *d, u64 now, size_t npages)
 		for (; i < ACD_NSTEPS; i++)
 			d->backlog[i] = 0;
 	}
-	d->backlog[ACD_NSTEPS - 1] = npages > d->nlast ? npages - d->nlast : 0;
+	fresh = npages > d->nlast ? npages - d->nlast : 0;
+	if (fresh < d->nfreed)
+		fresh = d->nfreed < npages ? d->nfreed : npages;
+	d->backlog[ACD_NSTEPS - 1] = fresh;
 	d->nlast = npages;
+	d->nfreed = 0;
 	return true;
 }
 
@@ -127,6 +153,52 @@ void acd_purged(struct acd_decay *d, size_t npages)
 }
 
 AC_EXPORT_FOR_TESTS(acd_purged);
+
+/* Takes pages out of the oldest epochs until the limit is at most @npages. */
+static void acd_trim(struct acd_decay *d, size_t npages)
+{
+	size_t limit = acd_limit(d);
+	u64 excess, w, have;
+	unsigned int i;
+
+	if (limit <= npages)
+		return;
+	excess = (u64)(limit - npages) << ACD_FRAC_BITS;
+	for (i = 0; i < ACD_NSTEPS && excess; i++) {
+		w = acd_curve(i);
+		have = (u64)d->backlog[i] * w;
+		if (have <= excess) {
+			excess -= have;
+			d->backlog[i] = 0;
+		} else {
+			d->backlog[i] -= (size_t)((excess + w - 1) / w);
+			excess = 0;
+		}
+	}
+}
+
+/**
+ * acd_dropped() - record a purge beyond the curve
+ * @d:      decay state
+ * @npages: unused pages left
+ *
+ * For an owner that counts its frees (acd_unused()) and has just purged
+ * its oldest unused pages below what the curve allows: those pages leave
+ * the oldest epochs of the backlog, the frees of this epoch staying the
+ * newest, so that no page it no longer holds is counted again (see
+ * decay.h).
+ *
+ * Context: Any; the owner serialises calls on one @d.
+ */
+void acd_dropped(struct acd_decay *d, size_t npages)
+{
+	if (d->nfreed > npages)
+		d->nfreed = npages;
+	acd_trim(d, npages - d->nfreed);
+	d->nlast = npages;
+}
+
+AC_EXPORT_FOR_TESTS(acd_dropped);
 
 /**
  * acd_deadline() - when the next epoch starts

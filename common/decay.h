@@ -14,6 +14,18 @@
  * (newest epoch weight 1, the one that leaves the window weight 0).  The
  * owner purges down to that limit and reports what it has left.
  *
+ * "Became unused" is what grew since the last epoch, unless the owner
+ * counts its frees (acd_unused()): then also pages that were reused and
+ * freed again within the epoch, up to what it holds.  Without that, a
+ * program that keeps reusing the same freed pages (a heap churning big
+ * blocks) shows no growth at an epoch, its pages age as if untouched
+ * since they were first freed, and decay takes them from under it within
+ * decay_ms however busy it is.  An owner that purges beyond the curve,
+ * oldest first (a bound of its own), says so with acd_dropped(): the
+ * oldest epochs then give up what it no longer holds.  Otherwise a burst
+ * freed over two epochs into an owner that keeps only part of it would
+ * count that part in both, and keep all of it for half the window.
+ *
  *   decay_ms == 0   purge everything at once (no backlog)
  *   decay_ms <  0   never purge
  *
@@ -34,6 +46,7 @@
  * @interval:  epoch length in ns (decay_ms * 10^6 / ACD_NSTEPS), >= 1
  * @epoch:     start of the current epoch, ns
  * @nlast:     unused pages the owner had after its last purge
+ * @nfreed:    pages the owner reported unused (acd_unused()) this epoch
  * @backlog:   pages that became unused in each of the last ACD_NSTEPS
  *             epochs, oldest first
  */
@@ -42,14 +55,17 @@ struct acd_decay {
 	u64 interval;
 	u64 epoch;
 	size_t nlast;
+	size_t nfreed;
 	size_t backlog[ACD_NSTEPS];
 };
 
 void acd_init(struct acd_decay *d, long decay_ms, u64 now);
 u64 acd_curve(unsigned int step);
+void acd_unused(struct acd_decay *d, size_t npages);
 bool acd_advance(struct acd_decay *d, u64 now, size_t npages);
 size_t acd_limit(const struct acd_decay *d);
 void acd_purged(struct acd_decay *d, size_t npages);
+void acd_dropped(struct acd_decay *d, size_t npages);
 u64 acd_deadline(const struct acd_decay *d);
 
 #endif /* _ARENALLOC_COMMON_DECAY_H */

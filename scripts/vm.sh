@@ -108,7 +108,11 @@ lib=$ROOT/userspace/build/libarenalloc.so
 if [[ -f $lib && $mode != bench && $mode != count ]]; then
 	mkdir -p "$root/arenalloc/lib" "$root/arenalloc/bin"
 	cp "$lib" "$root/arenalloc/lib/"
-	for t in t/device_test t/stress_test t/fork_test arenastat malloc_bench; do
+	# Built here: "make -C userspace" (all) leaves them as they were.
+	vmtests="t/device_test t/hcache_test t/stress_test t/fork_test"
+	# shellcheck disable=SC2086 # one binary per word
+	make -s -C "$ROOT/userspace" $(printf 'build/%s ' $vmtests)
+	for t in $vmtests arenastat malloc_bench; do
 		[[ -x $ROOT/userspace/build/$t ]] && cp "$ROOT/userspace/build/$t" "$root/arenalloc/bin/"
 	done
 	copy_dynamic /usr/bin/sqlite3 "$root"/arenalloc/bin/* "$root/arenalloc/lib/libarenalloc.so"

@@ -93,11 +93,73 @@ AC_CASE(decay_special_values)
 	AC_ASSERT(!acd_advance(&d, 10 * ACD_MS, 10), "past time ignored");
 }
 
+/*
+ * Pages an owner keeps reusing and freeing again (acd_unused()) count as
+ * new at every epoch: a busy owner's limit never falls below what it
+ * holds, however long it churns; once the frees stop, all of it is due
+ * within the window.  Counted by growth alone, the same churn looked
+ * idle, and its pages all came due decay_ms after their first free.
+ */
+AC_CASE(decay_reused_pages_count_as_new)
+{
+	static struct acd_decay d;
+	size_t held = 4096, limit;
+	u64 t;
+
+	acd_init(&d, 1000, 0);
+	for (t = d.interval; t <= 3000 * ACD_MS; t += d.interval) {
+		/* Reused and freed again, twice over, since the last epoch. */
+		acd_unused(&d, 2 * held);
+		AC_ASSERT(acd_advance(&d, t, held), "epoch at %llu", (unsigned long long)t);
+		limit = acd_limit(&d);
+		AC_ASSERT(limit >= held, "churning at %llu ms: limit %zu below the %zu held",
+			  (unsigned long long)(t / ACD_MS), limit, held);
+		acd_purged(&d, held);
+	}
+	for (t += d.interval; t <= 4000 * ACD_MS + 2 * d.interval; t += d.interval) {
+		acd_advance(&d, t, held);
+		held = acd_limit(&d) < held ? acd_limit(&d) : held;
+		acd_purged(&d, held);
+	}
+	AC_ASSERT(held == 0, "%zu pages left a window after the churn stopped", held);
+}
+
+/*
+ * An owner that counts its frees and keeps only part of a burst freed
+ * over two epochs (a bound of its own purged the rest, acd_dropped())
+ * decays what it kept on the curve from there: about half of it half a
+ * window later.  Without acd_dropped() trimming the backlog, the part it
+ * kept was counted in both epochs and all of it stayed for half the
+ * window.
+ */
+AC_CASE(decay_counted_burst_beyond_what_is_held)
+{
+	static struct acd_decay d;
+	size_t held = 8192, limit;
+
+	acd_init(&d, 1000, 0);
+	acd_unused(&d, 50000);
+	acd_dropped(&d, held);
+	acd_advance(&d, d.interval, held);
+	acd_unused(&d, 50000);
+	acd_dropped(&d, held);
+	acd_advance(&d, 2 * d.interval, held);
+	AC_ASSERT(acd_limit(&d) == held, "limit %zu right after the burst, %zu held",
+		  acd_limit(&d), held);
+	acd_purged(&d, held);
+	acd_advance(&d, 500 * ACD_MS + 2 * d.interval, held);
+	limit = acd_limit(&d);
+	AC_ASSERT(limit > held / 2 - held / 50 && limit < held / 2 + held / 50,
+		  "limit %zu half a window after the burst, of %zu held", limit, held);
+}
+
 static AC_CASE_TYPE ac_decay_cases[] = {
 	AC_CASE_ENTRY(decay_curve_shape),
 	AC_CASE_ENTRY(decay_burst_returns_within_window),
 	AC_CASE_ENTRY(decay_half_way),
 	AC_CASE_ENTRY(decay_special_values),
+	AC_CASE_ENTRY(decay_reused_pages_count_as_new),
+	AC_CASE_ENTRY(decay_counted_burst_beyond_what_is_held),
 	AC_EXTRA_CASES
 	{}
 };

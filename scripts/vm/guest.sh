@@ -108,7 +108,7 @@ selftests() {
 # selftest libarenalloc.sh runs a real program under it).
 userspace_tests() {
 	[ -f /arenalloc/lib/libarenalloc.so ] || return 0
-	for t in device_test stress_test fork_test; do
+	for t in device_test hcache_test stress_test fork_test; do
 		[ -x /arenalloc/bin/$t ] || continue
 		group "libarenalloc:$t" env ARENALLOC_CONF=chunk_source:device /arenalloc/bin/$t
 	done

@@ -506,13 +506,18 @@ void aa_arena_dalloc(void *ptr, struct chunk *c, unsigned int szind)
 
 /* ==== Huge =================================================================== */
 
-/* A huge extent is in use: count it, and register it for free(). */
+/*
+ * A huge extent is in use: count it, and register it for free().  The
+ * decay tick comes after the count, so that the dirty bound sees the
+ * allocation in use, not its pages gone from the cache and nowhere.
+ */
 static void *huge_publish(struct arena *a, struct extent *e)
 {
 	aa_mutex_lock(&a->lock);
 	aa_list_add(&a->huge, &e->link);
 	a->stats.nmalloc_huge++;
 	a->stats.allocated_huge += e->usize;
+	aa_arena_decay_tick(a);
 	aa_mutex_unlock(&a->lock);
 	if (!aa_rtree_set(e->addr, (uintptr_t)e | AA_RTREE_HUGE)) {
 		aa_arena_dalloc_huge(e);
@@ -533,12 +538,12 @@ static bool huge_extend(struct extent *r, size_t usize)
 	uintptr_t start = ((uintptr_t)r->addr - want) & ~(aa_g.chunk - 1);
 	enum aa_chunk_kind kind = (enum aa_chunk_kind)r->kind;
 
-	if (aa_source_extend((char *)r->addr + len, want, kind)) {
+	if (aa_source_extend((char *)r->addr + len, want, r->arena->node, kind)) {
 		r->npages += want >> aa_g.lg_page;
 		return true;
 	}
 	if (start >= (uintptr_t)r->addr ||
-	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, kind))
+	    !aa_source_extend((void *)start, (uintptr_t)r->addr - start, r->arena->node, kind))
 		return false;
 	r->npages += ((uintptr_t)r->addr - start) >> aa_g.lg_page;
 	r->addr = (void *)start;
@@ -557,7 +562,6 @@ void *aa_arena_malloc_huge(struct arena *a, size_t usize, size_t align, bool zer
 	e = aa_hcache_take(a, usize, align);
 	if (!e && align <= aa_g.chunk)
 		r = aa_hcache_take_largest(a);
-	aa_arena_decay_tick(a);
 	aa_mutex_unlock(&a->lock);
 	if (r) {
 		bool grown = huge_extend(r, usize);
@@ -653,6 +657,8 @@ void aa_arena_dalloc_huge(struct extent *e)
 	a->stats.ndalloc_huge++;
 	a->stats.allocated_huge -= e->usize;
 	if (a->decay[0].decay_ms != 0) {
+		a->nfreed_op += e->npages;
+		acd_unused(&a->decay[0], e->npages);
 		aa_hcache_put(a, e);
 		aa_arena_decay_tick(a);
 		aa_mutex_unlock(&a->lock);
@@ -673,22 +679,32 @@ void aa_arena_dalloc_huge(struct extent *e)
  * Decay needs calls (or the background thread) to run: a process that
  * frees a lot and then stops calling the allocator would keep all of it
  * for good.  So, whatever the decay curve says, an arena never keeps more
- * dirty pages (cached huge ranges included) than the larger of twice the
- * pages it has in use (huge allocations included) and AA_DIRTY_SLACK;
- * the excess goes back at once, on the free that made it.  Twice, not
- * once: a program that frees a block and allocates another of a
- * different size (large-block churn) needs room to find a fit among what
- * it freed, or it pays page faults for every block.  A program that frees
- * most of its heap and reuses it at once pays page faults for what was
- * above the bound; dirty_decay_ms:-1 turns the bound off with decay
- * itself.
+ * dirty pages (cached huge ranges included) than the larger of
+ * AA_DIRTY_SLACK and twice the pages it had in use (huge allocations
+ * included) before the operation that freed them, what that operation
+ * freed (@nfreed_op) counted up to as much as is still in use; the excess
+ * goes back at once, on the free that made it.  Twice, not once: a
+ * program that frees a block and allocates another of a different size
+ * (large-block churn) needs room to find a fit among what it freed, or it
+ * pays page faults for every block.  Before the free, not after: measured
+ * after, the bound dipped with every big block freed, trimmed the cache
+ * to fit the dip and had the next allocation fault the pages back; four
+ * blocks of 5 to 25 MiB churned that way cost 150 page faults per block.
+ * Up to what is still in use: an idle program keeps at most four times
+ * what it still uses, and one that frees its only big block keeps
+ * AA_DIRTY_SLACK.  A program that frees most of its heap and reuses it at
+ * once pays page faults for what was above the bound; dirty_decay_ms:-1
+ * turns the bound off with decay itself.
  */
 void aa_arena_decay_tick(struct arena *a)
 {
 	static __thread unsigned int ticks;
 	size_t cap = AA_DIRTY_SLACK >> aa_g.lg_page;
-	size_t keep = 2 * (a->nactive + (a->stats.allocated_huge >> aa_g.lg_page));
+	size_t inuse = a->nactive + (a->stats.allocated_huge >> aa_g.lg_page);
+	size_t keep = 2 * (inuse + (a->nfreed_op < inuse ? a->nfreed_op : inuse));
 	uint64_t now, due;
+
+	a->nfreed_op = 0;
 
 	if (unlikely(a->npages[0] > cap && a->npages[0] > keep) &&
 	    a->decay[0].decay_ms >= 0)

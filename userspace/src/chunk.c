@@ -18,7 +18,8 @@
  * mapping a larger region and trimming both ends (for the device, a
  * PROT_NONE reservation the device mapping then replaces), unless the
  * kernel's first placement is aligned already.  A cached huge range may
- * grow into the free address space next to it (aa_source_extend()).
+ * grow into the free address space next to it (aa_source_extend()), with
+ * memory of its own kind.
  *
  * Purging: anonymous memory is given back with MADV_DONTNEED (clean:
  * reads zero after) or MADV_FREE (lazy: muzzy); device memory with the
@@ -152,6 +153,12 @@ int aa_source_node(void)
 	return (int)node;
 }
 
+/* The device's mmap() offset that asks for pages on @node (0: the caller's). */
+static off_t dev_offset(int node)
+{
+	return node >= 0 && node < dev_nr_nodes ? (off_t)ARENALLOC_MMAP_NODE(node) : 0;
+}
+
 /*
  * Map @size bytes of anonymous memory at a multiple of @align with @prot
  * (PROT_NONE: a reservation for the device to map over).  The kernel places
@@ -205,11 +212,9 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 	}
 	if (dev_fd >= 0) {
 		void *q;
-		off_t off = node >= 0 && node < dev_nr_nodes ?
-			    (off_t)ARENALLOC_MMAP_NODE(node) : 0;
 
 		q = aa_sys_mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_fd,
-				off);
+				dev_offset(node));
 
 		if (q == p) {
 			STAT_ADD(device_mapped, size);
@@ -239,25 +244,35 @@ void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kin
 }
 
 /*
- * Map @size bytes of anonymous memory exactly at @addr, where nothing is
+ * Map @size bytes of memory of @kind exactly at @addr, where nothing is
  * mapped (a cached huge range growing into the free address space next
- * to it).  Device memory is not extended.  Return: success.
+ * to it), device memory on @node as aa_source_map() asks for it.  The
+ * device makes the piece a mapping of its own, charged to RLIMIT_MEMLOCK
+ * for its size alone; munmap() takes a range across several at once, so
+ * the range stays one for the library.  Return: success.
  */
-bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind)
+bool aa_source_extend(void *addr, size_t size, int node, enum aa_chunk_kind kind)
 {
 	void *p;
 
-	if (kind != AA_CHUNK_MMAP)
-		return false;
-	p = aa_sys_mmap(addr, size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (kind == AA_CHUNK_DEVICE) {
+		p = aa_sys_mmap(addr, size, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_FIXED_NOREPLACE, dev_fd, dev_offset(node));
+	} else {
+		p = aa_sys_mmap(addr, size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+				-1, 0);
+	}
 	if (p != addr) {
 		/* A kernel before 4.17 takes the flag for a hint. */
 		if (p != MAP_FAILED)
 			aa_sys_munmap(p, size);
 		return false;
 	}
-	STAT_ADD(mmap_mapped, size);
+	if (kind == AA_CHUNK_DEVICE)
+		STAT_ADD(device_mapped, size);
+	else
+		STAT_ADD(mmap_mapped, size);
 	return true;
 }
 

@@ -322,6 +322,8 @@ void aa_extent_resized(struct extent *e, unsigned int szind)
 void aa_extent_free(struct arena *a, struct extent *e)
 {
 	a->nactive -= e->npages;
+	a->nfreed_op += e->npages;
+	acd_unused(&a->decay[0], e->npages);
 	szind_clear(e);
 	free_insert(a, e, AA_EXT_DIRTY);
 }
@@ -337,6 +339,8 @@ bool aa_extent_shrink(struct arena *a, struct extent *e, size_t npages)
 	if (!t)
 		return false;
 	a->nactive -= t->npages;
+	a->nfreed_op += t->npages;
+	acd_unused(&a->decay[0], t->npages);
 	szind_clear(t);
 	map_set(t, false);
 	free_insert(a, t, AA_EXT_DIRTY);
@@ -472,12 +476,13 @@ struct extent *aa_hcache_take(struct arena *a, size_t usize, size_t align)
 }
 
 /**
- * aa_hcache_take_largest() - the largest cached range of anonymous memory
+ * aa_hcache_take_largest() - the largest cached range
  * @a: arena, locked
  *
  * For a huge allocation that no cached range fits: grown into the free
- * address space next to it (aa_source_extend()), the largest range then
- * fits, and only the part added is new memory.
+ * address space next to it (aa_source_extend(), with memory of the
+ * range's own kind), the largest range then fits, and only the part
+ * added is new memory.
  *
  * Return: the range, out of the cache (give it back with aa_hcache_put()),
  * or NULL.
@@ -490,7 +495,7 @@ struct extent *aa_hcache_take_largest(struct arena *a)
 	for (l = a->hcache.next; l != &a->hcache; l = l->next) {
 		struct extent *e = aa_container_of(l, struct extent, link);
 
-		if (e->kind == AA_CHUNK_MMAP && (!best || e->npages > best->npages))
+		if (!best || e->npages > best->npages)
 			best = e;
 	}
 	if (best)
@@ -569,6 +574,7 @@ static size_t purge_state(struct arena *a, unsigned int s, size_t limit)
 				continue;
 			}
 			if (st == AA_EXT_MUZZY) {
+				acd_unused(&a->decay[1], e->npages);
 				a->stats.nmadvise_lazy++;
 				a->stats.purged_lazy += e->npages;
 			} else if (st == AA_EXT_CLEAN) {
@@ -599,7 +605,7 @@ size_t aa_dirty_cap(struct arena *a, size_t limit)
 		return 0;
 	a->purging = true;
 	n = purge_state(a, 0, limit);
-	acd_purged(&a->decay[0], a->npages[0]);
+	acd_dropped(&a->decay[0], a->npages[0]);
 	a->purging = false;
 	return n;
 }

@@ -185,7 +185,7 @@ bool aa_source_has_device(void);
 int aa_source_node(void);
 void *aa_source_map(size_t size, size_t align, int node, enum aa_chunk_kind *kind);
 void aa_source_unmap(void *addr, size_t size, enum aa_chunk_kind kind);
-bool aa_source_extend(void *addr, size_t size, enum aa_chunk_kind kind);
+bool aa_source_extend(void *addr, size_t size, int node, enum aa_chunk_kind kind);
 bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind);
 bool aa_source_purge_lazy(void *addr, size_t size, enum aa_chunk_kind kind);
@@ -414,6 +414,8 @@ struct arena_stats {
  *             first (the order in which decay purges)
  * @npages:    per free state: pages in free runs of that state
  * @nactive:   pages in use by slabs and large extents
+ * @nfreed_op: pages the operation under way gave back, until its decay
+ *             tick (the dirty bound counts them as still in use)
  * @chunks:    its chunks
  * @huge:      its huge extents
  * @hcache:    freed huge mappings kept resident for reuse (extent.c);
@@ -435,6 +437,7 @@ struct arena {
 	struct aa_list lru[AA_NFREE_STATES];
 	size_t npages[AA_NFREE_STATES];
 	size_t nactive;
+	size_t nfreed_op;
 	struct aa_list chunks;
 	struct aa_list huge;
 	struct aa_list hcache;

@@ -17,7 +17,15 @@
  *   "arena.<i>.purge" unmaps what is cached, and with dirty_decay_ms 0 a
  *   freed mapping is unmapped at once ("stats.mapped" falls by it);
  *   a huge block grows in place (realloc keeps the address, the bytes,
- *   and usable size equals nallocx) within the whole chunks it maps.
+ *   and usable size equals nallocx) within the whole chunks it maps;
+ *   a cached range too small for a new block grows into the free address
+ *   space beside it, over the device too: only the part added is mapped;
+ *   the dirty bound counts a block being freed as in use: with 20 MiB
+ *   live, a freed 48 MiB block stays cached whole while a 6 MiB block
+ *   comes from it and goes back, and the next 48 MiB block is the same
+ *   one; no page of it is purged.  (Measured after the free, the bound
+ *   fell to 40 MiB at once and trimmed the block, which the next
+ *   allocation then faulted back in.)
  *
  * The chunk source may be the device or anonymous memory: only what both
  * do is asserted.
@@ -25,6 +33,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <arenalloc.h>
@@ -84,6 +93,41 @@ static char *used_block(struct tap_ctx *test, size_t n, int c)
 	memset(p, c, n);
 	arenalloc_free(p);
 	return p;
+}
+
+static uint64_t arena_purged(struct tap_ctx *test, unsigned int ind)
+{
+	char name[96];
+	uint64_t v;
+
+	AC_ASSERT(!ac_epoch(), "epoch failed");
+	AC_ASSERT(!ac_ctl_u64(ac_arena_name(name, sizeof(name), "stats.arenas", ind,
+					    "dirty_purged"), &v), "%s unreadable", name);
+	return v;
+}
+
+/* Set arena @ind's dirty_decay_ms to @ms; the old value. */
+static ssize_t set_dirty_decay(struct tap_ctx *test, unsigned int ind, ssize_t ms)
+{
+	char name[96];
+	ssize_t old;
+	size_t len = sizeof(old);
+
+	ac_arena_name(name, sizeof(name), "arena", ind, "dirty_decay_ms");
+	AC_ASSERT(!arenalloc_ctl(name, &old, &len, &ms, sizeof(ms)), "%s failed", name);
+	return old;
+}
+
+/* Whether nothing is mapped in [@addr, @addr + @len). */
+static bool unmapped(void *addr, size_t len)
+{
+	void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, len);
+	return p == addr;
 }
 
 AC_CASE(freed_huge_block_is_reused)
@@ -201,12 +245,79 @@ AC_CASE(huge_block_grows_in_place_within_its_chunks)
 	arenalloc_free(q);
 }
 
+AC_CASE(cached_range_grows_beside_itself)
+{
+	unsigned int ind = arena_ind(test);
+	size_t m1, m2;
+	char *p, *q;
+
+	purge(test, ind);
+	p = used_block(test, 6 * MiB, 0x66);
+	if (!unmapped(p + 6 * MiB, 4 * MiB) && !unmapped(p - 4 * MiB, 4 * MiB))
+		AC_SKIP("the address space beside the cached range is taken");
+	m1 = stats_mapped(test);
+	q = arenalloc_malloc(10 * MiB);
+	m2 = stats_mapped(test);
+	AC_ASSERT(q && q <= p && q + 10 * MiB >= p + 6 * MiB,
+		  "10 MiB at %p, not over the cached 6 MiB at %p", (void *)q, (void *)p);
+	AC_ASSERT(m2 < m1 + 4 * MiB + META_SLACK, "stats.mapped grew from %zu to %zu for 4 MiB",
+		  m1, m2);
+	memset(q, 0x77, 10 * MiB);
+	arenalloc_free(q);
+	purge(test, ind);
+}
+
+AC_CASE(dirty_bound_counts_the_block_being_freed)
+{
+	unsigned int ind = arena_ind(test);
+	ssize_t old;
+	uint64_t n0, n1, n2, n3;
+	char *live, *p, *q, *r;
+	size_t m1, m2;
+
+	purge(test, ind);
+	/* No decay epoch in the case: only the bound may purge. */
+	old = set_dirty_decay(test, ind, 3600000);
+	live = arenalloc_malloc(20 * MiB);
+	AC_ASSERT(live, "malloc(20 MiB) failed");
+	memset(live, 1, 20 * MiB);
+	p = arenalloc_malloc(48 * MiB);
+	AC_ASSERT(p, "malloc(48 MiB) failed");
+	memset(p, 2, 48 * MiB);
+	n0 = arena_purged(test, ind);
+	arenalloc_free(p);
+	n1 = arena_purged(test, ind);
+	m1 = stats_mapped(test);
+	q = arenalloc_malloc(6 * MiB);
+	n2 = arena_purged(test, ind);
+	AC_ASSERT(q == p, "6 MiB at %p, not at the head of the cached %p", (void *)q, (void *)p);
+	memset(q, 3, 6 * MiB);
+	arenalloc_free(q);
+	r = arenalloc_malloc(48 * MiB);
+	n3 = arena_purged(test, ind);
+	m2 = stats_mapped(test);
+	arenalloc_free(r);
+	arenalloc_free(live);
+	purge(test, ind);
+	set_dirty_decay(test, ind, old);
+	AC_ASSERT(n1 == n0, "freeing 48 MiB with 20 MiB live purged %llu pages",
+		  (unsigned long long)(n1 - n0));
+	AC_ASSERT(n2 == n1, "taking 6 MiB of the cached block purged %llu pages",
+		  (unsigned long long)(n2 - n1));
+	AC_ASSERT(n3 == n2, "6 MiB back and 48 MiB again purged %llu pages",
+		  (unsigned long long)(n3 - n2));
+	AC_ASSERT(r == p, "48 MiB again at %p, the freed one was at %p", (void *)r, (void *)p);
+	AC_ASSERT(m2 < m1 + META_SLACK, "stats.mapped grew from %zu to %zu", m1, m2);
+}
+
 static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(freed_huge_block_is_reused),
 	AC_CASE_ENTRY(calloc_of_reused_huge_block_reads_zero),
 	AC_CASE_ENTRY(smaller_blocks_split_a_cached_range),
 	AC_CASE_ENTRY(purge_and_decay_zero_unmap_the_cache),
 	AC_CASE_ENTRY(huge_block_grows_in_place_within_its_chunks),
+	AC_CASE_ENTRY(cached_range_grows_beside_itself),
+	AC_CASE_ENTRY(dirty_bound_counts_the_block_being_freed),
 	{ NULL, NULL },
 };
 
