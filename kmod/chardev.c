@@ -46,9 +46,16 @@
  *            without disturbing any other open.
  *
  * Locks, in the order they nest
- *   mmap_lock (the caller's; held by the core around ->mmap, ->open,
- *            ->close and ->fault, which never runs under the vma lock
- *            alone as there is no ->map_pages; by PURGE for read)
+ *   mmap_lock (the caller's; held by the core around ->mmap, ->open
+ *            and ->close; by PURGE for read; and around ->fault and
+ *            ->page_mkwrite of a vma since fork(), whose ops have no
+ *            ->map_pages.  The ops of any other vma have one, which maps
+ *            nothing ahead but tells the core (6.12, not 6.1) that their
+ *            ->fault may run under the per-VMA lock alone, as an
+ *            anonymous fault does: that vma cannot be split, moved or
+ *            closed meanwhile, but another vma of its backing can, and
+ *            the rules below hold either way, as ->fault looks only at
+ *            offsets its own vma covers and never at the list of vmas)
  *     page lock  held by ->fault from its last look at the xarray until
  *            the core has installed the PTE, and by PURGE around taking a
  *            page out of the xarray.  So a fault never maps a page that
@@ -86,7 +93,8 @@
  *   with the mm's mmap_lock held for write, or (->close after munmap()
  *   downgrades it) for read by the one task that held it for write: so
  *   no two of them ever run at once on a backing, and ->fault and PURGE,
- *   which may run beside a downgraded ->close, never look at the list
+ *   which may run beside a downgraded ->close (->fault under the per-VMA
+ *   lock beside any of them, on another vma), never look at the list
  *   nor at an offset no vma covers.  The
  *   xarray holds one page reference per page; each PTE holds its own,
  *   taken in ->fault and dropped by the core when it zaps the PTE.
@@ -167,7 +175,10 @@
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
  *   the parent's vma when it calls ->open for the child's copy, so no
- *   fault, PURGE or close of the parent runs meanwhile.  (6.12 calls
+ *   PURGE or close of the parent, and no fault on that vma, runs
+ *   meanwhile (a fault on a vma of the parent that dup_mmap() has not
+ *   reached yet may, under the per-VMA lock, at offsets of its own: see
+ *   "Locks").  (6.12 calls
  *   ->open before it inserts the child's vma in i_mmap and before
  *   copy_page_range(), 6.1 after both; neither matters, as the vmas have
  *   no anon_vma and copy_page_range() copies none of their PTEs.)
@@ -1212,10 +1223,25 @@ static void aa_dev_vm_close(struct vm_area_struct *vma)
 				   vma->vm_pgoff - b->base + vma_pages(vma) - 1);
 }
 
+/*
+ * Maps no page ahead of a read fault (->fault maps the one asked for).
+ * What it is for: the core lets only vmas whose ops have ->map_pages
+ * fault under the per-VMA lock (vmf_can_call_fault()); any other fault
+ * there is retried under mmap_lock, which costs about as much again and
+ * bounces the mm's lock between its faulting threads.  See "Locks" for
+ * why ->fault needs no mmap_lock.
+ */
+static vm_fault_t aa_dev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	return 0;
+}
+
 static const struct vm_operations_struct aa_dev_vm_ops = {
 	.open = aa_dev_vm_open,
 	.close = aa_dev_vm_close,
 	.fault = aa_dev_fault,
+	.map_pages = aa_dev_map_pages,
 };
 
 /* A vma since fork(): ->page_mkwrite makes the core map pages read-only. */
