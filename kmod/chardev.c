@@ -168,9 +168,14 @@
  *   backing whose keys cannot be had (2^64 - 2^51 keys per open, taken a
  *   vma's size per fork; only for mappings that RLIMIT_MEMLOCK lets be
  *   enormous) is keyless: a fault that needs a new page there is SIGBUS.
- *   With ->mapping set, the core's write faults also call
- *   balance_dirty_pages_ratelimited() on the map file, which returns at
- *   once for a file that cannot be written back (a pseudo filesystem's).
+ *   With ->mapping set, the core's write faults also mark the page
+ *   dirty and, when it was clean, take a reference on the map file
+ *   around balance_dirty_pages_ratelimited(), which returns at once for a
+ *   file that cannot be written back (a pseudo filesystem's).  So every
+ *   device page is dirty from when aa_dev_page_alloc() takes it until
+ *   the page allocator has it back (nothing ever cleans one, as nothing
+ *   writes one back; a pooled page stays dirty), and a write fault has
+ *   nothing of that to do.
  *
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -497,6 +502,9 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 		return ERR_PTR(gfp & __GFP_THISNODE ? -ENOSPC : -ENOMEM);
 	}
 	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	/* Dirty for good (see "Futexes"): a pooled page is already. */
+	if (!folio_test_dirty(page_folio(page)))
+		folio_set_dirty(page_folio(page));
 	/* No one else sees it yet. */
 	page->mapping = b->mapping;
 	page->index = b->key + index;
@@ -1005,13 +1013,52 @@ static vm_fault_t aa_dev_no_page(struct page *page)
 	return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
+/*
+ * A new page for the empty offset @index of @b, put in the xarray with a
+ * reference for the fault's PTE and locked: locked before the xarray
+ * shows it (as the page cache adds a folio), so PURGE, which takes pages
+ * out under their lock, waits for the PTE without the fault having to
+ * lock the page and look again.  ERR_PTR(-EAGAIN) when another fault
+ * filled the offset first, -ENOMEM when no xarray node could be had, or
+ * an error of aa_dev_page_alloc().
+ */
+static struct page *aa_dev_new_page(struct aa_backing *b, unsigned long index)
+{
+	struct page *page = aa_dev_page_alloc(b, index, __GFP_ZERO);
+	void *old;
+
+	if (IS_ERR(page))
+		return page;
+	/* No one else sees it yet. */
+	__folio_set_locked(page_folio(page));
+	get_page(page);			/* the PTE's reference */
+	old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
+	if (!old)
+		return page;
+	__folio_clear_locked(page_folio(page));
+	put_page(page);
+	page->mapping = NULL;		/* never seen */
+	aa_dev_page_free(b, page);
+	return ERR_PTR(xa_is_err(old) ? -ENOMEM : -EAGAIN);
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
 	struct aa_backing *b = aa_vma_backing(vmf->vma);
 	unsigned long index = vmf->pgoff - b->base;
-	struct page *page, *old;
+	struct page *page;
 
 	for (;;) {
+		/* The first touch finds nothing: no lock needed to see that. */
+		if (!xa_load(&b->pages, index)) {
+			page = aa_dev_new_page(b, index);
+			if (!IS_ERR(page))
+				break;		/* in the xarray, locked */
+			if (PTR_ERR(page) == -EAGAIN)
+				continue;	/* another fault won: take its page */
+			return aa_dev_no_page(page);
+		}
+
 		xa_lock(&b->pages);
 		page = xa_load(&b->pages, index);
 		if (xa_is_value(page)) {
@@ -1022,22 +1069,8 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		if (page)
 			get_page(page);
 		xa_unlock(&b->pages);
-
-		if (!page) {
-			page = aa_dev_page_alloc(b, index, __GFP_ZERO);
-			if (IS_ERR(page))
-				return aa_dev_no_page(page);
-			get_page(page);		/* the PTE's reference */
-			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
-			if (old) {
-				put_page(page);
-				page->mapping = NULL;	/* never seen */
-				aa_dev_page_free(b, page);
-				if (xa_is_err(old))
-					return VM_FAULT_OOM;
-				continue;	/* another fault won: take its page */
-			}
-		}
+		if (!page)
+			continue;		/* PURGE took it meanwhile */
 
 		/* See the lock order above: PURGE takes pages out locked. */
 		lock_page(page);

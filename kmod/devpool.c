@@ -270,8 +270,10 @@ bool aa_devpool_put(struct page *page)
 		return false;
 	page_ref_unfreeze(page, 1);
 	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page->mapping, page);
-	/* As the page allocator would hand it out; the data is cleared later. */
-	ClearPageDirty(page);
+	/*
+	 * It stays dirty, as every device page is while the module has it
+	 * (chardev.c); the page allocator clears the flag when it has it back.
+	 */
 
 	spin_lock(&pool->lock);
 	list_add_tail(&page->lru, &pool->dirty);
