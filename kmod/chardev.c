@@ -244,6 +244,7 @@
 #include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/percpu.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -277,13 +278,22 @@ static inline void aa_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /* ==== Statistics ======================================================== */
 
+/*
+ * What every fault counts is counted per CPU and summed when read, so that
+ * faults on different CPUs write no common cache line; the rest are
+ * atomics.
+ */
 static atomic_long_t aa_dev_mappings = ATOMIC_LONG_INIT(0);
-static atomic_long_t aa_dev_faults = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(unsigned long, aa_dev_faults);
 static atomic_long_t aa_dev_purged = ATOMIC_LONG_INIT(0);
 static atomic_long_t aa_dev_fork_copied = ATOMIC_LONG_INIT(0);
 static atomic_long_t aa_dev_fork_failed = ATOMIC_LONG_INIT(0);
-/* Pages held by backings, per node; nr_node_ids entries. */
-static atomic_long_t *aa_dev_nid_pages;
+/*
+ * Pages held by backings, per node (nr_node_ids entries), per CPU: a page
+ * freed on another CPU than it was taken on leaves one CPU's count
+ * negative, the sum is right.
+ */
+static long __percpu *aa_dev_nid_pages;
 
 /*
  * Page offsets of one open end where a byte offset would no longer fit in
@@ -300,13 +310,15 @@ static atomic_long_t *aa_dev_nid_pages;
  */
 void aa_dev_stats_get(struct aa_dev_stats *st)
 {
-	int nid;
+	int nid, cpu;
 
 	st->mappings = atomic_long_read(&aa_dev_mappings);
 	st->pages = 0;
 	for (nid = 0; nid < nr_node_ids; nid++)
 		st->pages += aa_dev_node_pages(nid);
-	st->faults = atomic_long_read(&aa_dev_faults);
+	st->faults = 0;
+	for_each_possible_cpu(cpu)
+		st->faults += per_cpu(aa_dev_faults, cpu);
 	st->purged = atomic_long_read(&aa_dev_purged);
 	st->fork_copied = atomic_long_read(&aa_dev_fork_copied);
 	st->fork_failed = atomic_long_read(&aa_dev_fork_failed);
@@ -321,7 +333,12 @@ void aa_dev_stats_get(struct aa_dev_stats *st)
  */
 unsigned long aa_dev_node_pages(int nid)
 {
-	return atomic_long_read(&aa_dev_nid_pages[nid]);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(&aa_dev_nid_pages[nid], cpu);
+	return max(sum, 0L);
 }
 
 /* ==== Map files ========================================================= */
@@ -501,7 +518,7 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 		aa_backing_unhold_page(b);
 		return ERR_PTR(gfp & __GFP_THISNODE ? -ENOSPC : -ENOMEM);
 	}
-	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	this_cpu_inc(aa_dev_nid_pages[page_to_nid(page)]);
 	/* Dirty for good (see "Futexes"): a pooled page is already. */
 	if (!folio_test_dirty(page_folio(page)))
 		folio_set_dirty(page_folio(page));
@@ -521,7 +538,7 @@ static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 {
 	WARN_ON_ONCE(page->mapping);
 	aa_backing_unhold_page(b);
-	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
+	this_cpu_dec(aa_dev_nid_pages[page_to_nid(page)]);
 	arenalloc_user_page_put(page);
 }
 
@@ -1091,7 +1108,7 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 	} else if (!aa_page_shared(page)) {
 		aa_page_claim_locked(b, index, page);
 	}
-	atomic_long_inc(&aa_dev_faults);
+	this_cpu_inc(aa_dev_faults);
 	atomic_long_inc(&aa_backing_map(b)->stats.faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
@@ -1830,8 +1847,8 @@ int aa_dev_init(void)
 {
 	int ret;
 
-	aa_dev_nid_pages = kcalloc(nr_node_ids, sizeof(*aa_dev_nid_pages),
-				   GFP_KERNEL);
+	aa_dev_nid_pages = __alloc_percpu(nr_node_ids * sizeof(*aa_dev_nid_pages),
+					  __alignof__(*aa_dev_nid_pages));
 	if (!aa_dev_nid_pages)
 		return -ENOMEM;
 	aa_map_mnt = kern_mount(&aa_map_fs_type);
@@ -1847,7 +1864,7 @@ int aa_dev_init(void)
 unmount:
 	kern_unmount(aa_map_mnt);
 free_counts:
-	kfree(aa_dev_nid_pages);
+	free_percpu(aa_dev_nid_pages);
 	aa_dev_nid_pages = NULL;
 	return ret;
 }
@@ -1864,5 +1881,5 @@ void aa_dev_exit(void)
 	misc_deregister(&aa_miscdev);
 	WARN_ON(atomic_long_read(&aa_dev_mappings));
 	kern_unmount(aa_map_mnt);
-	kfree(aa_dev_nid_pages);
+	free_percpu(aa_dev_nid_pages);
 }

@@ -76,9 +76,10 @@
  *               every page of the pool on a list.  Taken before
  *               pool->lock.  Nothing under it allocates memory, so the
  *               shrinker may wait for it.
- *   The counters hits, misses and zero_inline are atomics; npages and
- *   nzeroed are written under the lock and read locklessly (READ_ONCE)
- *   by statistics and the shrinker's count, a snapshot.
+ *   The counter misses is an atomic (a miss may take no lock); hits and
+ *   zero_inline are counted under the lock the hit takes anyway; npages
+ *   and nzeroed are written under the lock and read locklessly
+ *   (READ_ONCE) by statistics and the shrinker's count, a snapshot.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -102,7 +103,8 @@
 
 /**
  * struct aa_devpool - one node's pool of device pages
- * @lock:        protects the fields below up to @purged (see the header)
+ * @lock:        protects the fields below up to @zero_inline (see the
+ *               header)
  * @dirty:       pages not yet cleared, linked by page->lru, oldest first
  * @zeroed:      cleared pages, oldest first
  * @npages:      pages of the pool: on both lists, and being cleared
@@ -111,8 +113,8 @@
  * @npurge:      decay steps that gave pages back, ever
  * @purged:      pages given back to the page allocator, ever
  * @hits:        pages handed out from the pool, ever
- * @misses:      device pages that came from the page allocator, ever
  * @zero_inline: hits that had to clear the page first, ever
+ * @misses:      device pages that came from the page allocator, ever
  * @zero_lock:   see the header
  * @zero_work:   clears @dirty pages onto @zeroed
  * @decay_work:  deferrable work applying the curve
@@ -127,9 +129,9 @@ struct aa_devpool {
 	struct acd_decay decay;
 	u64 npurge;
 	u64 purged;
-	atomic_long_t hits;
+	u64 hits;
+	u64 zero_inline;
 	atomic_long_t misses;
-	atomic_long_t zero_inline;
 	struct mutex zero_lock;	/* see above */
 	struct work_struct zero_work;
 	struct delayed_work decay_work;
@@ -138,8 +140,6 @@ struct aa_devpool {
 
 /* One per node id, nr_node_ids entries. */
 static struct aa_devpool *aa_devpools;
-/* Pages in all pools, for the shrinker's count. */
-static atomic_long_t aa_devpool_total = ATOMIC_LONG_INIT(0);
 
 static long aa_devpool_ms(void)
 {
@@ -221,7 +221,10 @@ struct page *aa_devpool_take(int nid, bool zero)
 	if (page) {
 		list_del_init(&page->lru);
 		WRITE_ONCE(pool->npages, pool->npages - 1);
-		atomic_long_dec(&aa_devpool_total);
+		if (likely(!PageHWPoison(page))) {
+			pool->hits++;
+			pool->zero_inline += clear;
+		}
 	}
 	spin_unlock(&pool->lock);
 	if (!page)
@@ -231,11 +234,8 @@ struct page *aa_devpool_take(int nid, bool zero)
 		arenalloc_user_page_free(page);
 		goto miss;
 	}
-	if (clear) {
+	if (clear)
 		clear_highpage(page);
-		atomic_long_inc(&pool->zero_inline);
-	}
-	atomic_long_inc(&pool->hits);
 	return page;
 miss:
 	atomic_long_inc(&pool->misses);
@@ -278,7 +278,6 @@ bool aa_devpool_put(struct page *page)
 	spin_lock(&pool->lock);
 	list_add_tail(&page->lru, &pool->dirty);
 	WRITE_ONCE(pool->npages, pool->npages + 1);
-	atomic_long_inc(&aa_devpool_total);
 	spin_unlock(&pool->lock);
 	queue_work(system_unbound_wq, &pool->zero_work);
 	if (ms > 0)
@@ -308,7 +307,6 @@ static void aa_devpool_zero_work(struct work_struct *work)
 			spin_lock(&pool->lock);
 			WRITE_ONCE(pool->npages, pool->npages - 1);
 			spin_unlock(&pool->lock);
-			atomic_long_dec(&aa_devpool_total);
 			arenalloc_user_page_free(page);
 			continue;
 		}
@@ -370,7 +368,6 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 			list_move_tail(&page->lru, &out);
 			WRITE_ONCE(pool->npages, pool->npages - 1);
 		}
-		atomic_long_sub(i, &aa_devpool_total);
 		if (i && !freed)
 			pool->npurge++;
 		pool->purged += i;
@@ -429,9 +426,13 @@ void aa_devpool_kick_all(void)
  */
 unsigned long aa_devpool_pages(int nid)
 {
+	unsigned long sum = 0;
+
 	if (nid != NUMA_NO_NODE)
 		return READ_ONCE(aa_devpools[nid].npages);
-	return max(0L, atomic_long_read(&aa_devpool_total));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		sum += READ_ONCE(aa_devpools[nid].npages);
+	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_devpool_pages);
 
@@ -456,10 +457,10 @@ void aa_devpool_stats_get(int nid, struct aa_devpool_stats *st)
 		st->pzeroed += pool->nzeroed;
 		st->dirty_npurge += pool->npurge;
 		st->dirty_purged += pool->purged;
+		st->hits += pool->hits;
+		st->zero_inline += pool->zero_inline;
 		spin_unlock(&pool->lock);
-		st->hits += atomic_long_read(&pool->hits);
 		st->misses += atomic_long_read(&pool->misses);
-		st->zero_inline += atomic_long_read(&pool->zero_inline);
 	}
 }
 
@@ -509,7 +510,7 @@ void aa_devpool_exit(void)
 		aa_devpool_decay(nid, aa_decay_now(), ULONG_MAX);
 		mutex_destroy(&pool->zero_lock);
 	}
-	WARN_ON(atomic_long_read(&aa_devpool_total));
+	WARN_ON(aa_devpool_pages(NUMA_NO_NODE));
 	kfree(aa_devpools);
 	aa_devpools = NULL;
 }
