@@ -680,6 +680,22 @@ static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
  * but not dev_max, the administrator's bound on the device as a whole.
  * Lowering a bound takes no page away; it refuses mmap()s and new pages
  * past it.
+ *
+ * So that faults on different CPUs write no common cache line, each held
+ * count is a struct aa_held: its total is the pages held plus credit,
+ * pages that a CPU took from the total ahead, in a batch, and uses up one
+ * fault at a time.  A page given back becomes credit of the CPU that
+ * frees it.  A batch is at most AA_HELD_BATCH pages, and near a bound at
+ * most a quarter of the room left shared over the online CPUs; a CPU
+ * keeps at most 2 * AA_HELD_BATCH pages of credit.  The total never
+ * passes a bound (but one set or lowered below it), and a CPU uses its
+ * credit only while the total is within the bound, so held never passes
+ * it either: the bounds stay exact.  A CPU that finds no room calls back
+ * the credit of every online CPU (an IPI to each) and looks again before
+ * it refuses, so a page is refused only while the pages held and the
+ * credit that other CPUs have taken since fill the bound, or while credit
+ * waits on an offline CPU (at most 2 * AA_HELD_BATCH pages each, until
+ * the CPU is back).
  */
 static unsigned long aa_dev_user_max;
 static unsigned long aa_dev_max;
@@ -711,6 +727,104 @@ MODULE_PARM_DESC(dev_user_max, "bytes of /dev/arenalloc mappings one user may ho
 module_param_cb(dev_max, &aa_byte_param_ops, &aa_dev_max, 0644);
 MODULE_PARM_DESC(dev_max, "bytes of /dev/arenalloc mappings all users may hold; 0 (default): no bound");
 
+/* Pages a CPU takes ahead from an aa_held's total (see "Byte limits"). */
+#define AA_HELD_BATCH	64
+
+/**
+ * struct aa_held - a count of held pages, kept per CPU (see "Byte limits")
+ * @total:  pages held, and the credit CPUs have taken ahead
+ * @credit: per CPU, pages taken from @total and not yet used; written by
+ *          this_cpu operations on its own CPU, which are atomic against
+ *          the IPI of aa_held_drain()
+ */
+struct aa_held {
+	atomic_long_t total;
+	long __percpu *credit;
+};
+
+/* The pages @h counts as held: exact only while no one takes or gives. */
+static long aa_held_pages(struct aa_held *h)
+{
+	long sum = atomic_long_read(&h->total);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum -= *per_cpu_ptr(h->credit, cpu);
+	return sum;
+}
+
+static void aa_held_drain_cpu(void *arg)
+{
+	struct aa_held *h = arg;
+
+	atomic_long_sub(this_cpu_xchg(*h->credit, 0), &h->total);
+}
+
+/* Returns the credit of every online CPU to @h's total. */
+static void aa_held_drain(struct aa_held *h)
+{
+	on_each_cpu(aa_held_drain_cpu, h, 1);
+}
+
+/*
+ * Counts a page more in @h unless that would pass @max (0: no bound):
+ * from this CPU's credit, or else from the total, taking a batch ahead.
+ * False, counting nothing, when there is no room even once every CPU's
+ * credit is back.  Process context, no spinlock held (it may send IPIs).
+ */
+static bool aa_held_take(struct aa_held *h, unsigned long max)
+{
+	long c = this_cpu_read(*h->credit), old, n;
+	bool drained = false;
+
+	/* Credit is part of the total: within the bound while the total is. */
+	if (c > 0 && (!max || atomic_long_read(&h->total) <= (long)max)) {
+		do {
+			old = c;
+			c = this_cpu_cmpxchg(*h->credit, old, old - 1);
+			if (c == old)
+				return true;
+		} while (c > 0);
+	}
+
+	old = atomic_long_read(&h->total);
+	for (;;) {
+		if (max && old >= (long)max) {
+			if (drained)
+				return false;
+			aa_held_drain(h);
+			drained = true;
+			old = atomic_long_read(&h->total);
+			continue;
+		}
+		n = AA_HELD_BATCH;
+		if (max)
+			n = clamp_t(long, (max - old) / (4 * num_online_cpus()),
+				    1, AA_HELD_BATCH);
+		if (atomic_long_try_cmpxchg(&h->total, &old, old + n))
+			break;
+	}
+	if (n > 1)
+		this_cpu_add(*h->credit, n - 1);
+	return true;
+}
+
+/* Undoes aa_held_take(): the page becomes this CPU's credit. */
+static void aa_held_put(struct aa_held *h)
+{
+	long c = this_cpu_add_return(*h->credit, 1);
+
+	if (c > 2 * AA_HELD_BATCH) {
+		/* What is there now: an IPI may have called it back meanwhile. */
+		c = this_cpu_xchg(*h->credit, 0);
+		if (c > AA_HELD_BATCH) {
+			this_cpu_add(*h->credit, AA_HELD_BATCH);
+			c -= AA_HELD_BATCH;
+		}
+		atomic_long_sub(c, &h->total);
+	}
+}
+
 /**
  * struct aa_user - what one user's mappings have charged
  * @node:  in aa_users, under aa_users_lock
@@ -725,7 +839,7 @@ struct aa_user {
 	kuid_t uid;
 	unsigned long refs;
 	atomic_long_t pages;
-	atomic_long_t held;
+	struct aa_held held;
 };
 
 static DEFINE_HASHTABLE(aa_users, 6);
@@ -733,7 +847,11 @@ static DEFINE_SPINLOCK(aa_users_lock);	/* protects aa_users, aa_user.refs */
 /* Pages charged by all users. */
 static atomic_long_t aa_dev_charged = ATOMIC_LONG_INIT(0);
 /* Pages held by all users. */
-static atomic_long_t aa_dev_held = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(long, aa_dev_held_credit);
+static struct aa_held aa_dev_held = {
+	.total = ATOMIC_LONG_INIT(0),
+	.credit = &aa_dev_held_credit,
+};
 
 /* @uid's entry with one more reference; NULL when none could be made. */
 static struct aa_user *aa_user_get(kuid_t uid)
@@ -746,6 +864,8 @@ static struct aa_user *aa_user_get(kuid_t uid)
 			if (uid_eq(u->uid, uid)) {
 				u->refs++;
 				spin_unlock(&aa_users_lock);
+				if (new)
+					free_percpu(new->held.credit);
 				kfree(new);
 				return u;
 			}
@@ -761,7 +881,12 @@ static struct aa_user *aa_user_get(kuid_t uid)
 			return NULL;
 		new->uid = uid;
 		atomic_long_set(&new->pages, 0);
-		atomic_long_set(&new->held, 0);
+		atomic_long_set(&new->held.total, 0);
+		new->held.credit = alloc_percpu(long);
+		if (!new->held.credit) {
+			kfree(new);
+			return NULL;
+		}
 	}
 }
 
@@ -780,10 +905,13 @@ static void aa_user_put(struct aa_user *u)
 		u = NULL;
 	} else {
 		WARN_ON_ONCE(atomic_long_read(&u->pages));
-		WARN_ON_ONCE(atomic_long_read(&u->held));
+		/* No backing points here: no one takes or gives. */
+		WARN_ON_ONCE(aa_held_pages(&u->held));
 		hash_del(&u->node);
 	}
 	spin_unlock(&aa_users_lock);
+	if (u)
+		free_percpu(u->held.credit);
 	kfree(u);
 }
 
@@ -858,22 +986,6 @@ static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
 }
 
 /*
- * Adds one to @v unless that would pass @max (0: no bound).  A
- * compare-and-exchange, not an add that is taken back: of two faults
- * racing for the last page under a bound, one gets it.
- */
-static bool aa_held_inc_within(atomic_long_t *v, unsigned long max)
-{
-	long old = atomic_long_read(v);
-
-	do {
-		if (max && (unsigned long)old >= max)
-			return false;
-	} while (!atomic_long_try_cmpxchg(v, &old, old + 1));
-	return true;
-}
-
-/*
  * Counts a page more for @b: its open's resident pages, its user's and
  * the device's (see "Byte limits").  False, counting nothing, when that
  * would pass dev_user_max (unless the mapper had CAP_IPC_LOCK) or dev_max.
@@ -883,10 +995,10 @@ static bool aa_backing_hold_page(struct aa_backing *b)
 	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
 	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
 
-	if (!aa_held_inc_within(&b->user->held, b->exempt ? 0 : user_max))
+	if (!aa_held_take(&b->user->held, b->exempt ? 0 : user_max))
 		return false;
-	if (!aa_held_inc_within(&aa_dev_held, max)) {
-		atomic_long_dec(&b->user->held);
+	if (!aa_held_take(&aa_dev_held, max)) {
+		aa_held_put(&b->user->held);
 		return false;
 	}
 	atomic_long_inc(&aa_backing_map(b)->stats.resident);
@@ -897,8 +1009,8 @@ static bool aa_backing_hold_page(struct aa_backing *b)
 static void aa_backing_unhold_page(struct aa_backing *b)
 {
 	atomic_long_dec(&aa_backing_map(b)->stats.resident);
-	atomic_long_dec(&b->user->held);
-	atomic_long_dec(&aa_dev_held);
+	aa_held_put(&b->user->held);
+	aa_held_put(&aa_dev_held);
 }
 
 /* Gives back the pages of [@first, @last], which no vma of @b covers. */

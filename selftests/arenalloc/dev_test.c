@@ -1075,6 +1075,87 @@ TEST_F(dev, fork_cannot_pass_the_byte_limits)
 	close(pipefd[1]);
 }
 
+/* Runs the caller on @cpu alone: 0 or -1. */
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The (@n + 1)-th CPU of @set, or -1. */
+static int nth_cpu(const cpu_set_t *set, int n)
+{
+	int c;
+
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set) && !n--)
+			return c;
+	return -1;
+}
+
+/*
+ * The held counts are kept per CPU: a CPU takes pages ahead from the
+ * count (credit) and keeps pages it frees as credit.  The bounds stay
+ * exact however the credit lies: with dev_max at what is held, a copy on
+ * write on a CPU that kept credit from before the bound is refused, and
+ * once a page is freed on another CPU, one copy (and no more) goes
+ * through.
+ */
+TEST_F(dev, byte_limits_are_exact_with_credit_on_other_cpus)
+{
+	long pages0 = counter("dev/pages"), n = LIMIT_PAGES, i;
+	int pipefd[2], cpu0, cpu1;
+	char buf[32], *p, *q, *r;
+	cpu_set_t all;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	cpu0 = nth_cpu(&all, 0);
+	cpu1 = nth_cpu(&all, 1);
+	if (cpu1 < 0)
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, pipe2(pipefd, O_NONBLOCK));
+
+	/* No bound yet: n pages held, faulted in on cpu0. */
+	ASSERT_EQ(0, pin_to(cpu0));
+	p = map(_metadata, self->fd, n - 1, 0);
+	q = map(_metadata, self->fd, 1, 0);
+	for (i = 0; i < n - 1; i++)
+		fill(p, i, 'P');
+	fill(q, 0, 'Q');
+	/* cpu1 keeps credit: pages it took and gave back. */
+	ASSERT_EQ(0, pin_to(cpu1));
+	r = map(_metadata, self->fd, 4 * n, 0);
+	for (i = 0; i < 4 * n; i++)
+		fill(r, i, 'R');
+	EXPECT_EQ(0, munmap(r, 4 * n * page_size));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* The bound is what is held now: a copy on cpu1 is a page past it. */
+	snprintf(buf, sizeof(buf), "%ld", (pages0 + n) * page_size);
+	ASSERT_EQ(0, set_param("dev_max", buf));
+	EXPECT_EQ(SIGBUS, child_writes(p, 0, 0, pipefd[1]));
+	EXPECT_EQ(0, writes_told(pipefd[0]));
+	/* A page freed on cpu0 is room for one copy on cpu1. */
+	ASSERT_EQ(0, pin_to(cpu0));
+	EXPECT_EQ(0, munmap(q, page_size));
+	ASSERT_EQ(0, pin_to(cpu1));
+	EXPECT_EQ(0, child_writes(p, 0, 0, pipefd[1]));
+	EXPECT_EQ(1, writes_told(pipefd[0]));
+	/* That child's copy went back as it exited: room for one again. */
+	EXPECT_EQ(SIGBUS, child_writes(p, 0, 1, pipefd[1]));
+	EXPECT_EQ(1, writes_told(pipefd[0]));
+
+	ASSERT_EQ(0, set_param("dev_max", "0"));
+	EXPECT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	EXPECT_EQ(0, munmap(p, (n - 1) * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 /* The parent's side and the child's side of a fork test. */
 struct fork_ctx {
 	int to_child[2];
