@@ -2042,6 +2042,67 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
 
+/*
+ * Faults run under the per-VMA lock alone, so they may run beside
+ * mprotect() splitting, and munmap() closing, other vmas of the same
+ * mapping: a thread faults, checks and purges the first half of a
+ * mapping over and over while the main thread splits the second half
+ * into one vma per page, faults each in and unmaps them one by one.
+ */
+static void *split_race_faulter(void *arg)
+{
+	struct race *r = arg;
+	long i, round;
+	char tag;
+
+	for (round = 0; !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); round++) {
+		tag = 'a' + round % 16;
+		for (i = 0; i < r->n; i++)
+			fill(r->p, i, tag);
+		for (i = 0; i < r->n; i++)
+			if (!holds(r->p, i, tag))
+				return arg;
+		if (purge(r->fd, r->p, r->n * page_size, NULL))
+			return arg;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dev, faults_race_splits_and_closes_of_the_mapping, 120)
+{
+	long pages0 = counter("dev/pages"), i, k;
+	struct race r = { .fd = self->fd, .n = 32 };
+	pthread_t faulter;
+	char *part;
+	void *ret;
+
+	/* The thread's n pages, then four parts of n for the main thread. */
+	r.p = map(_metadata, self->fd, 5 * r.n, 0);
+	ASSERT_EQ(0, pthread_create(&faulter, NULL, split_race_faulter, &r));
+	for (k = 1; k <= 4; k++) {
+		part = r.p + k * r.n * page_size;
+		/* Every other page read-only: a vma per page. */
+		for (i = 0; i < r.n; i += 2)
+			EXPECT_EQ(0, mprotect(part + i * page_size, page_size, PROT_READ));
+		for (i = 1; i < r.n; i += 2)
+			fill(part, i, 'S');
+		for (i = 0; i < r.n; i += 2)
+			EXPECT_EQ(0, mprotect(part + i * page_size, page_size,
+					      PROT_READ | PROT_WRITE));
+		for (i = 0; i < r.n; i++)
+			fill(part, i, 'T');
+		/* Closed one by one: each close gives its page back. */
+		for (i = 0; i < r.n; i++)
+			EXPECT_EQ(0, munmap(part + i * page_size, page_size));
+		EXPECT_GE(pages0 + r.n, counter("dev/pages"));
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(faulter, &ret);
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, munmap(r.p, r.n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
 /* ==== A copy on write that fails ======================================== */
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
