@@ -168,9 +168,14 @@
  *   backing whose keys cannot be had (2^64 - 2^51 keys per open, taken a
  *   vma's size per fork; only for mappings that RLIMIT_MEMLOCK lets be
  *   enormous) is keyless: a fault that needs a new page there is SIGBUS.
- *   With ->mapping set, the core's write faults also call
- *   balance_dirty_pages_ratelimited() on the map file, which returns at
- *   once for a file that cannot be written back (a pseudo filesystem's).
+ *   With ->mapping set, the core's write faults also mark the page
+ *   dirty and, when it was clean, take a reference on the map file
+ *   around balance_dirty_pages_ratelimited(), which returns at once for a
+ *   file that cannot be written back (a pseudo filesystem's).  So every
+ *   device page is dirty from when aa_dev_page_alloc() takes it until
+ *   the page allocator has it back (nothing ever cleans one, as nothing
+ *   writes one back; a pooled page stays dirty), and a write fault has
+ *   nothing of that to do.
  *
  * fork(): copy on write
  *   dup_mmap() holds the parent's mmap_lock for write and has write-locked
@@ -245,6 +250,7 @@
 #include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/percpu.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -278,13 +284,22 @@ static inline void aa_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /* ==== Statistics ======================================================== */
 
+/*
+ * What every fault counts is counted per CPU and summed when read, so that
+ * faults on different CPUs write no common cache line; the rest are
+ * atomics.
+ */
 static atomic_long_t aa_dev_mappings = ATOMIC_LONG_INIT(0);
-static atomic_long_t aa_dev_faults = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(unsigned long, aa_dev_faults);
 static atomic_long_t aa_dev_purged = ATOMIC_LONG_INIT(0);
 static atomic_long_t aa_dev_fork_copied = ATOMIC_LONG_INIT(0);
 static atomic_long_t aa_dev_fork_failed = ATOMIC_LONG_INIT(0);
-/* Pages held by backings, per node; nr_node_ids entries. */
-static atomic_long_t *aa_dev_nid_pages;
+/*
+ * Pages held by backings, per node (nr_node_ids entries), per CPU: a page
+ * freed on another CPU than it was taken on leaves one CPU's count
+ * negative, the sum is right.
+ */
+static long __percpu *aa_dev_nid_pages;
 
 /*
  * Page offsets of one open end where a byte offset would no longer fit in
@@ -301,13 +316,15 @@ static atomic_long_t *aa_dev_nid_pages;
  */
 void aa_dev_stats_get(struct aa_dev_stats *st)
 {
-	int nid;
+	int nid, cpu;
 
 	st->mappings = atomic_long_read(&aa_dev_mappings);
 	st->pages = 0;
 	for (nid = 0; nid < nr_node_ids; nid++)
 		st->pages += aa_dev_node_pages(nid);
-	st->faults = atomic_long_read(&aa_dev_faults);
+	st->faults = 0;
+	for_each_possible_cpu(cpu)
+		st->faults += per_cpu(aa_dev_faults, cpu);
 	st->purged = atomic_long_read(&aa_dev_purged);
 	st->fork_copied = atomic_long_read(&aa_dev_fork_copied);
 	st->fork_failed = atomic_long_read(&aa_dev_fork_failed);
@@ -322,7 +339,12 @@ void aa_dev_stats_get(struct aa_dev_stats *st)
  */
 unsigned long aa_dev_node_pages(int nid)
 {
-	return atomic_long_read(&aa_dev_nid_pages[nid]);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(&aa_dev_nid_pages[nid], cpu);
+	return max(sum, 0L);
 }
 
 /* ==== Map files ========================================================= */
@@ -502,7 +524,10 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
 		aa_backing_unhold_page(b);
 		return ERR_PTR(gfp & __GFP_THISNODE ? -ENOSPC : -ENOMEM);
 	}
-	atomic_long_inc(&aa_dev_nid_pages[page_to_nid(page)]);
+	this_cpu_inc(aa_dev_nid_pages[page_to_nid(page)]);
+	/* Dirty for good (see "Futexes"): a pooled page is already. */
+	if (!folio_test_dirty(page_folio(page)))
+		folio_set_dirty(page_folio(page));
 	/* No one else sees it yet. */
 	page->mapping = b->mapping;
 	page->index = b->key + index;
@@ -519,7 +544,7 @@ static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 {
 	WARN_ON_ONCE(page->mapping);
 	aa_backing_unhold_page(b);
-	atomic_long_dec(&aa_dev_nid_pages[page_to_nid(page)]);
+	this_cpu_dec(aa_dev_nid_pages[page_to_nid(page)]);
 	arenalloc_user_page_put(page);
 }
 
@@ -690,6 +715,22 @@ static struct aa_backing *aa_vma_detach(struct vm_area_struct *vma)
  * but not dev_max, the administrator's bound on the device as a whole.
  * Lowering a bound takes no page away; it refuses mmap()s and new pages
  * past it.
+ *
+ * So that faults on different CPUs write no common cache line, each held
+ * count is a struct aa_held: its total is the pages held plus credit,
+ * pages that a CPU took from the total ahead, in a batch, and uses up one
+ * fault at a time.  A page given back becomes credit of the CPU that
+ * frees it.  A batch is at most AA_HELD_BATCH pages, and near a bound at
+ * most a quarter of the room left shared over the online CPUs; a CPU
+ * keeps at most 2 * AA_HELD_BATCH pages of credit.  The total never
+ * passes a bound (but one set or lowered below it), and a CPU uses its
+ * credit only while the total is within the bound, so held never passes
+ * it either: the bounds stay exact.  A CPU that finds no room calls back
+ * the credit of every online CPU (an IPI to each) and looks again before
+ * it refuses, so a page is refused only while the pages held and the
+ * credit that other CPUs have taken since fill the bound, or while credit
+ * waits on an offline CPU (at most 2 * AA_HELD_BATCH pages each, until
+ * the CPU is back).
  */
 static unsigned long aa_dev_user_max;
 static unsigned long aa_dev_max;
@@ -721,6 +762,104 @@ MODULE_PARM_DESC(dev_user_max, "bytes of /dev/arenalloc mappings one user may ho
 module_param_cb(dev_max, &aa_byte_param_ops, &aa_dev_max, 0644);
 MODULE_PARM_DESC(dev_max, "bytes of /dev/arenalloc mappings all users may hold; 0 (default): no bound");
 
+/* Pages a CPU takes ahead from an aa_held's total (see "Byte limits"). */
+#define AA_HELD_BATCH	64
+
+/**
+ * struct aa_held - a count of held pages, kept per CPU (see "Byte limits")
+ * @total:  pages held, and the credit CPUs have taken ahead
+ * @credit: per CPU, pages taken from @total and not yet used; written by
+ *          this_cpu operations on its own CPU, which are atomic against
+ *          the IPI of aa_held_drain()
+ */
+struct aa_held {
+	atomic_long_t total;
+	long __percpu *credit;
+};
+
+/* The pages @h counts as held: exact only while no one takes or gives. */
+static long aa_held_pages(struct aa_held *h)
+{
+	long sum = atomic_long_read(&h->total);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum -= *per_cpu_ptr(h->credit, cpu);
+	return sum;
+}
+
+static void aa_held_drain_cpu(void *arg)
+{
+	struct aa_held *h = arg;
+
+	atomic_long_sub(this_cpu_xchg(*h->credit, 0), &h->total);
+}
+
+/* Returns the credit of every online CPU to @h's total. */
+static void aa_held_drain(struct aa_held *h)
+{
+	on_each_cpu(aa_held_drain_cpu, h, 1);
+}
+
+/*
+ * Counts a page more in @h unless that would pass @max (0: no bound):
+ * from this CPU's credit, or else from the total, taking a batch ahead.
+ * False, counting nothing, when there is no room even once every CPU's
+ * credit is back.  Process context, no spinlock held (it may send IPIs).
+ */
+static bool aa_held_take(struct aa_held *h, unsigned long max)
+{
+	long c = this_cpu_read(*h->credit), old, n;
+	bool drained = false;
+
+	/* Credit is part of the total: within the bound while the total is. */
+	if (c > 0 && (!max || atomic_long_read(&h->total) <= (long)max)) {
+		do {
+			old = c;
+			c = this_cpu_cmpxchg(*h->credit, old, old - 1);
+			if (c == old)
+				return true;
+		} while (c > 0);
+	}
+
+	old = atomic_long_read(&h->total);
+	for (;;) {
+		if (max && old >= (long)max) {
+			if (drained)
+				return false;
+			aa_held_drain(h);
+			drained = true;
+			old = atomic_long_read(&h->total);
+			continue;
+		}
+		n = AA_HELD_BATCH;
+		if (max)
+			n = clamp_t(long, (max - old) / (4 * num_online_cpus()),
+				    1, AA_HELD_BATCH);
+		if (atomic_long_try_cmpxchg(&h->total, &old, old + n))
+			break;
+	}
+	if (n > 1)
+		this_cpu_add(*h->credit, n - 1);
+	return true;
+}
+
+/* Undoes aa_held_take(): the page becomes this CPU's credit. */
+static void aa_held_put(struct aa_held *h)
+{
+	long c = this_cpu_add_return(*h->credit, 1);
+
+	if (c > 2 * AA_HELD_BATCH) {
+		/* What is there now: an IPI may have called it back meanwhile. */
+		c = this_cpu_xchg(*h->credit, 0);
+		if (c > AA_HELD_BATCH) {
+			this_cpu_add(*h->credit, AA_HELD_BATCH);
+			c -= AA_HELD_BATCH;
+		}
+		atomic_long_sub(c, &h->total);
+	}
+}
+
 /**
  * struct aa_user - what one user's mappings have charged
  * @node:  in aa_users, under aa_users_lock
@@ -735,7 +874,7 @@ struct aa_user {
 	kuid_t uid;
 	unsigned long refs;
 	atomic_long_t pages;
-	atomic_long_t held;
+	struct aa_held held;
 };
 
 static DEFINE_HASHTABLE(aa_users, 6);
@@ -743,7 +882,11 @@ static DEFINE_SPINLOCK(aa_users_lock);	/* protects aa_users, aa_user.refs */
 /* Pages charged by all users. */
 static atomic_long_t aa_dev_charged = ATOMIC_LONG_INIT(0);
 /* Pages held by all users. */
-static atomic_long_t aa_dev_held = ATOMIC_LONG_INIT(0);
+static DEFINE_PER_CPU(long, aa_dev_held_credit);
+static struct aa_held aa_dev_held = {
+	.total = ATOMIC_LONG_INIT(0),
+	.credit = &aa_dev_held_credit,
+};
 
 /* @uid's entry with one more reference; NULL when none could be made. */
 static struct aa_user *aa_user_get(kuid_t uid)
@@ -756,6 +899,8 @@ static struct aa_user *aa_user_get(kuid_t uid)
 			if (uid_eq(u->uid, uid)) {
 				u->refs++;
 				spin_unlock(&aa_users_lock);
+				if (new)
+					free_percpu(new->held.credit);
 				kfree(new);
 				return u;
 			}
@@ -771,7 +916,12 @@ static struct aa_user *aa_user_get(kuid_t uid)
 			return NULL;
 		new->uid = uid;
 		atomic_long_set(&new->pages, 0);
-		atomic_long_set(&new->held, 0);
+		atomic_long_set(&new->held.total, 0);
+		new->held.credit = alloc_percpu(long);
+		if (!new->held.credit) {
+			kfree(new);
+			return NULL;
+		}
 	}
 }
 
@@ -790,10 +940,13 @@ static void aa_user_put(struct aa_user *u)
 		u = NULL;
 	} else {
 		WARN_ON_ONCE(atomic_long_read(&u->pages));
-		WARN_ON_ONCE(atomic_long_read(&u->held));
+		/* No backing points here: no one takes or gives. */
+		WARN_ON_ONCE(aa_held_pages(&u->held));
 		hash_del(&u->node);
 	}
 	spin_unlock(&aa_users_lock);
+	if (u)
+		free_percpu(u->held.credit);
 	kfree(u);
 }
 
@@ -868,22 +1021,6 @@ static void aa_backing_uncharge(struct aa_backing *b, unsigned long npages)
 }
 
 /*
- * Adds one to @v unless that would pass @max (0: no bound).  A
- * compare-and-exchange, not an add that is taken back: of two faults
- * racing for the last page under a bound, one gets it.
- */
-static bool aa_held_inc_within(atomic_long_t *v, unsigned long max)
-{
-	long old = atomic_long_read(v);
-
-	do {
-		if (max && (unsigned long)old >= max)
-			return false;
-	} while (!atomic_long_try_cmpxchg(v, &old, old + 1));
-	return true;
-}
-
-/*
  * Counts a page more for @b: its open's resident pages, its user's and
  * the device's (see "Byte limits").  False, counting nothing, when that
  * would pass dev_user_max (unless the mapper had CAP_IPC_LOCK) or dev_max.
@@ -893,10 +1030,10 @@ static bool aa_backing_hold_page(struct aa_backing *b)
 	unsigned long user_max = READ_ONCE(aa_dev_user_max) >> PAGE_SHIFT;
 	unsigned long max = READ_ONCE(aa_dev_max) >> PAGE_SHIFT;
 
-	if (!aa_held_inc_within(&b->user->held, b->exempt ? 0 : user_max))
+	if (!aa_held_take(&b->user->held, b->exempt ? 0 : user_max))
 		return false;
-	if (!aa_held_inc_within(&aa_dev_held, max)) {
-		atomic_long_dec(&b->user->held);
+	if (!aa_held_take(&aa_dev_held, max)) {
+		aa_held_put(&b->user->held);
 		return false;
 	}
 	atomic_long_inc(&aa_backing_map(b)->stats.resident);
@@ -907,8 +1044,8 @@ static bool aa_backing_hold_page(struct aa_backing *b)
 static void aa_backing_unhold_page(struct aa_backing *b)
 {
 	atomic_long_dec(&aa_backing_map(b)->stats.resident);
-	atomic_long_dec(&b->user->held);
-	atomic_long_dec(&aa_dev_held);
+	aa_held_put(&b->user->held);
+	aa_held_put(&aa_dev_held);
 }
 
 /*
@@ -1084,13 +1221,52 @@ static vm_fault_t aa_dev_no_page(struct page *page)
 	return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
+/*
+ * A new page for the empty offset @index of @b, put in the xarray with a
+ * reference for the fault's PTE and locked: locked before the xarray
+ * shows it (as the page cache adds a folio), so PURGE, which takes pages
+ * out under their lock, waits for the PTE without the fault having to
+ * lock the page and look again.  ERR_PTR(-EAGAIN) when another fault
+ * filled the offset first, -ENOMEM when no xarray node could be had, or
+ * an error of aa_dev_page_alloc().
+ */
+static struct page *aa_dev_new_page(struct aa_backing *b, unsigned long index)
+{
+	struct page *page = aa_dev_page_alloc(b, index, __GFP_ZERO);
+	void *old;
+
+	if (IS_ERR(page))
+		return page;
+	/* No one else sees it yet. */
+	__folio_set_locked(page_folio(page));
+	get_page(page);			/* the PTE's reference */
+	old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
+	if (!old)
+		return page;
+	__folio_clear_locked(page_folio(page));
+	put_page(page);
+	page->mapping = NULL;		/* never seen */
+	aa_dev_page_free(b, page);
+	return ERR_PTR(xa_is_err(old) ? -ENOMEM : -EAGAIN);
+}
+
 static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 {
 	struct aa_backing *b = aa_vma_backing(vmf->vma);
 	unsigned long index = vmf->pgoff - b->base;
-	struct page *page, *old;
+	struct page *page;
 
 	for (;;) {
+		/* The first touch finds nothing: no lock needed to see that. */
+		if (!xa_load(&b->pages, index)) {
+			page = aa_dev_new_page(b, index);
+			if (!IS_ERR(page))
+				break;		/* in the xarray, locked */
+			if (PTR_ERR(page) == -EAGAIN)
+				continue;	/* another fault won: take its page */
+			return aa_dev_no_page(page);
+		}
+
 		xa_lock(&b->pages);
 		page = xa_load(&b->pages, index);
 		if (xa_is_value(page)) {
@@ -1101,22 +1277,8 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 		if (page)
 			get_page(page);
 		xa_unlock(&b->pages);
-
-		if (!page) {
-			page = aa_dev_page_alloc(b, index, __GFP_ZERO);
-			if (IS_ERR(page))
-				return aa_dev_no_page(page);
-			get_page(page);		/* the PTE's reference */
-			old = xa_cmpxchg(&b->pages, index, NULL, page, GFP_KERNEL);
-			if (old) {
-				put_page(page);
-				page->mapping = NULL;	/* never seen */
-				aa_dev_page_free(b, page);
-				if (xa_is_err(old))
-					return VM_FAULT_OOM;
-				continue;	/* another fault won: take its page */
-			}
-		}
+		if (!page)
+			continue;		/* PURGE took it meanwhile */
 
 		/* See the lock order above: PURGE takes pages out locked. */
 		lock_page(page);
@@ -1137,7 +1299,7 @@ static vm_fault_t aa_dev_fault(struct vm_fault *vmf)
 	} else if (!aa_page_shared(page)) {
 		aa_page_claim_locked(b, index, page);
 	}
-	atomic_long_inc(&aa_dev_faults);
+	this_cpu_inc(aa_dev_faults);
 	atomic_long_inc(&aa_backing_map(b)->stats.faults);
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
@@ -1940,8 +2102,8 @@ int aa_dev_init(void)
 {
 	int ret;
 
-	aa_dev_nid_pages = kcalloc(nr_node_ids, sizeof(*aa_dev_nid_pages),
-				   GFP_KERNEL);
+	aa_dev_nid_pages = __alloc_percpu(nr_node_ids * sizeof(*aa_dev_nid_pages),
+					  __alignof__(*aa_dev_nid_pages));
 	if (!aa_dev_nid_pages)
 		return -ENOMEM;
 	aa_map_mnt = kern_mount(&aa_map_fs_type);
@@ -1957,7 +2119,7 @@ int aa_dev_init(void)
 unmount:
 	kern_unmount(aa_map_mnt);
 free_counts:
-	kfree(aa_dev_nid_pages);
+	free_percpu(aa_dev_nid_pages);
 	aa_dev_nid_pages = NULL;
 	return ret;
 }
@@ -1974,5 +2136,5 @@ void aa_dev_exit(void)
 	misc_deregister(&aa_miscdev);
 	WARN_ON(atomic_long_read(&aa_dev_mappings));
 	kern_unmount(aa_map_mnt);
-	kfree(aa_dev_nid_pages);
+	free_percpu(aa_dev_nid_pages);
 }

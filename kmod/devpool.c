@@ -86,7 +86,7 @@
  *               and no other lock is taken under it.  Taken in process
  *               context only (faults, PURGE, ->close, the zero thread,
  *               the decay work, the shrinker and sysfs), under mmap_lock
- *               and a device page's lock (a copy-on-write copy is taken
+ *               or a vma's lock and a device page's lock (a copy-on-write copy is taken
  *               under the lock of the page it replaces), never in an
  *               interrupt.
  *   pool->zero_lock  a spinlock held by the zero thread around one page
@@ -100,9 +100,10 @@
  *               wait for as long as the CPU is busy; a spinlock's holder
  *               cannot be preempted, and holds it for the clearing of
  *               one page.  Nothing under it allocates memory or sleeps.
- *   The counters hits, misses and zero_inline are atomics; npages and
- *   nzeroed are written under the lock and read locklessly (READ_ONCE)
- *   by statistics and the shrinker's count, a snapshot.
+ *   The counter misses is an atomic (a miss may take no lock); hits and
+ *   zero_inline are counted under the lock the hit takes anyway; npages
+ *   and nzeroed are written under the lock and read locklessly
+ *   (READ_ONCE) by statistics and the shrinker's count, a snapshot.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -129,7 +130,8 @@
 
 /**
  * struct aa_devpool - one node's pool of device pages
- * @lock:        protects the fields below up to @purged (see the header)
+ * @lock:        protects the fields below up to @zero_inline (see the
+ *               header)
  * @dirty:       pages not yet cleared, linked by page->lru, oldest first
  * @zeroed:      cleared pages, oldest first
  * @npages:      pages of the pool: on both lists, and being cleared
@@ -138,8 +140,8 @@
  * @npurge:      decay steps that gave pages back, ever
  * @purged:      pages given back to the page allocator, ever
  * @hits:        pages handed out from the pool, ever
- * @misses:      device pages that came from the page allocator, ever
  * @zero_inline: hits that had to clear the page first, ever
+ * @misses:      device pages that came from the page allocator, ever
  * @zero_lock:   see the header
  * @zero_task:   the zero thread, clears @dirty pages onto @zeroed; NULL
  *               for a node without memory at load.  Set before the
@@ -156,9 +158,9 @@ struct aa_devpool {
 	struct acd_decay decay;
 	u64 npurge;
 	u64 purged;
-	atomic_long_t hits;
+	u64 hits;
+	u64 zero_inline;
 	atomic_long_t misses;
-	atomic_long_t zero_inline;
 	spinlock_t zero_lock;	/* see above */
 	struct task_struct *zero_task;
 	struct delayed_work decay_work;
@@ -167,8 +169,6 @@ struct aa_devpool {
 
 /* One per node id, nr_node_ids entries. */
 static struct aa_devpool *aa_devpools;
-/* Pages in all pools, for the shrinker's count. */
-static atomic_long_t aa_devpool_total = ATOMIC_LONG_INIT(0);
 
 static long aa_devpool_ms(void)
 {
@@ -250,7 +250,10 @@ struct page *aa_devpool_take(int nid, bool zero)
 	if (page) {
 		list_del_init(&page->lru);
 		WRITE_ONCE(pool->npages, pool->npages - 1);
-		atomic_long_dec(&aa_devpool_total);
+		if (likely(!PageHWPoison(page))) {
+			pool->hits++;
+			pool->zero_inline += clear;
+		}
 	}
 	spin_unlock(&pool->lock);
 	if (!page)
@@ -260,11 +263,8 @@ struct page *aa_devpool_take(int nid, bool zero)
 		arenalloc_user_page_free(page);
 		goto miss;
 	}
-	if (clear) {
+	if (clear)
 		clear_highpage(page);
-		atomic_long_inc(&pool->zero_inline);
-	}
-	atomic_long_inc(&pool->hits);
 	return page;
 miss:
 	atomic_long_inc(&pool->misses);
@@ -300,15 +300,16 @@ bool aa_devpool_put(struct page *page)
 		return false;
 	page_ref_unfreeze(page, 1);
 	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page->mapping, page);
-	/* As the page allocator would hand it out; the data is cleared later. */
-	ClearPageDirty(page);
+	/*
+	 * It stays dirty, as every device page is while the module has it
+	 * (chardev.c); the page allocator clears the flag when it has it back.
+	 */
 
 	spin_lock(&pool->lock);
 	/* The zero thread sleeps only once it found @dirty empty. */
 	wake = list_empty(&pool->dirty);
 	list_add_tail(&page->lru, &pool->dirty);
 	WRITE_ONCE(pool->npages, pool->npages + 1);
-	atomic_long_inc(&aa_devpool_total);
 	spin_unlock(&pool->lock);
 	if (wake && pool->zero_task)
 		wake_up_process(pool->zero_task);
@@ -351,10 +352,8 @@ static bool aa_devpool_zero_one(struct aa_devpool *pool)
 	}
 	spin_unlock(&pool->lock);
 	spin_unlock(&pool->zero_lock);
-	if (poisoned) {
-		atomic_long_dec(&aa_devpool_total);
+	if (poisoned)
 		arenalloc_user_page_free(page);
-	}
 	return true;
 }
 
@@ -454,7 +453,6 @@ unsigned long aa_devpool_decay(int nid, u64 now, unsigned long force)
 			list_move_tail(&page->lru, &out);
 			WRITE_ONCE(pool->npages, pool->npages - 1);
 		}
-		atomic_long_sub(i, &aa_devpool_total);
 		if (i && !freed)
 			pool->npurge++;
 		pool->purged += i;
@@ -514,9 +512,13 @@ void aa_devpool_kick_all(void)
  */
 unsigned long aa_devpool_pages(int nid)
 {
+	unsigned long sum = 0;
+
 	if (nid != NUMA_NO_NODE)
 		return READ_ONCE(aa_devpools[nid].npages);
-	return max(0L, atomic_long_read(&aa_devpool_total));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		sum += READ_ONCE(aa_devpools[nid].npages);
+	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(aa_devpool_pages);
 
@@ -541,10 +543,10 @@ void aa_devpool_stats_get(int nid, struct aa_devpool_stats *st)
 		st->pzeroed += pool->nzeroed;
 		st->dirty_npurge += pool->npurge;
 		st->dirty_purged += pool->purged;
+		st->hits += pool->hits;
+		st->zero_inline += pool->zero_inline;
 		spin_unlock(&pool->lock);
-		st->hits += atomic_long_read(&pool->hits);
 		st->misses += atomic_long_read(&pool->misses);
-		st->zero_inline += atomic_long_read(&pool->zero_inline);
 	}
 }
 
@@ -607,7 +609,7 @@ void aa_devpool_exit(void)
 		cancel_delayed_work_sync(&pool->decay_work);
 		aa_devpool_decay(nid, aa_decay_now(), ULONG_MAX);
 	}
-	WARN_ON(atomic_long_read(&aa_devpool_total));
+	WARN_ON(aa_devpool_pages(NUMA_NO_NODE));
 	kfree(aa_devpools);
 	aa_devpools = NULL;
 }

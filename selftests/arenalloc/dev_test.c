@@ -1075,6 +1075,87 @@ TEST_F(dev, fork_cannot_pass_the_byte_limits)
 	close(pipefd[1]);
 }
 
+/* Runs the caller on @cpu alone: 0 or -1. */
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The (@n + 1)-th CPU of @set, or -1. */
+static int nth_cpu(const cpu_set_t *set, int n)
+{
+	int c;
+
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set) && !n--)
+			return c;
+	return -1;
+}
+
+/*
+ * The held counts are kept per CPU: a CPU takes pages ahead from the
+ * count (credit) and keeps pages it frees as credit.  The bounds stay
+ * exact however the credit lies: with dev_max at what is held, a copy on
+ * write on a CPU that kept credit from before the bound is refused, and
+ * once a page is freed on another CPU, one copy (and no more) goes
+ * through.
+ */
+TEST_F(dev, byte_limits_are_exact_with_credit_on_other_cpus)
+{
+	long pages0 = counter("dev/pages"), n = LIMIT_PAGES, i;
+	int pipefd[2], cpu0, cpu1;
+	char buf[32], *p, *q, *r;
+	cpu_set_t all;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	cpu0 = nth_cpu(&all, 0);
+	cpu1 = nth_cpu(&all, 1);
+	if (cpu1 < 0)
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, pipe2(pipefd, O_NONBLOCK));
+
+	/* No bound yet: n pages held, faulted in on cpu0. */
+	ASSERT_EQ(0, pin_to(cpu0));
+	p = map(_metadata, self->fd, n - 1, 0);
+	q = map(_metadata, self->fd, 1, 0);
+	for (i = 0; i < n - 1; i++)
+		fill(p, i, 'P');
+	fill(q, 0, 'Q');
+	/* cpu1 keeps credit: pages it took and gave back. */
+	ASSERT_EQ(0, pin_to(cpu1));
+	r = map(_metadata, self->fd, 4 * n, 0);
+	for (i = 0; i < 4 * n; i++)
+		fill(r, i, 'R');
+	EXPECT_EQ(0, munmap(r, 4 * n * page_size));
+	EXPECT_EQ(pages0 + n, counter("dev/pages"));
+
+	/* The bound is what is held now: a copy on cpu1 is a page past it. */
+	snprintf(buf, sizeof(buf), "%ld", (pages0 + n) * page_size);
+	ASSERT_EQ(0, set_param("dev_max", buf));
+	EXPECT_EQ(SIGBUS, child_writes(p, 0, 0, pipefd[1]));
+	EXPECT_EQ(0, writes_told(pipefd[0]));
+	/* A page freed on cpu0 is room for one copy on cpu1. */
+	ASSERT_EQ(0, pin_to(cpu0));
+	EXPECT_EQ(0, munmap(q, page_size));
+	ASSERT_EQ(0, pin_to(cpu1));
+	EXPECT_EQ(0, child_writes(p, 0, 0, pipefd[1]));
+	EXPECT_EQ(1, writes_told(pipefd[0]));
+	/* That child's copy went back as it exited: room for one again. */
+	EXPECT_EQ(SIGBUS, child_writes(p, 0, 1, pipefd[1]));
+	EXPECT_EQ(1, writes_told(pipefd[0]));
+
+	ASSERT_EQ(0, set_param("dev_max", "0"));
+	EXPECT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	EXPECT_EQ(0, munmap(p, (n - 1) * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 /* The parent's side and the child's side of a fork test. */
 struct fork_ctx {
 	int to_child[2];
@@ -2063,6 +2144,67 @@ TEST_F_TIMEOUT(dev, faults_race_purges, 120)
 	EXPECT_GE(pages0 + r.n, counter("dev/pages"));
 	EXPECT_EQ(0, purge(self->fd, r.p, r.n * page_size, NULL));
 	EXPECT_EQ(pages0, counter("dev/pages"));
+	EXPECT_EQ(0, munmap(r.p, r.n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
+/*
+ * Faults run under the per-VMA lock alone, so they may run beside
+ * mprotect() splitting, and munmap() closing, other vmas of the same
+ * mapping: a thread faults, checks and purges the first half of a
+ * mapping over and over while the main thread splits the second half
+ * into one vma per page, faults each in and unmaps them one by one.
+ */
+static void *split_race_faulter(void *arg)
+{
+	struct race *r = arg;
+	long i, round;
+	char tag;
+
+	for (round = 0; !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); round++) {
+		tag = 'a' + round % 16;
+		for (i = 0; i < r->n; i++)
+			fill(r->p, i, tag);
+		for (i = 0; i < r->n; i++)
+			if (!holds(r->p, i, tag))
+				return arg;
+		if (purge(r->fd, r->p, r->n * page_size, NULL))
+			return arg;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dev, faults_race_splits_and_closes_of_the_mapping, 120)
+{
+	long pages0 = counter("dev/pages"), i, k;
+	struct race r = { .fd = self->fd, .n = 32 };
+	pthread_t faulter;
+	char *part;
+	void *ret;
+
+	/* The thread's n pages, then four parts of n for the main thread. */
+	r.p = map(_metadata, self->fd, 5 * r.n, 0);
+	ASSERT_EQ(0, pthread_create(&faulter, NULL, split_race_faulter, &r));
+	for (k = 1; k <= 4; k++) {
+		part = r.p + k * r.n * page_size;
+		/* Every other page read-only: a vma per page. */
+		for (i = 0; i < r.n; i += 2)
+			EXPECT_EQ(0, mprotect(part + i * page_size, page_size, PROT_READ));
+		for (i = 1; i < r.n; i += 2)
+			fill(part, i, 'S');
+		for (i = 0; i < r.n; i += 2)
+			EXPECT_EQ(0, mprotect(part + i * page_size, page_size,
+					      PROT_READ | PROT_WRITE));
+		for (i = 0; i < r.n; i++)
+			fill(part, i, 'T');
+		/* Closed one by one: each close gives its page back. */
+		for (i = 0; i < r.n; i++)
+			EXPECT_EQ(0, munmap(part + i * page_size, page_size));
+		EXPECT_GE(pages0 + r.n, counter("dev/pages"));
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(faulter, &ret);
+	EXPECT_EQ(NULL, ret);
 	EXPECT_EQ(0, munmap(r.p, r.n * page_size));
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
