@@ -64,10 +64,13 @@
  *            an atomic that needs no lock: aa_page_sharers() says why.
  *       xa_lock of backing->pages: the xarray's own spinlock, the
  *            backing's only lock; serialises inserts and erases and
- *            covers taking a reference on a page found in the xarray.
+ *            covers taking a reference on a page found in the xarray
+ *            (fork() takes its references on the parent's pages under
+ *            RCU alone: the write-locked vma keeps those offsets still).
  *            fork() and the teardown of a range walk a batch of entries
- *            under one hold of it (AA_XA_BATCH), taking no other lock and
- *            not sleeping inside it.
+ *            under one hold of it (AA_XA_BATCH), taking no other lock
+ *            (a put there may free a page: see aa_backing_free_range())
+ *            and not sleeping inside it.
  *   i_mmap_rwsem  of the map file: taken inside unmap_mapping_pages(),
  *            under mmap_lock; by a copy-on-write fault under the page
  *            lock of the page it replaces and of its copy (the core's
@@ -193,7 +196,8 @@
  *   without a fault, and puts each of the parent's pages in the child's
  *   xarray too, with a reference, counting the extra holder in
  *   page->private (a batch at a time under the child's xa_lock: no one
- *   else sees the child's xarray, and nothing changes the parent's).
+ *   else sees the child's xarray, and nothing changes the parent's at
+ *   the offsets of this vma).
  *   A backing that lets go of a page another still holds only lowers
  *   the count and puts it, so a child that exits undoes its fork a batch
  *   at a time too, taking no page lock.  A write fault on either side,
@@ -208,7 +212,8 @@
  *   here: the write faults the copy in).  A PTE maps a page that its
  *   backing no longer holds only while PURGE, which zaps it, is under
  *   way; PURGE still counts as a holder of such a page until the zap is
- *   done, so the other holder cannot write it in place meanwhile.  So fork copies nothing, a child that execs pays nothing, and a
+ *   done, so the other holder cannot write it in place meanwhile.  So
+ *   fork copies nothing, a child that execs pays nothing, and a
  *   copy is made by, and charged to the memory cgroup of, the task that
  *   writes: the child's for the child's copies, clone3(CLONE_INTO_CGROUP)
  *   included (copies made in dup_mmap() itself could only be charged to
@@ -538,7 +543,7 @@ static struct page *aa_dev_page_alloc(struct aa_backing *b, unsigned long index,
  * Drops the reference the backing held, to the node's pool when it may
  * go there (devpool.c); a GUP pin may keep it longer, and keeps it out of
  * the pool.  The page has left its map file already
- * (aa_page_unshare_locked()) and no PTE maps it.
+ * (aa_page_release_locked()) and no PTE maps it.
  */
 static void aa_dev_page_free(struct aa_backing *b, struct page *page)
 {
@@ -1082,11 +1087,19 @@ static void aa_backing_free_range(struct aa_backing *b, unsigned long first,
 		xas_for_each(&xas, page, last) {
 			if (erase)
 				xas_store(&xas, NULL);
-			/* Neither a lost page's mark nor a page another holds. */
+			/*
+			 * Neither a lost page's mark nor a page another holds.
+			 * The put of a page another holds is the last one
+			 * only if that holder let go since the unshare (its
+			 * own drop then could not pool the page, as this
+			 * reference was still there): the page goes to the
+			 * page allocator from under the xa_lock, which is
+			 * allowed, and its counts were dropped by that holder.
+			 */
 			if (!xa_is_value(page) && aa_page_unshare(page))
 				batch[n++] = page;
 			else if (!xa_is_value(page))
-				put_page(page);		/* never the last reference */
+				put_page(page);	/* see below */
 			if (++seen == AA_XA_BATCH || n == AA_FREE_LAST) {
 				more = xas.xa_index < last;
 				break;

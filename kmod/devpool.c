@@ -39,7 +39,11 @@
  *
  * The zero thread: one kthread per node with memory at load,
  * "aa_devzero/<node>", allowed on that node's CPUs (so it clears memory
- * local to it; a node without online CPUs leaves it unbound), at
+ * local to it; a node without online CPUs leaves it unbound until one of
+ * its CPUs comes online; when the node's last CPU goes offline the
+ * scheduler lets the thread run anywhere, and a CPU hotplug callback,
+ * aa_devpool_cpu_online(), narrows it back to the node when one of the
+ * node's CPUs comes online again), at
  * SCHED_IDLE (sched_setattr_nocheck(), exported GPL by 6.1 and 6.12) and
  * nice 19 (set_user_nice(); SCHED_IDLE keeps the nice value it finds,
  * which then tells ps, top and a later switch back to SCHED_NORMAL what
@@ -108,6 +112,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
@@ -550,6 +556,23 @@ void aa_devpool_stats_get(int nid, struct aa_devpool_stats *st)
 	}
 }
 
+/* The CPU hotplug state of aa_devpool_cpu_online(); 0 when not set up. */
+static int aa_devpool_cpuhp;
+
+/*
+ * A CPU came online: the zero thread of its node may run on it again
+ * (see the header).  Called by the hotplug machinery, which serialises
+ * it against aa_devpool_exit()'s removal of the state.
+ */
+static int aa_devpool_cpu_online(unsigned int cpu)
+{
+	struct aa_devpool *pool = &aa_devpools[cpu_to_node(cpu)];
+
+	if (pool->zero_task)
+		set_cpus_allowed_ptr(pool->zero_task, cpumask_of_node(pool->nid));
+	return 0;
+}
+
 /**
  * aa_devpool_init() - the device's pools, one per node id
  *
@@ -584,6 +607,13 @@ int aa_devpool_init(void)
 			return ret;
 		}
 	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "arenalloc:devzero",
+					aa_devpool_cpu_online, NULL);
+	if (ret < 0) {
+		aa_devpool_exit();
+		return ret;
+	}
+	aa_devpool_cpuhp = ret;
 	return 0;
 }
 
@@ -601,6 +631,9 @@ void aa_devpool_exit(void)
 	struct aa_devpool *pool;
 	int nid;
 
+	if (aa_devpool_cpuhp > 0)
+		cpuhp_remove_state_nocalls(aa_devpool_cpuhp);
+	aa_devpool_cpuhp = 0;
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		pool = &aa_devpools[nid];
 		if (pool->zero_task)

@@ -451,4 +451,79 @@ TEST_F(pool, charged_pages_never_enter_or_leave_the_pool)
 	cg_memory_off(mounted);
 }
 
+/*
+ * The zero thread runs on its node's CPUs: when they all go offline the
+ * scheduler lets it run anywhere (it is woken meanwhile, by pages put in
+ * its pool), and once they are back it must be bound to them again.
+ * Offlines every CPU of a node other than 0 that has a zero thread.
+ * (Found by review: without the hotplug callback it stayed on 0-1.)
+ */
+TEST(zero_thread_rebinds_after_cpu_hotplug)
+{
+	char path[128], want[64], got[64], before[64];
+	int node, cpu, ncpus = 0, cpus[64];
+	pid_t pid = -1;
+
+	if (getuid())
+		SKIP(return, "needs root");
+	for (node = 1; node < 64 && pid < 0; node++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+		if (read_path(path, want, sizeof(want)) <= 0)
+			continue;
+		want[strcspn(want, "\n")] = '\0';
+		if (!want[0])
+			continue;
+		pid = zero_thread(node);
+		if (pid > 0)
+			break;
+	}
+	if (pid <= 0)
+		SKIP(return, "no node but 0 with CPUs and a zero thread");
+	/* want: "a" or "a-b" */
+	{
+		int a, b;
+
+		if (sscanf(want, "%d-%d", &a, &b) != 2) {
+			a = atoi(want);
+			b = a;
+		}
+		for (cpu = a; cpu <= b && ncpus < 64; cpu++)
+			cpus[ncpus++] = cpu;
+	}
+	ASSERT_EQ(0, cpus_allowed(pid, before, sizeof(before)));
+	TH_LOG("node %d cpus %s, aa_devzero/%d (pid %d) allowed %s", node, want, node, pid, before);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpus[cpu]);
+		if (write_path(path, "0"))
+			SKIP(return, "cannot offline cpu%d: %s", cpus[cpu], strerror(errno));
+	}
+	ASSERT_EQ(0, cpus_allowed(pid, got, sizeof(got)));
+	TH_LOG("node %d offline: allowed %s", node, got);
+	/* Wake it while its CPUs are away: pages into its node's pool. */
+	{
+		char ms[32];
+		long k;
+
+		page_size = sysconf(_SC_PAGESIZE);
+		pool_off = ARENALLOC_MMAP_NODE(node);
+		ASSERT_LT(0, read_sysfs("dirty_decay_ms", ms, sizeof(ms)));
+		ASSERT_EQ(0, write_sysfs("dirty_decay_ms", "-1"));
+		ASSERT_EQ(0, fill_and_unmap(64, 0x33));
+		for (k = 0; k < 5000 && counter("dev/pzeroed") < 64; k++)
+			usleep(1000);
+		TH_LOG("pzeroed %ld after the wake", counter("dev/pzeroed"));
+		ASSERT_EQ(0, cpus_allowed(pid, got, sizeof(got)));
+		TH_LOG("node %d offline, thread woken: allowed %s", node, got);
+		ASSERT_EQ(0, write_sysfs("purge", "1"));
+		ASSERT_EQ(0, write_sysfs("dirty_decay_ms", ms));
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpus[cpu]);
+		ASSERT_EQ(0, write_path(path, "1"));
+	}
+	ASSERT_EQ(0, cpus_allowed(pid, got, sizeof(got)));
+	TH_LOG("node %d back online: allowed %s", node, got);
+	EXPECT_STREQ(before, got);
+}
+
 TEST_HARNESS_MAIN
