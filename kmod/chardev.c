@@ -208,7 +208,8 @@
  *   here: the write faults the copy in).  A PTE maps a page that its
  *   backing no longer holds only while PURGE, which zaps it, is under
  *   way; PURGE still counts as a holder of such a page until the zap is
- *   done, so the other holder cannot write it in place meanwhile.  So fork copies nothing, a child that execs pays nothing, and a
+ *   done, so the other holder cannot write it in place meanwhile.
+ *   So fork copies nothing, a child that execs pays nothing, and a
  *   copy is made by, and charged to the memory cgroup of, the task that
  *   writes: the child's for the child's copies, clone3(CLONE_INTO_CGROUP)
  *   included (copies made in dup_mmap() itself could only be charged to
