@@ -377,6 +377,12 @@ static size_t resize_inplace(void *ptr, size_t size, size_t align, bool zero, bo
 			a->stats.allocated_large += usize;
 			a->stats.allocated_large -= old;
 		}
+		/*
+		 * A shrink raised nfreed_op: its own tick applies the dirty
+		 * bound and clears it, so that no later operation counts
+		 * these pages as its own.
+		 */
+		aa_arena_decay_tick(a);
 		aa_mutex_unlock(&a->lock);
 		return ok ? usize : 0;
 	}

@@ -628,7 +628,11 @@ bool aa_arena_grow_huge(struct extent *e, size_t usize)
 
 /*
  * Shrink huge @e to @usize bytes (whole pages, less than now) in place:
- * the tail goes back to the system at once.  Only the owner of the
+ * the tail goes back to the system at once, unmapped or, where munmap()
+ * fails (at the map count limit, say), purged: all of it up to what the
+ * range maps, since a range from the cache may hold a former owner's
+ * pages past the allocation, and across every device mapping a grown
+ * range is made of (aa_source_purge()).  Only the owner of the
  * allocation calls this, so @e->usize needs no lock.
  */
 void aa_arena_shrink_huge(struct extent *e, size_t usize)
@@ -639,8 +643,8 @@ void aa_arena_shrink_huge(struct extent *e, size_t usize)
 
 	if (aa_source_trim((char *)e->addr + usize, mapped - usize, kind))
 		e->npages = usize >> aa_g.lg_page;
-	else if (old > usize)	/* cannot unmap: give the pages back, keep the range */
-		aa_source_purge((char *)e->addr + usize, old - usize, kind);
+	else	/* cannot unmap: give the pages back, keep the range */
+		aa_source_purge((char *)e->addr + usize, mapped - usize, kind);
 	e->usize = usize;
 	aa_mutex_lock(&a->lock);
 	a->stats.allocated_huge -= old - usize;

@@ -23,7 +23,9 @@
  *
  * Purging: anonymous memory is given back with MADV_DONTNEED (clean:
  * reads zero after) or MADV_FREE (lazy: muzzy); device memory with the
- * device's ARENALLOC_IOC_PURGE, which has no lazy form.
+ * device's ARENALLOC_IOC_PURGE, which has no lazy form and takes one
+ * device mapping at a time (a range across several is purged piece by
+ * piece).
  *
  * System calls go straight to the kernel (sys.h): nothing here can be
  * interposed by the program, and nothing here changes errno.
@@ -301,20 +303,65 @@ bool aa_source_trim(void *addr, size_t size, enum aa_chunk_kind kind)
 	return true;
 }
 
-/* Give pages back for good; they read as zero afterwards.  Return: success. */
+/* The device's PURGE of [@addr, @addr + @size): 0 or a negative errno. */
+static long dev_purge(uintptr_t addr, size_t size)
+{
+	struct arenalloc_purge arg = { .size = sizeof(arg), .addr = addr, .length = size };
+
+	return aa_sys_ioctl(dev_fd, ARENALLOC_IOC_PURGE, &arg);
+}
+
+/*
+ * Purge device memory [@addr, @addr + @size), which may span several
+ * device mappings: PURGE takes a range within one mapping (EINVAL
+ * otherwise), and a huge range grown beside itself is several, one per
+ * growth, that never merge (aa_source_extend()).  Such a range goes one
+ * mapping at a time, each end found by trying: the longest prefix PURGE
+ * accepts, found by bisection over whole pages, ends where the mapping
+ * does (pages purged twice on the way cost little).  One mapping: one
+ * call.  Return: whether all of it was purged.
+ */
+static bool dev_purge_range(uintptr_t addr, size_t size)
+{
+	size_t lg = aa_g.lg_page;
+
+	while (size) {
+		size_t ok = 0, bad = size >> lg;	/* in pages: accepted, refused */
+		long r = dev_purge(addr, size);
+
+		if (!r)
+			return true;
+		if (r != -EINVAL)
+			return false;
+		while (bad - ok > 1) {
+			size_t mid = ok + (bad - ok) / 2;
+
+			if (!dev_purge(addr, mid << lg))
+				ok = mid;
+			else
+				bad = mid;
+		}
+		if (!ok)	/* not even its first page: no mapping of ours */
+			return false;
+		addr += ok << lg;
+		size -= ok << lg;
+	}
+	return true;
+}
+
+/*
+ * Give pages back for good; they read as zero afterwards.  A device range
+ * may span several device mappings (a huge range grown beside itself).
+ * Return: success.
+ */
 bool aa_source_purge(void *addr, size_t size, enum aa_chunk_kind kind)
 {
 	bool ok;
 
-	if (kind == AA_CHUNK_DEVICE) {
-		struct arenalloc_purge arg = {
-			.size = sizeof(arg), .addr = (uintptr_t)addr, .length = size,
-		};
-
-		ok = !aa_sys_ioctl(dev_fd, ARENALLOC_IOC_PURGE, &arg);
-	} else {
+	if (kind == AA_CHUNK_DEVICE)
+		ok = dev_purge_range((uintptr_t)addr, size);
+	else
 		ok = !aa_sys_madvise(addr, size, MADV_DONTNEED);
-	}
 	if (ok) {
 		STAT_ADD(npurge, 1);
 		STAT_ADD(purged, size >> aa_g.lg_page);

@@ -9,7 +9,10 @@
  * to the page allocator when an arena is purged or a huge object shrinks
  * in place, and are copied for a child at fork; and that glibc's
  * process-shared semaphore and contended mutex work in heap memory there
- * (shared futexes on device pages).
+ * (shared futexes on device pages).  And that a purge of a range made of
+ * two device mappings side by side (a huge range grown beside itself)
+ * gives back the pages of both, though the device's PURGE takes one
+ * mapping at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "arenalloc.h"
+#include "internal.h"
 #include "tap.h"
 #include "../../selftests/arenalloc/pshared_objects.h"
 
@@ -158,6 +162,40 @@ AC_CASE(huge_shrink_gives_device_pages_back)
 		  "device pages %ld after the shrink, %ld before", pages2, pages1);
 	AC_ASSERT(p[to - 1] == 3, "contents");
 	arenalloc_free(p);
+}
+
+/*
+ * A range grown beside itself is two device mappings; a purge across the
+ * boundary gives back the pages of both (the shrink of a huge block falls
+ * back on it when it cannot unmap its tail).
+ */
+AC_CASE(purge_spans_device_mappings)
+{
+	enum aa_chunk_kind kind;
+	char *p;
+	long pages1, pages2;
+	bool grown, purged;
+	size_t i;
+	int c;
+
+	arenalloc_free(arenalloc_malloc(1));	/* the library opens the device */
+	p = aa_source_map(4 * MiB, 2 * MiB, -1, &kind);
+	AC_ASSERT(p && kind == AA_CHUNK_DEVICE, "no device mapping (%p)", (void *)p);
+	aa_source_trim(p + 2 * MiB, 2 * MiB, kind);
+	grown = aa_source_extend(p + 2 * MiB, 2 * MiB, -1, kind);
+	AC_ASSERT(grown, "could not map the second piece where the first was trimmed");
+	memset(p, 5, 4 * MiB);
+	pages1 = read_long(DEV "pages");
+	purged = aa_source_purge(p + 1 * MiB, 2 * MiB, kind);
+	pages2 = read_long(DEV "pages");
+	for (i = 1 * MiB; i < 3 * MiB && !p[i]; i++)
+		;
+	c = i < 3 * MiB ? p[i] : 0;
+	aa_source_unmap(p, 4 * MiB, kind);
+	AC_ASSERT(purged, "purge across two device mappings failed");
+	AC_ASSERT(i == 3 * MiB, "byte %#zx still reads %d after the purge", i, c);
+	AC_ASSERT(pages1 - pages2 >= (long)PAGES(2 * MiB), "device pages %ld -> %ld",
+		  pages1, pages2);
 }
 
 struct node_job {
@@ -315,6 +353,7 @@ static const struct tap_case cases[] = {
 	{ "library_uses_device", library_uses_device },
 	{ "chunks_counted_and_purged", chunks_counted_and_purged },
 	{ "huge_shrink_gives_device_pages_back", huge_shrink_gives_device_pages_back },
+	{ "purge_spans_device_mappings", purge_spans_device_mappings },
 	{ "pages_on_the_arena_node", pages_on_the_arena_node },
 	{ "fork_copies_device_memory", fork_copies_device_memory },
 	{ "pshared_objects_in_heap", pshared_objects_in_heap },

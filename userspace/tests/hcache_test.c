@@ -26,6 +26,9 @@
  *   one; no page of it is purged.  (Measured after the free, the bound
  *   fell to 40 MiB at once and trimmed the block, which the next
  *   allocation then faulted back in.)
+ *   a large block shrunk in place by realloc counts what it gave back as
+ *   freed for that realloc alone: the next operation, which frees
+ *   nothing, keeps no more dirty pages than twice what is in use.
  *
  * The chunk source may be the device or anonymous memory: only what both
  * do is asserted.
@@ -57,15 +60,21 @@ static unsigned int arena_ind(struct tap_ctx *test)
 	return ind;
 }
 
-static size_t arena_pdirty(struct tap_ctx *test, unsigned int ind)
+/* "stats.arenas.<ind>.<stat>", a size_t (pdirty, pactive). */
+static size_t arena_pages(struct tap_ctx *test, unsigned int ind, const char *stat)
 {
 	char name[96];
 	size_t v;
 
 	AC_ASSERT(!ac_epoch(), "epoch failed");
-	AC_ASSERT(!ac_ctl_size(ac_arena_name(name, sizeof(name), "stats.arenas", ind, "pdirty"),
+	AC_ASSERT(!ac_ctl_size(ac_arena_name(name, sizeof(name), "stats.arenas", ind, stat),
 			       &v), "%s unreadable", name);
 	return v;
+}
+
+static size_t arena_pdirty(struct tap_ctx *test, unsigned int ind)
+{
+	return arena_pages(test, ind, "pdirty");
 }
 
 static size_t stats_mapped(struct tap_ctx *test)
@@ -310,6 +319,42 @@ AC_CASE(dirty_bound_counts_the_block_being_freed)
 	AC_ASSERT(m2 < m1 + META_SLACK, "stats.mapped grew from %zu to %zu", m1, m2);
 }
 
+AC_CASE(realloc_shrink_count_ends_with_it)
+{
+	unsigned int ind = arena_ind(test);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), dirty, active;
+	char *live, *b, *q, *s;
+	ssize_t old;
+
+	purge(test, ind);
+	/* No decay epoch in the case: only the bound may purge. */
+	old = set_dirty_decay(test, ind, 3600000);
+	live = arenalloc_malloc(20 * MiB);
+	b = arenalloc_malloc(1 * MiB);
+	AC_ASSERT(live && b, "malloc failed");
+	memset(live, 1, 20 * MiB);
+	memset(b, 2, 1 * MiB);
+	/* 44 MiB dirty: within the bound of the free (it counts 21 MiB freed). */
+	used_block(test, 43 * MiB, 3);
+	/* A large block shrinks in place: 768 KiB freed by this realloc. */
+	q = arenalloc_realloc(b, 256 * KiB);
+	AC_ASSERT(q == b, "realloc to 256 KiB moved %p to %p", (void *)b, (void *)q);
+	/* An operation that frees nothing: its bound is twice what is in use. */
+	s = arenalloc_mallocx(8, ARENALLOC_TCACHE_NONE);
+	AC_ASSERT(s, "mallocx(8) failed");
+	dirty = arena_pdirty(test, ind);
+	active = arena_pages(test, ind, "pactive");
+	arenalloc_dallocx(s, ARENALLOC_TCACHE_NONE);
+	arenalloc_free(q);
+	arenalloc_free(live);
+	purge(test, ind);
+	set_dirty_decay(test, ind, old);
+	AC_ASSERT(dirty > (32 * MiB) / page, "%zu dirty pages: under AA_DIRTY_SLACK, no bound",
+		  dirty);
+	AC_ASSERT(dirty <= 2 * active, "%zu dirty pages kept with %zu active: the realloc's "
+		  "freed pages still counted", dirty, active);
+}
+
 static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(freed_huge_block_is_reused),
 	AC_CASE_ENTRY(calloc_of_reused_huge_block_reads_zero),
@@ -318,6 +363,7 @@ static AC_CASE_TYPE cases[] = {
 	AC_CASE_ENTRY(huge_block_grows_in_place_within_its_chunks),
 	AC_CASE_ENTRY(cached_range_grows_beside_itself),
 	AC_CASE_ENTRY(dirty_bound_counts_the_block_being_freed),
+	AC_CASE_ENTRY(realloc_shrink_count_ends_with_it),
 	{ NULL, NULL },
 };
 
