@@ -2209,6 +2209,77 @@ TEST_F_TIMEOUT(dev, faults_race_splits_and_closes_of_the_mapping, 120)
 	EXPECT_EQ(pages0, counter("dev/pages"));
 }
 
+/*
+ * fork() while another thread faults, checks and purges a second vma of
+ * the same backing under the per-VMA lock alone: dup_mmap() write-locks
+ * one vma at a time, so that thread runs through the fork.  The child
+ * sees the first vma as it was at fork, before and after the parent
+ * writes it, and the parent never sees the child's writes.  (After a
+ * review probe; a KASAN and lockdep race test, also in the stock VM.)
+ */
+TEST_F_TIMEOUT(dev, fork_beside_faults_on_another_vma, 120)
+{
+	long pages0 = counter("dev/pages"), n = 64, i, round;
+	struct race r = { .fd = self->fd, .n = n };
+	int status, to_child[2], to_parent[2];
+	pthread_t faulter;
+	char *a, tag, c;
+	void *ret;
+	pid_t pid;
+
+	a = map(_metadata, self->fd, 2 * n, 0);
+	/* Two vmas of one backing: ->close keeps them from merging back. */
+	ASSERT_EQ(0, mprotect(a, n * page_size, PROT_READ));
+	ASSERT_EQ(0, mprotect(a, n * page_size, PROT_READ | PROT_WRITE));
+	r.p = a + n * page_size;
+	ASSERT_EQ(0, pthread_create(&faulter, NULL, split_race_faulter, &r));
+	for (round = 0; round < 20; round++) {
+		tag = 'A' + round % 16;
+		for (i = 0; i < n; i++)
+			fill(a, i, tag);
+		ASSERT_EQ(0, pipe(to_child));
+		ASSERT_EQ(0, pipe(to_parent));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			long bad = 0;
+
+			close(to_child[1]);
+			close(to_parent[0]);
+			for (i = 0; i < n; i++)
+				bad += !holds(a, i, tag);
+			/* Let the parent write, then look again. */
+			if (write(to_parent[1], "x", 1) != 1 ||
+			    read(to_child[0], &c, 1) != 1)
+				_exit(2);
+			for (i = 0; i < n; i++)
+				bad += !holds(a, i, tag);
+			for (i = 0; i < n; i += 2)
+				fill(a, i, 'z');
+			_exit(bad ? 1 : 0);
+		}
+		close(to_child[0]);
+		close(to_parent[1]);
+		ASSERT_EQ(1, read(to_parent[0], &c, 1));
+		for (i = 1; i < n; i += 2)
+			fill(a, i, tag + 1);
+		ASSERT_EQ(1, write(to_child[1], "x", 1));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		close(to_child[1]);
+		close(to_parent[0]);
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %ld", round);
+		for (i = 0; i < n; i++)
+			ASSERT_TRUE(holds(a, i, i % 2 ? tag + 1 : tag))
+				TH_LOG("round %ld, page %ld", round, i);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(faulter, &ret);
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, munmap(a, 2 * n * page_size));
+	EXPECT_EQ(pages0, counter("dev/pages"));
+}
+
 /* ==== A copy on write that fails ======================================== */
 
 #define FAIL_DIR "/sys/kernel/debug/fail_arenalloc_pages/"
